@@ -1,0 +1,140 @@
+//! `init`, `validate`, `summary` and `schema`: working with declarations.
+
+use crate::declaration::{self, CheckOptions, ReadError, YearMonth};
+use std::io::Write;
+use crate::payload::Facts;
+use crate::summary::{Catalogue, summarize};
+use clap::Args;
+use miette::{IntoDiagnostic, Result};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Write a commented template declaration.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write it (default: print to standard output). Never overwrites.
+    pub file: Option<PathBuf>,
+}
+
+pub fn init(a: InitArgs) -> Result<ExitCode> {
+    match a.file {
+        None => print!("{}", declaration::TEMPLATE),
+        Some(path) => {
+            let opts = crate::fsutil::WriteOptions { overwrite: crate::fsutil::Overwrite::Refuse, mode: None };
+            crate::fsutil::write_atomic_with(&path, opts, |w| w.write_all(declaration::TEMPLATE.as_bytes())).into_diagnostic()?;
+            eprintln!("wrote {} — edit it, then run `iotlabel validate {}`", path.display(), path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Check declarations: format, consistency and (optionally) a regulatory profile.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Declaration files (.toml or .json).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Also apply a compliance profile (repeatable): eu-cra, uk-psti, us-ctm.
+    #[arg(long = "profile", value_name = "P")]
+    pub profiles: Vec<String>,
+    /// Machine-readable output (one JSON array; see docs/declaration.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Judge support-end dates as of this month (YYYY-MM) instead of today.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub as_of: Option<YearMonth>,
+}
+
+/// Loads, checks and applies profiles; the problems in one list.
+fn validate_one(path: &std::path::Path, profiles: &[crate::profile::Profile], opts: &CheckOptions) -> Result<(), ReadError> {
+    let d = declaration::load(path, opts)?;
+    let problems: Vec<_> = profiles.iter().flat_map(|p| p.apply(&d)).collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    // Re-read to attach lines and the source text to profile problems.
+    let text = std::fs::read_to_string(path).map_err(|e| ReadError::Io { path: path.display().to_string(), source: e })?;
+    let format = declaration::Format::from_path(path).unwrap_or_else(|| declaration::Format::sniff(&text));
+    Err(declaration::with_problems(&text, format, &path.display().to_string(), problems))
+}
+
+pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
+    let profiles = a.profiles.iter().map(|p| crate::profile::load(p)).collect::<Result<Vec<_>, _>>()?;
+    let opts = CheckOptions { today: a.as_of.unwrap_or_else(YearMonth::now), new_label: true };
+    let mut all_ok = true;
+    let mut json = Vec::new();
+    for f in &a.files {
+        let r = validate_one(f, &profiles, &opts);
+        all_ok &= r.is_ok();
+        if a.json {
+            let (problems, error) = match &r {
+                Ok(()) => (Vec::new(), None),
+                Err(e @ ReadError::Invalid { .. }) => (e.problems().to_vec(), None),
+                Err(e) => (Vec::new(), Some(e.to_string())),
+            };
+            json.push(serde_json::json!({
+                "file": f.display().to_string(),
+                "valid": r.is_ok(),
+                "profiles": a.profiles,
+                "problems": problems,
+                "error": error,
+            }));
+        } else {
+            match r {
+                Ok(()) => {
+                    let prof = if a.profiles.is_empty() { String::new() } else { format!(" (profiles: {})", a.profiles.join(", ")) };
+                    println!("{}: valid{prof}", f.display());
+                }
+                Err(e) => eprintln!("{:?}", miette::Report::new(e)),
+            }
+        }
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&json).into_diagnostic()?);
+    }
+    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Print the plain-language summary a consumer would read.
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// A declaration file, or a signed input (link, digits, .cose, image, NFC dump).
+    pub input: String,
+    /// Language of the summary.
+    #[arg(long, default_value = "en")]
+    pub lang: String,
+    /// Output JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn summary(a: SummaryArgs) -> Result<ExitCode> {
+    let catalogue = Catalogue::built_in(&a.lang)?;
+    let path = std::path::Path::new(&a.input);
+    let facts = if path.is_file() && declaration::Format::from_path(path).is_some() {
+        Facts::from_declaration(&declaration::load(path, &CheckOptions::lenient())?)
+    } else {
+        crate::source::decode_signed(&a.input)?.facts
+    };
+    let s = summarize(&facts, &catalogue)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&s).into_diagnostic()?);
+    } else {
+        println!("{} {}", s.manufacturer, s.model);
+        println!("{}", s.headline);
+        for st in &s.statements {
+            println!("  {}: {}", st.label, st.text);
+        }
+        println!("({})", s.ui.declaration);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Print the JSON Schema of the declaration format.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {}
+
+pub fn schema(_: SchemaArgs) -> Result<ExitCode> {
+    println!("{}", serde_json::to_string_pretty(&declaration::json_schema()).into_diagnostic()?);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,77 @@
+//! The command-line interface: argument definitions and the glue from each
+//! subcommand to the library.
+//!
+//! Every subcommand lives in its own file with an `Args` struct (clap derive) and a
+//! `run` function. `run` does no work of its own beyond reading inputs, calling the
+//! library stage(s) and printing results, so anything the CLI does a Rust program can
+//! do by calling the same library functions.
+
+pub mod nfc;
+mod declaration;
+mod keys;
+mod sign;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Signed security-update declarations for IoT devices: payloads, QR codes, NFC tags
+/// and print-ready packaging labels.
+#[derive(Debug, Parser)]
+#[command(name = "iotlabel", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented template declaration.
+    Init(declaration::InitArgs),
+    /// Check declarations (format, consistency, compliance profiles).
+    Validate(declaration::ValidateArgs),
+    /// Print the plain-language summary of a declaration or signed payload.
+    Summary(declaration::SummaryArgs),
+    /// Print the JSON Schema of the declaration format.
+    Schema(declaration::SchemaArgs),
+    /// Generate an Ed25519 signing key pair.
+    Keygen(keys::KeygenArgs),
+    /// Sign a declaration and print its link.
+    Sign(sign::SignArgs),
+    /// Verify a signed label (link, digits, .cose, image, NFC dump).
+    Verify(sign::VerifyArgs),
+    /// Show every stage of a signed payload.
+    Inspect(sign::InspectArgs),
+    /// Write an NFC tag: NDEF message, NTAG memory image or hex dump.
+    Nfc(nfc::NfcArgs),
+}
+
+/// Runs a parsed command line and returns the process exit code. Errors are printed
+/// as miette reports on standard error.
+pub fn main(cli: Cli) -> ExitCode {
+    let result: miette::Result<ExitCode> = match cli.command {
+        Command::Init(a) => declaration::init(a),
+        Command::Validate(a) => declaration::validate(a),
+        Command::Summary(a) => declaration::summary(a),
+        Command::Schema(a) => declaration::schema(a),
+        Command::Keygen(a) => keys::keygen(a),
+        Command::Sign(a) => sign::sign(a),
+        Command::Verify(a) => sign::verify(a),
+        Command::Inspect(a) => sign::inspect(a),
+        Command::Nfc(a) => nfc::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The smallest QR version for a link at each error-correction level (for `inspect`).
+pub fn qr_versions(link: &str) -> Vec<(String, Option<u8>)> {
+    // QR-PENDING: filled in from crate::qr once it lands.
+    let _ = link;
+    Vec::new()
+}

@@ -1,0 +1,117 @@
+//! `iotlabel nfc`: write the NFC tag contents for a signed declaration.
+//!
+//! Resolves the input like every artwork command ([`crate::source::resolve`]), builds the
+//! link with the payload in base64url, and writes it as a bare NDEF message, a full
+//! NTAG21x memory image or a readable hex dump ([`crate::nfc`]).
+
+use crate::nfc::{self, TagType};
+use crate::source::{self, SourceOptions};
+use clap::{Args, ValueEnum};
+use miette::{IntoDiagnostic, Result, WrapErr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// What to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NfcFormat {
+    /// The bare NDEF message (what phone apps such as NFC Tools import or write).
+    Ndef,
+    /// The NTAG memory image from page 0 (for libnfc, Proxmark3 and similar tools).
+    Tag,
+    /// A readable dump of the tag image, one 4-byte page per line.
+    Hex,
+}
+
+impl NfcFormat {
+    /// The format an output file name implies: `.ndef`, `.bin`, `.hex`/`.txt`.
+    fn from_extension(path: &Path) -> Option<NfcFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "ndef" => Some(NfcFormat::Ndef),
+            "bin" => Some(NfcFormat::Tag),
+            "hex" | "txt" => Some(NfcFormat::Hex),
+            _ => None,
+        }
+    }
+}
+
+/// Write an NFC tag's contents: an NDEF URI record with the signed link (optionally also
+/// the raw COSE bytes), as an NDEF message, a tag memory image or a hex dump.
+#[derive(Debug, Args)]
+pub struct NfcArgs {
+    /// A declaration (.toml/.json, needs --key), a link, digits, a .cose file, an image
+    /// of a label or an NFC dump.
+    pub input: String,
+    /// Private key (PKCS#8 PEM) for signing a declaration.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<PathBuf>,
+    /// Base URL of the link (overrides the declaration's link_base_url; needed for .cose).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Make a GS1 Digital Link (…/01/<GTIN-14>#…) with the base URL as resolver.
+    #[arg(long)]
+    pub gs1: bool,
+    /// Tag model; decides the capacity and the capability container.
+    #[arg(long, value_enum, default_value_t = TagType::Ntag215)]
+    pub tag: TagType,
+    /// Output format [default: from the extension of -o: .ndef → ndef, .bin → tag,
+    /// .hex/.txt → hex]
+    #[arg(long, value_enum)]
+    pub format: Option<NfcFormat>,
+    /// Add a second record (application/cose; cose-type="cose-sign1") with the raw COSE
+    /// bytes, for verifier apps; costs about as many bytes again.
+    #[arg(long)]
+    pub with_cose: bool,
+    /// Output file (replaced atomically).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+pub fn run(a: NfcArgs) -> Result<ExitCode> {
+    let format = match a.format.or_else(|| NfcFormat::from_extension(&a.output)) {
+        Some(f) => f,
+        None => miette::bail!(miette::diagnostic!(
+            help = "name the file .ndef, .bin or .hex, or pass --format ndef|tag|hex",
+            "cannot tell the output format from {}",
+            a.output.display()
+        )),
+    };
+    let opts = SourceOptions {
+        key: a.key.clone(),
+        base_url: a.base_url.clone(),
+        gs1: a.gs1,
+        check: None,
+    };
+    let signed = source::resolve(&a.input, &opts)?;
+    let link = signed.nfc_link()?;
+    let cose = a.with_cose.then(|| signed.cose());
+    let message = nfc::ndef_message(&link, cose)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("{}: cannot build the NDEF message", a.input))?;
+    // Check the fit for every format: an .ndef that no tag of this model can hold is
+    // as useless as an image.
+    let image = nfc::tag_image(&message, a.tag)
+        .map_err(|e| miette::Report::new(e).wrap_err(format!("{}: does not fit", a.input)))?;
+    let bytes = match format {
+        NfcFormat::Ndef => message.clone(),
+        NfcFormat::Tag => image,
+        NfcFormat::Hex => nfc::hex_dump(&image).into_bytes(),
+    };
+    crate::fsutil::write_atomic(&a.output, &bytes).into_diagnostic()?;
+
+    let needed = nfc::needed_bytes(message.len());
+    let capacity = a.tag.ndef_capacity();
+    eprintln!("link ({} characters): {link}", link.len());
+    eprintln!(
+        "wrote {} ({format:?}, {} bytes): NDEF message {} bytes ({} record{}), uses {needed} of \
+         {capacity} bytes on an {} ({} left)",
+        a.output.display(),
+        bytes.len(),
+        message.len(),
+        if a.with_cose { 2 } else { 1 },
+        if a.with_cose { "s" } else { "" },
+        a.tag,
+        capacity - needed,
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,391 @@
+//! Building a packaging label [`Frame`] from a template and the summary's words.
+//!
+//! The fitting search is the heart of it. A template gives preferred sizes (type and QR
+//! module) and floors (6 pt body, the QR print minimum). We walk from "everything at its
+//! preferred size" towards "everything at its floor" in small steps, shrinking type and
+//! QR together so neither is sacrificed first, and take the first step at which all text
+//! fits. That walk is done twice: first with each paragraph held to the template's line
+//! count (shrink before wrapping), then letting paragraphs wrap freely. If even the
+//! floors do not fit, the error names the text and the shortfall in millimetres. Nothing
+//! is ever clipped, and the blocks are stacked, so nothing can overlap.
+
+use super::font::{self, MM_PER_PT};
+use super::template::{Align, Area, Block, Each, QrPlace, Template};
+use super::text::{self, Span, WrapError};
+use super::{Frame, Item, LayoutError, QrItem, QrModules, RectMm, SizeMm, TextRun};
+
+/// The words and the QR of one label, already in the label's language. Usually built
+/// from a decoded, verified payload by [`label()`]; exposed so tests and other tools can
+/// lay out arbitrary text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelContent {
+    pub lang: String,
+    pub manufacturer: String,
+    pub model: String,
+    /// A.1 (and how, briefly); a device without updates says so here.
+    pub headline: String,
+    /// A.3 short: "Security updates until 12/2030".
+    pub support: String,
+    /// (label, text) for A.2, A.3, B.1, B.2, B.3.
+    pub statements: Vec<(String, String)>,
+    pub title: String,
+    pub declaration: String,
+    pub scan: String,
+    pub more: String,
+    /// The details URL in short form, e.g. `acme.example/u`.
+    pub url: String,
+    pub qr: QrModules,
+}
+
+impl LabelContent {
+    /// The label's words from a summary (rendered from the decoded signed payload), the
+    /// QR matrix of the signed link, and the details URL in short form.
+    pub fn from_summary(summary: &crate::summary::Summary, qr: QrModules, short_url: &str) -> Self {
+        LabelContent {
+            lang: summary.lang.clone(),
+            manufacturer: summary.manufacturer.clone(),
+            model: summary.model.clone(),
+            headline: summary.headline.clone(),
+            support: summary.support.clone(),
+            statements: summary.statements.iter().map(|s| (s.label.clone(), s.text.clone())).collect(),
+            title: summary.ui.title.clone(),
+            declaration: summary.ui.declaration.clone(),
+            scan: summary.ui.scan.clone(),
+            more: summary.ui.more.clone(),
+            url: short_url.to_string(),
+            qr,
+        }
+    }
+}
+
+/// Steps between preferred and floor sizes in the fitting search.
+const STEPS: usize = 10;
+/// Clearance between the frame's stroke and the QR's quiet zone.
+const QR_CLEARANCE_MM: f64 = 0.2;
+/// Thickness of separating rules.
+const RULE_MM: f64 = 0.15;
+
+/// Lays out a label from `content` with `template` at `size` (the template's default if
+/// `None`).
+pub fn label_from_content(
+    content: &LabelContent,
+    template: &Template,
+    size: Option<SizeMm>,
+) -> Result<Frame, LayoutError> {
+    let size = size.unwrap_or_else(|| template.default_size());
+    let ctx = Ctx::new(content, template, size)?;
+    let mut last_fail = None;
+    for free_wrap in [false, true] {
+        for step in 0..=STEPS {
+            let t = step as f64 / STEPS as f64;
+            match ctx.attempt(t, free_wrap) {
+                Ok(frame) => return Ok(frame),
+                Err(Fail::Qr(e)) => return Err(e),
+                Err(f) => last_fail = Some(f),
+            }
+        }
+    }
+    Err(match last_fail {
+        Some(Fail::Text { what, reason, over_mm }) => LayoutError::DoesNotFit {
+            template: template.name.clone(),
+            size,
+            what,
+            reason,
+            over_mm,
+            min_pt: template.blocks.iter().map(|b| b.min_pt).fold(f64::INFINITY, f64::min),
+        },
+        Some(Fail::Qr(e)) => e,
+        None => LayoutError::TooSmall { template: template.name.clone(), size, min: template.default_size() },
+    })
+}
+
+enum Fail {
+    Text { what: String, reason: String, over_mm: f64 },
+    Qr(LayoutError),
+}
+
+/// A paragraph ready for wrapping: its spans and a short name for error messages.
+struct Para {
+    spans: Vec<Span>,
+    name: String,
+}
+
+struct Ctx<'a> {
+    template: &'a Template,
+    content: &'a LabelContent,
+    size: SizeMm,
+    /// Scale of type, margins and QR relative to the template's default size.
+    k: f64,
+    margin: f64,
+    /// Paragraphs per block.
+    paras: Vec<Vec<Para>>,
+    ascent_em: f64,
+    descent_em: f64,
+}
+
+fn fill_pattern(pattern: &str, c: &LabelContent, stmt: Option<&(String, String)>) -> String {
+    let mut s = pattern
+        .replace("{manufacturer}", &c.manufacturer)
+        .replace("{model}", &c.model)
+        .replace("{headline}", &c.headline)
+        .replace("{support}", &c.support)
+        .replace("{url}", &c.url)
+        .replace("{lang}", &c.lang)
+        .replace("{ui.title}", &c.title)
+        .replace("{ui.declaration}", &c.declaration)
+        .replace("{ui.scan}", &c.scan)
+        .replace("{ui.more}", &c.more);
+    if let Some((label, text)) = stmt {
+        s = s.replace("{label}", label).replace("{text}", text);
+    }
+    s
+}
+
+fn short(s: &str) -> String {
+    let s = s.trim();
+    if s.chars().count() > 48 {
+        format!("\"{}…\"", s.chars().take(45).collect::<String>())
+    } else {
+        format!("\"{s}\"")
+    }
+}
+
+impl<'a> Ctx<'a> {
+    fn new(content: &'a LabelContent, template: &'a Template, size: SizeMm) -> Result<Self, LayoutError> {
+        let k = (size.width_mm / template.width_mm).min(size.height_mm / template.height_mm).clamp(0.5, 3.0);
+        let margin = (template.margin_mm * k).clamp(1.0, template.margin_mm * 2.0);
+        if size.width_mm < 4.0 * margin || size.height_mm < 4.0 * margin {
+            return Err(LayoutError::TooSmall { template: template.name.clone(), size, min: template.default_size() });
+        }
+        let mut paras = Vec::new();
+        for b in &template.blocks {
+            let items: Vec<Option<&(String, String)>> = match b.each {
+                Some(Each::Statement) => content.statements.iter().map(Some).collect(),
+                None => vec![None],
+            };
+            let mut ps = Vec::new();
+            for stmt in items {
+                // Split the pattern into weighted spans first, then substitute inside each
+                // span, so `**` in the data can never switch weights.
+                let spans: Vec<Span> = text::parse_markup(&b.text)
+                    .into_iter()
+                    .map(|(weight, pat)| Span { weight, text: fill_pattern(&pat, content, stmt) })
+                    .filter(|s| !s.text.trim().is_empty())
+                    .collect();
+                for s in &spans {
+                    let covered = font::face(s.weight).map(|f| f.covers(&s.text)).unwrap_or(false);
+                    if !covered {
+                        return Err(LayoutError::MissingGlyph { text: s.text.clone() });
+                    }
+                }
+                let name = short(&spans.iter().map(|s| s.text.as_str()).collect::<String>());
+                if !spans.is_empty() {
+                    ps.push(Para { spans, name });
+                }
+            }
+            paras.push(ps);
+        }
+        let (mut ascent_em, mut descent_em) = (0.0f64, 0.0f64);
+        for w in [font::Weight::Regular, font::Weight::Bold] {
+            if let Some(f) = font::face(w) {
+                ascent_em = ascent_em.max(f.ascent_em);
+                descent_em = descent_em.max(f.descent_em);
+            }
+        }
+        Ok(Ctx { template, content, size, k, margin, paras, ascent_em, descent_em })
+    }
+
+    fn qr_rect(&self, t: f64) -> Result<QrItem, LayoutError> {
+        let q = &self.template.qr;
+        let (w, h) = (self.size.width_mm, self.size.height_mm);
+        let total = (self.content.qr.width + 2 * q.quiet_zone as usize) as f64;
+        let edge = self.template.stroke_mm + QR_CLEARANCE_MM;
+        // The largest square the placement allows, and the share the template wants.
+        let (available, share_side) = match q.place {
+            QrPlace::Left => (h - 2.0 * edge, q.share * (h - 2.0 * edge)),
+            QrPlace::BottomLeft => {
+                let avail = (w - 2.0 * edge).min(h - 2.0 * edge);
+                (avail, q.share * (w - 2.0 * self.margin))
+            }
+        };
+        let needed = q.min_module_mm * total;
+        if needed > available + 1e-9 {
+            return Err(LayoutError::QrDoesNotFit {
+                template: self.template.name.clone(),
+                size: self.size,
+                modules: total as usize,
+                min_module_mm: q.min_module_mm,
+                needed_mm: needed,
+                available_mm: available,
+            });
+        }
+        let max_module = (q.max_module_mm * self.k).max(q.min_module_mm);
+        let wanted = max_module + (q.min_module_mm - max_module) * t;
+        let module = wanted.min(share_side / total).min(available / total).max(q.min_module_mm);
+        let side = module * total;
+        let qz = module * f64::from(q.quiet_zone);
+        // Line the dark modules up with the text margin where the quiet zone allows.
+        let inset = (self.margin - qz).max(edge);
+        let (x, y) = match q.place {
+            QrPlace::Left => (inset, (h - side) / 2.0),
+            QrPlace::BottomLeft => (inset, h - inset - side),
+        };
+        Ok(QrItem { x_mm: x, y_mm: y, module_mm: module, quiet_zone: q.quiet_zone, modules: self.content.qr.clone() })
+    }
+
+    fn attempt(&self, t: f64, free_wrap: bool) -> Result<Frame, Fail> {
+        let tpl = self.template;
+        let (w, h, m) = (self.size.width_mm, self.size.height_mm, self.margin);
+        let qr = self.qr_rect(t).map_err(Fail::Qr)?;
+        let qr_rect = qr.rect();
+        let qz = qr.module_mm * f64::from(qr.quiet_zone);
+        let gap = tpl.qr.gap_mm * self.k;
+        let mut items = vec![Item::Outline {
+            rect: RectMm::new(tpl.stroke_mm / 2.0, tpl.stroke_mm / 2.0, w - tpl.stroke_mm, h - tpl.stroke_mm),
+            radius_mm: tpl.radius_mm * self.k.min(1.5),
+            stroke_mm: tpl.stroke_mm,
+        }];
+        let (main, side) = match tpl.qr.place {
+            QrPlace::Left => {
+                let x = qr_rect.right() + gap;
+                (RectMm::new(x, m, w - m - x, h - 2.0 * m), None)
+            }
+            QrPlace::BottomLeft => {
+                // Band separation: a rule halfway between the main text and the quiet zone.
+                let sep = (2.4 * self.k).max(1.2);
+                let main = RectMm::new(m, m, w - 2.0 * m, qr_rect.y - sep - m);
+                if tpl.qr.rule_above {
+                    items.push(Item::Fill(RectMm::new(m, qr_rect.y - sep / 2.0 - RULE_MM / 2.0, w - 2.0 * m, RULE_MM)));
+                }
+                let x = qr_rect.right() + gap;
+                let side = RectMm::new(x, qr_rect.y + qz, w - m - x, qr.side_mm() - 2.0 * qz);
+                (main, Some(side))
+            }
+        };
+        for (area, rect, align) in [(Area::Main, Some(main), tpl.main_align), (Area::Side, side, tpl.side_align)] {
+            let blocks: Vec<(usize, &Block)> = tpl.blocks.iter().enumerate().filter(|(_, b)| b.area == area).collect();
+            if blocks.is_empty() {
+                continue;
+            }
+            let Some(rect) = rect else {
+                return Err(Fail::Text {
+                    what: "the template".into(),
+                    reason: "it has side text but its QR placement leaves no side area".into(),
+                    over_mm: 0.0,
+                });
+            };
+            if rect.w <= 0.0 || rect.h <= 0.0 {
+                return Err(Fail::Text {
+                    what: short(&blocks.first().map(|(i, _)| self.para_names(*i)).unwrap_or_default()),
+                    reason: "no room is left beside the QR".into(),
+                    over_mm: -rect.w.min(rect.h),
+                });
+            }
+            self.stack(&blocks, rect, align, t, free_wrap, &mut items)?;
+        }
+        items.push(Item::Qr(qr));
+        Ok(Frame {
+            width_mm: w,
+            height_mm: h,
+            title: format!("{} — {} {}", self.content.title, self.content.manufacturer, self.content.model),
+            lang: self.content.lang.clone(),
+            items,
+        })
+    }
+
+    fn para_names(&self, block: usize) -> String {
+        self.paras.get(block).and_then(|p| p.first()).map(|p| p.name.clone()).unwrap_or_default()
+    }
+
+    /// Stacks the blocks of one area top to bottom inside `rect`, then aligns the stack.
+    fn stack(
+        &self,
+        blocks: &[(usize, &Block)],
+        rect: RectMm,
+        align: Align,
+        t: f64,
+        free_wrap: bool,
+        items: &mut Vec<Item>,
+    ) -> Result<(), Fail> {
+        let lh_factor = self.template.line_height;
+        let mut runs: Vec<TextRun> = Vec::new();
+        let mut rules: Vec<f64> = Vec::new();
+        let mut cursor = 0.0; // bottom of the last line's box, relative to rect.y
+        let mut first = true;
+        for (bi, block) in blocks {
+            let pref = block.size_pt * self.k;
+            let size = (pref + (block.min_pt - pref) * t).max(block.min_pt);
+            let scale = size / block.size_pt;
+            let ascent = self.ascent_em * size * MM_PER_PT;
+            let descent = self.descent_em * size * MM_PER_PT;
+            let lh = lh_factor * size * MM_PER_PT;
+            let paras = self.paras.get(*bi).map(Vec::as_slice).unwrap_or(&[]);
+            if paras.is_empty() {
+                continue;
+            }
+            if !first {
+                let space = block.space_before_mm * scale;
+                if block.rule_before {
+                    rules.push(cursor + space / 2.0);
+                }
+                cursor += space;
+            }
+            for (pi, para) in paras.iter().enumerate() {
+                if pi > 0 {
+                    cursor += block.para_gap_mm * scale;
+                }
+                let max_lines = if free_wrap { None } else { Some(block.max_lines) };
+                let lines = text::wrap(&para.spans, size, rect.w, max_lines).map_err(|e| match e {
+                    WrapError::WordTooWide { word, over_mm } => Fail::Text {
+                        what: para.name.clone(),
+                        reason: format!("the word {word:?} is wider than its {:.1} mm column", rect.w),
+                        over_mm,
+                    },
+                    WrapError::TooManyLines { lines } => Fail::Text {
+                        what: para.name.clone(),
+                        reason: format!("it needs {lines} lines, the template allows {}", block.max_lines),
+                        over_mm: 0.0,
+                    },
+                })?;
+                for (li, line) in lines.iter().enumerate() {
+                    let baseline = if li == 0 { cursor + ascent } else { cursor - descent + lh };
+                    for piece in &line.pieces {
+                        runs.push(TextRun {
+                            x_mm: rect.x + piece.dx_mm,
+                            baseline_mm: baseline,
+                            weight: piece.weight,
+                            size_pt: size,
+                            text: piece.text.clone(),
+                            width_mm: piece.width_mm,
+                            ascent_mm: ascent,
+                            descent_mm: descent,
+                            region: rect,
+                        });
+                    }
+                    cursor = baseline + descent;
+                }
+                if cursor > rect.h + 1e-9 {
+                    return Err(Fail::Text {
+                        what: para.name.clone(),
+                        reason: format!("the text runs past the bottom of its {:.1} mm high area", rect.h),
+                        over_mm: cursor - rect.h,
+                    });
+                }
+            }
+            first = false;
+        }
+        let offset = match align {
+            Align::Top => 0.0,
+            Align::Center => (rect.h - cursor) / 2.0,
+            Align::Bottom => rect.h - cursor,
+        };
+        for y in rules {
+            items.push(Item::Fill(RectMm::new(rect.x, rect.y + offset + y - RULE_MM / 2.0, rect.w, RULE_MM)));
+        }
+        for mut r in runs {
+            r.baseline_mm += rect.y + offset;
+            items.push(Item::Text(r));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,334 @@
+//! The label layout model: a [`Frame`] of positioned items in millimetres, computed once
+//! and drawn by small backends (`crate::render::{pdf, svg, png}`).
+//!
+//! Why one model: a packaging designer gets the same label as PDF, SVG or PNG, and the
+//! three must never disagree about where a line breaks or how big the QR is. So all
+//! measuring, shrinking and wrapping happens here, while the frame is built, with the
+//! metrics of the embedded fonts ([`font`]); the backends only draw what they are given
+//! (the same split typst makes between its `Frame` and its exporters).
+//!
+//! Entry points: [`qr_artwork`] for QR-only artwork of an exact physical size, and
+//! [`label()`] for a packaging label from a template ([`template`]).
+
+pub mod font;
+mod label;
+pub mod template;
+mod text;
+
+pub use font::Weight;
+pub use label::{LabelContent, label_from_content};
+pub use template::{Template, TemplateError};
+
+/// A rectangle in millimetres, origin top-left, y down.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RectMm {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl RectMm {
+    pub fn new(x: f64, y: f64, w: f64, h: f64) -> Self {
+        RectMm { x, y, w, h }
+    }
+    pub fn right(&self) -> f64 {
+        self.x + self.w
+    }
+    pub fn bottom(&self) -> f64 {
+        self.y + self.h
+    }
+    /// Whether `other` lies inside `self` (with `eps` mm tolerance for float rounding).
+    pub fn contains(&self, other: &RectMm, eps: f64) -> bool {
+        other.x >= self.x - eps
+            && other.y >= self.y - eps
+            && other.right() <= self.right() + eps
+            && other.bottom() <= self.bottom() + eps
+    }
+    /// Whether the interiors of two rectangles overlap by more than `eps` mm.
+    pub fn overlaps(&self, other: &RectMm, eps: f64) -> bool {
+        self.x + eps < other.right()
+            && other.x + eps < self.right()
+            && self.y + eps < other.bottom()
+            && other.y + eps < self.bottom()
+    }
+}
+
+/// A physical size in millimetres.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SizeMm {
+    pub width_mm: f64,
+    pub height_mm: f64,
+}
+
+impl std::fmt::Display for SizeMm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}x{}mm", fmt_mm(self.width_mm), fmt_mm(self.height_mm))
+    }
+}
+
+fn fmt_mm(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Why a size string like `50x70mm` was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid size {input:?}: {reason}; expected WIDTHxHEIGHT with a unit, e.g. 50x70mm, 5x7cm or 2x3in")]
+pub struct SizeError {
+    pub input: String,
+    pub reason: String,
+}
+
+impl std::str::FromStr for SizeMm {
+    type Err = SizeError;
+
+    /// Parses `50x70mm`, `50 x 70 mm`, `5x7cm`, `2x3in`, `2.5x1in` (`×` works too).
+    /// A unit is required: a bare `50x70` is ambiguous between a European and an
+    /// American designer.
+    fn from_str(input: &str) -> Result<Self, SizeError> {
+        let err = |reason: &str| SizeError { input: input.to_string(), reason: reason.to_string() };
+        let s: String = input.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+        let (num, factor) = if let Some(n) = s.strip_suffix("mm") {
+            (n, 1.0)
+        } else if let Some(n) = s.strip_suffix("cm") {
+            (n, 10.0)
+        } else if let Some(n) = s.strip_suffix("in") {
+            (n, 25.4)
+        } else {
+            return Err(err("missing unit (mm, cm or in)"));
+        };
+        let (w, h) = num
+            .split_once('x')
+            .or_else(|| num.split_once('×'))
+            .ok_or_else(|| err("missing 'x' between width and height"))?;
+        let parse = |v: &str, what: &str| -> Result<f64, SizeError> {
+            let n: f64 = v.parse().map_err(|_| err(&format!("{what} {v:?} is not a number")))?;
+            if !n.is_finite() || n <= 0.0 {
+                return Err(err(&format!("{what} must be greater than zero")));
+            }
+            let mm = n * factor;
+            if mm > 2000.0 {
+                return Err(err(&format!("{what} of {} mm is larger than any label (max 2000 mm)", fmt_mm(mm))));
+            }
+            Ok(mm)
+        };
+        Ok(SizeMm { width_mm: parse(w, "width")?, height_mm: parse(h, "height")? })
+    }
+}
+
+/// A laid-out label or QR artwork: everything a backend needs, in millimetres, origin
+/// top-left. All items are black on a white page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    pub width_mm: f64,
+    pub height_mm: f64,
+    /// Document title for backends that record one (PDF metadata, SVG `<title>`).
+    pub title: String,
+    /// BCP 47 language of the text (PDF `/Lang`, SVG `xml:lang`).
+    pub lang: String,
+    pub items: Vec<Item>,
+}
+
+impl Frame {
+    /// The frame's own rectangle.
+    pub fn bounds(&self) -> RectMm {
+        RectMm::new(0.0, 0.0, self.width_mm, self.height_mm)
+    }
+
+    /// Every text run in drawing order.
+    pub fn texts(&self) -> impl Iterator<Item = &TextRun> {
+        self.items.iter().filter_map(|i| match i {
+            Item::Text(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// The QR items (a label has exactly one).
+    pub fn qrs(&self) -> impl Iterator<Item = &QrItem> {
+        self.items.iter().filter_map(|i| match i {
+            Item::Qr(q) => Some(q),
+            _ => None,
+        })
+    }
+}
+
+/// One positioned thing to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// A single line of text in one font and size.
+    Text(TextRun),
+    /// A filled black rectangle (rules are thin ones).
+    Fill(RectMm),
+    /// A stroked (optionally rounded) rectangle outline; the stroke is centred on `rect`.
+    Outline { rect: RectMm, radius_mm: f64, stroke_mm: f64 },
+    /// A QR symbol.
+    Qr(QrItem),
+}
+
+/// One line of text, already measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextRun {
+    /// Left edge of the first glyph's advance box.
+    pub x_mm: f64,
+    /// Baseline position.
+    pub baseline_mm: f64,
+    pub weight: Weight,
+    pub size_pt: f64,
+    pub text: String,
+    /// Shaped advance width of `text` (same shaper as the PDF backend).
+    pub width_mm: f64,
+    /// Font ascent and descent at this size; the run occupies
+    /// `baseline - ascent .. baseline + descent` vertically.
+    pub ascent_mm: f64,
+    pub descent_mm: f64,
+    /// The region the run was laid into; the run never leaves it.
+    pub region: RectMm,
+}
+
+impl TextRun {
+    /// The box the run's glyphs occupy (advance width × font ascent+descent).
+    pub fn ink_box(&self) -> RectMm {
+        RectMm::new(
+            self.x_mm,
+            self.baseline_mm - self.ascent_mm,
+            self.width_mm,
+            self.ascent_mm + self.descent_mm,
+        )
+    }
+}
+
+/// A QR symbol placed on the frame: `x_mm, y_mm` is the outer corner of the quiet zone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QrItem {
+    pub x_mm: f64,
+    pub y_mm: f64,
+    pub module_mm: f64,
+    /// Light modules around the symbol, on each side.
+    pub quiet_zone: u32,
+    pub modules: QrModules,
+}
+
+impl QrItem {
+    /// Side of the whole square including the quiet zone.
+    pub fn side_mm(&self) -> f64 {
+        self.module_mm * (self.modules.width + 2 * self.quiet_zone as usize) as f64
+    }
+    /// The square including the quiet zone: nothing else may be drawn inside it.
+    pub fn rect(&self) -> RectMm {
+        RectMm::new(self.x_mm, self.y_mm, self.side_mm(), self.side_mm())
+    }
+}
+
+/// A QR module matrix (row-major, `true` = dark), copied out of the symbol so a frame
+/// owns everything it draws.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrModules {
+    pub width: usize,
+    pub dark: Vec<bool>,
+}
+
+impl QrModules {
+    /// Whether module (x, y) is dark; out of range is light.
+    pub fn is_dark(&self, x: usize, y: usize) -> bool {
+        x < self.width && y < self.width && self.dark.get(y * self.width + x).copied().unwrap_or(false)
+    }
+
+    /// Horizontal runs of dark modules as `(y, x0, len)`: what the PDF and SVG backends
+    /// draw (one rectangle per run instead of one per module).
+    pub fn runs(&self) -> Vec<(usize, usize, usize)> {
+        let mut runs = Vec::new();
+        for y in 0..self.width {
+            let mut x = 0;
+            while x < self.width {
+                if self.is_dark(x, y) {
+                    let x0 = x;
+                    while x < self.width && self.is_dark(x, y) {
+                        x += 1;
+                    }
+                    runs.push((y, x0, x - x0));
+                } else {
+                    x += 1;
+                }
+            }
+        }
+        runs
+    }
+}
+
+/// Why a label could not be laid out. Never "clipped": if it does not fit, we say what
+/// and by how much.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
+pub enum LayoutError {
+    /// Text does not fit even at the minimum legible size with wrapping.
+    #[error("{what} does not fit on a {size} {template} label: {reason} (over by {over_mm:.1} mm even at {min_pt} pt)")]
+    #[diagnostic(help("choose a larger --size, or a template with less text (iotlabel templates)"))]
+    DoesNotFit { template: String, size: SizeMm, what: String, reason: String, over_mm: f64, min_pt: f64 },
+    /// The QR cannot be placed at the print minimum module size.
+    #[error("the QR does not fit on a {size} {template} label: {modules} modules at the minimum {min_module_mm} mm per module need {needed_mm:.1} mm, only {available_mm:.1} mm available")]
+    #[diagnostic(help("choose a larger --size; the QR module size may not go below the print minimum"))]
+    QrDoesNotFit { template: String, size: SizeMm, modules: usize, min_module_mm: f64, needed_mm: f64, available_mm: f64 },
+    /// The font lacks a character (a language the catalogue has but the font does not).
+    #[error("the label font has no glyph for a character in {text:?}")]
+    MissingGlyph { text: String },
+    /// The size is degenerate or absurd.
+    #[error("label size {size} is too small for the {template} template (minimum {min})")]
+    TooSmall { template: String, size: SizeMm, min: SizeMm },
+}
+
+/// [`qr_artwork`] over a bare module matrix.
+pub fn qr_artwork_from_modules(modules: QrModules, module_mm: f64, quiet_zone: u32) -> Frame {
+    let qr = QrItem { x_mm: 0.0, y_mm: 0.0, module_mm, quiet_zone, modules };
+    let side = qr.side_mm();
+    Frame { width_mm: side, height_mm: side, title: "QR code".into(), lang: "en".into(), items: vec![Item::Qr(qr)] }
+}
+
+/// The module size to use for QR-only raster artwork so that every module covers a whole
+/// number of pixels at `dpi` (crisp edges, no grey seams): `round(module_mm·dpi/25.4)`
+/// pixels, at least one. Returns `(pixels per module, effective module size in mm)`;
+/// report the effective size, since it differs slightly from the one asked for.
+pub fn snap_module_to_pixels(module_mm: f64, dpi: f64) -> (u32, f64) {
+    let px = (module_mm * dpi / 25.4).round().clamp(1.0, 10_000.0);
+    (px as u32, px * 25.4 / dpi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_in_mm_cm_and_inches() {
+        let s: SizeMm = "50x70mm".parse().unwrap();
+        assert_eq!((s.width_mm, s.height_mm), (50.0, 70.0));
+        let s: SizeMm = "2 x 3 in".parse().unwrap();
+        assert!((s.width_mm - 50.8).abs() < 1e-9 && (s.height_mm - 76.2).abs() < 1e-9);
+        let s: SizeMm = "4×2.5CM".parse().unwrap();
+        assert_eq!((s.width_mm, s.height_mm), (40.0, 25.0));
+        for bad in ["50x70", "50mm", "ax70mm", "0x70mm", "-5x7mm", "50x70pt", "", "x mm", "1e9x1mm", "NaNx1mm"] {
+            let e = bad.parse::<SizeMm>().unwrap_err();
+            assert!(e.to_string().contains("expected WIDTHxHEIGHT"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn runs_cover_exactly_the_dark_modules() {
+        let dark = vec![true, true, false, true, false, false, false, true, true];
+        let m = QrModules { width: 3, dark };
+        assert_eq!(m.runs(), vec![(0, 0, 2), (1, 0, 1), (2, 1, 2)]);
+    }
+
+    #[test]
+    fn qr_artwork_has_exact_size() {
+        let m = QrModules { width: 21, dark: vec![false; 441] };
+        let f = qr_artwork_from_modules(m, 0.5, 4);
+        assert!((f.width_mm - 14.5).abs() < 1e-9 && (f.height_mm - 14.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn module_snapping_lands_on_whole_pixels() {
+        let (px, mm) = snap_module_to_pixels(0.33, 300.0);
+        assert_eq!(px, 4);
+        assert!((mm - 4.0 * 25.4 / 300.0).abs() < 1e-12);
+        assert_eq!(snap_module_to_pixels(0.01, 72.0).0, 1);
+    }
+}

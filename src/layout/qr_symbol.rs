@@ -1,0 +1,26 @@
+//! Bridge from `crate::qr::QrSymbol` (enabled once src/qr.rs defines it).
+use super::*;
+
+impl QrModules {
+    /// Copies the matrix of an encoded symbol.
+    pub fn from_symbol(symbol: &crate::qr::QrSymbol) -> Self {
+        let width = symbol.width();
+        let mut dark = Vec::with_capacity(width * width);
+        for y in 0..width {
+            for x in 0..width {
+                dark.push(symbol.is_dark(x, y));
+            }
+        }
+        QrModules { width, dark }
+    }
+
+}
+
+/// QR-only artwork of an exact physical size: the symbol at `module_mm` per module with
+/// `quiet_zone` light modules on each side, nothing else. The frame's size is exactly
+/// `(width + 2·quiet_zone) · module_mm` square. Print-rule checks (minimum module size)
+/// belong to the caller (`crate::qr`), which knows whether `--force` was given.
+pub fn qr_artwork(symbol: &crate::qr::QrSymbol, module_mm: f64, quiet_zone: u32) -> Frame {
+    qr_artwork_from_modules(QrModules::from_symbol(symbol), module_mm, quiet_zone)
+}
+

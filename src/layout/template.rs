@@ -1,0 +1,219 @@
+//! Label templates as data: one TOML file each in `assets/templates/`, compiled in.
+//!
+//! A template names its default size, margins, frame, where the QR goes and how big it
+//! may be, and a list of text blocks. A block's `text` is a small pattern over the
+//! summary's words (`{headline}`, `{support}`, `{url}`, `{ui.more}` …, `**bold**`), so a
+//! new template or a reworded line is a data change, not a code change. Fitting rules
+//! (shrink to `min_pt`, then wrap, else a clear error) live in the layout code and apply
+//! to every template alike.
+
+use serde::Deserialize;
+
+/// The shipped templates, in the order `iotlabel templates` lists them.
+const SOURCES: &[(&str, &str)] = &[
+    ("panel", include_str!("../../assets/templates/panel.toml")),
+    ("compact", include_str!("../../assets/templates/compact.toml")),
+    ("strip", include_str!("../../assets/templates/strip.toml")),
+];
+
+/// Smallest body text we ever set, in points (legibility floor for packaging).
+pub const MIN_BODY_PT: f64 = 6.0;
+
+/// A label template (see the files in `assets/templates/`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    pub name: String,
+    /// One line for `iotlabel templates`.
+    pub description: String,
+    /// Default size in mm.
+    pub width_mm: f64,
+    pub height_mm: f64,
+    /// Text margin inside the frame edge at the default size.
+    pub margin_mm: f64,
+    /// Frame outline: stroke width and corner radius.
+    pub stroke_mm: f64,
+    pub radius_mm: f64,
+    /// Baseline-to-baseline distance as a multiple of the font size.
+    #[serde(default = "default_line_height")]
+    pub line_height: f64,
+    pub qr: QrSpec,
+    /// Vertical alignment of the text areas.
+    #[serde(default)]
+    pub main_align: Align,
+    #[serde(default)]
+    pub side_align: Align,
+    #[serde(rename = "block")]
+    pub blocks: Vec<Block>,
+}
+
+fn default_line_height() -> f64 {
+    1.2
+}
+
+/// Where the QR goes and how big it may be.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QrSpec {
+    pub place: QrPlace,
+    /// Preferred side of the QR (with quiet zone) as a share of the inner width
+    /// (`bottom-left`) or inner height (`left`).
+    pub share: f64,
+    /// Largest module size at the default size (a bigger QR only eats text space).
+    pub max_module_mm: f64,
+    /// Print minimum; the layout never goes below it.
+    pub min_module_mm: f64,
+    pub quiet_zone: u32,
+    /// Space between the QR's quiet zone and text.
+    pub gap_mm: f64,
+    /// Draw a thin rule between the main text and the QR band (`bottom-left` only).
+    #[serde(default)]
+    pub rule_above: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QrPlace {
+    /// QR in the bottom-left corner; `main` text above it, `side` text to its right.
+    BottomLeft,
+    /// QR at the left edge, vertically centred; `main` text to its right.
+    Left,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Align {
+    #[default]
+    Top,
+    Center,
+    Bottom,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Area {
+    #[default]
+    Main,
+    Side,
+}
+
+/// One text block: a paragraph, or one paragraph per statement (`each = "statement"`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Block {
+    #[serde(default)]
+    pub area: Area,
+    /// Pattern: `{manufacturer} {model} {headline} {support} {url} {lang}
+    /// {ui.title} {ui.declaration} {ui.scan} {ui.more}`, and for `each = "statement"`
+    /// also `{label} {text}`. `**…**` is bold.
+    pub text: String,
+    #[serde(default)]
+    pub each: Option<Each>,
+    /// Preferred size at the default label size, and the floor it may shrink to.
+    pub size_pt: f64,
+    pub min_pt: f64,
+    /// Lines a paragraph may take before we shrink further; past `min_pt` it may wrap
+    /// to any number of lines.
+    #[serde(default = "one")]
+    pub max_lines: usize,
+    /// Space above the block (mm at the default size).
+    #[serde(default)]
+    pub space_before_mm: f64,
+    /// Space between repeated paragraphs (`each`).
+    #[serde(default)]
+    pub para_gap_mm: f64,
+    /// Draw a thin rule in the middle of `space_before_mm`.
+    #[serde(default)]
+    pub rule_before: bool,
+}
+
+fn one() -> usize {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Each {
+    Statement,
+}
+
+/// A template name that is not shipped, or a template file that is malformed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
+pub enum TemplateError {
+    #[error("unknown template {name:?}; available: {available}")]
+    #[diagnostic(help("run `iotlabel templates` to see them with their default sizes"))]
+    Unknown { name: String, available: String },
+    #[error("template {name} is malformed: {reason}")]
+    Invalid { name: String, reason: String },
+}
+
+impl Template {
+    /// Every shipped template.
+    pub fn all() -> Result<Vec<Template>, TemplateError> {
+        SOURCES.iter().map(|(name, src)| parse(name, src)).collect()
+    }
+
+    /// The shipped template called `name`.
+    pub fn by_name(name: &str) -> Result<Template, TemplateError> {
+        match SOURCES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name.trim())) {
+            Some((n, src)) => parse(n, src),
+            None => Err(TemplateError::Unknown {
+                name: name.to_string(),
+                available: SOURCES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+            }),
+        }
+    }
+
+    /// Names of the shipped templates.
+    pub fn names() -> Vec<&'static str> {
+        SOURCES.iter().map(|(n, _)| *n).collect()
+    }
+
+    /// The default size.
+    pub fn default_size(&self) -> super::SizeMm {
+        super::SizeMm { width_mm: self.width_mm, height_mm: self.height_mm }
+    }
+}
+
+fn parse(name: &str, src: &str) -> Result<Template, TemplateError> {
+    let invalid = |reason: String| TemplateError::Invalid { name: name.to_string(), reason };
+    let t: Template = toml::from_str(src).map_err(|e| invalid(e.to_string()))?;
+    let q = &t.qr;
+    let positive = [t.width_mm, t.height_mm, t.margin_mm, t.stroke_mm, t.line_height, q.share, q.max_module_mm, q.min_module_mm];
+    if positive.iter().any(|v| !v.is_finite() || *v <= 0.0) {
+        return Err(invalid("sizes, margins, stroke, line height and QR sizes must be positive".into()));
+    }
+    if q.min_module_mm > q.max_module_mm || q.quiet_zone < 4 {
+        return Err(invalid("QR needs min_module_mm ≤ max_module_mm and a quiet zone of at least 4".into()));
+    }
+    for b in &t.blocks {
+        if b.min_pt < MIN_BODY_PT || b.size_pt < b.min_pt || b.max_lines == 0 {
+            return Err(invalid(format!(
+                "block {:?}: need {MIN_BODY_PT} pt ≤ min_pt ≤ size_pt and max_lines ≥ 1",
+                b.text
+            )));
+        }
+    }
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_templates_parse_with_legible_minimums() {
+        let all = Template::all().unwrap();
+        assert_eq!(all.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), Template::names());
+        for t in all {
+            assert!(t.blocks.iter().all(|b| b.min_pt >= MIN_BODY_PT));
+            assert!(t.qr.min_module_mm >= 0.25 && t.qr.quiet_zone >= 4);
+        }
+    }
+
+    #[test]
+    fn unknown_template_lists_the_choices() {
+        let e = Template::by_name("poster").unwrap_err();
+        assert!(e.to_string().contains("panel, compact, strip"), "{e}");
+    }
+}

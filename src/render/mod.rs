@@ -1,0 +1,77 @@
+//! Output backends for a [`crate::layout::Frame`]: PDF ([`pdf`], krilla), SVG ([`svg`])
+//! and PNG ([`png`], resvg from the SVG).
+//!
+//! Each backend only draws: positions, line breaks and sizes were all decided when the
+//! frame was built, so the three formats cannot disagree. [`render`] picks the backend
+//! from an output format (usually the output file's extension).
+
+pub mod pdf;
+pub mod png;
+pub mod svg;
+
+use std::path::Path;
+
+use crate::layout::Frame;
+
+/// Why a frame could not be rendered.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
+pub enum RenderError {
+    #[error("the embedded font could not be loaded")]
+    Font,
+    #[error("page size {width_mm} × {height_mm} mm is not a valid PDF page")]
+    PageSize { width_mm: f64, height_mm: f64 },
+    #[error("PDF writer failed: {0}")]
+    Pdf(String),
+    #[error("PNG rendering failed: {0}")]
+    Png(String),
+    #[error("unknown output format {ext:?} for {path}; use .pdf, .svg or .png")]
+    #[diagnostic(help("the output format follows the file extension of -o"))]
+    UnknownFormat { path: String, ext: String },
+}
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Pdf,
+    Svg,
+    Png,
+}
+
+impl Format {
+    /// The format named by a file's extension (case-insensitive).
+    pub fn from_path(path: &Path) -> Result<Format, RenderError> {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        match ext.as_str() {
+            "pdf" => Ok(Format::Pdf),
+            "svg" => Ok(Format::Svg),
+            "png" => Ok(Format::Png),
+            _ => Err(RenderError::UnknownFormat { path: path.display().to_string(), ext }),
+        }
+    }
+}
+
+/// Options for every backend; each uses the fields that concern it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderOptions {
+    /// PDF: CMYK (default) or RGB black.
+    pub ink: pdf::Ink,
+    /// SVG: glyph outlines instead of text.
+    pub outline_text: bool,
+    /// PNG: resolution.
+    pub dpi: f64,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions { ink: pdf::Ink::Cmyk, outline_text: false, dpi: 300.0 }
+    }
+}
+
+/// Renders `frame` in `format` and returns the file's bytes.
+pub fn render(frame: &Frame, format: Format, opts: &RenderOptions) -> Result<Vec<u8>, RenderError> {
+    match format {
+        Format::Pdf => pdf::single_page(frame, &pdf::PdfOptions { ink: opts.ink, title: None, lang: None }),
+        Format::Svg => Ok(svg::render(frame, &svg::SvgOptions { outline_text: opts.outline_text }).into_bytes()),
+        Format::Png => Ok(png::render(frame, &png::PngOptions { dpi: opts.dpi })?.bytes),
+    }
+}

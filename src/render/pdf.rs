@@ -1,0 +1,259 @@
+//! PDF backend (krilla): draws [`Frame`]s onto PDF pages.
+//!
+//! Fonts are embedded once per document and subset by krilla, text stays real text
+//! (extractable, searchable), and black is 100 % K in DeviceCMYK by default because a
+//! print shop would otherwise separate "RGB black" into a muddy four-colour black
+//! ([`Ink::Rgb`] is there for office printers and screen proofs). Output is
+//! deterministic: a fixed creation date and no random ids, so identical input gives
+//! identical bytes.
+//!
+//! The drawing is split from the document so that sheet imposition can put many frames
+//! on one page: [`PdfWriter`] owns the document and the fonts, and
+//! [`draw_frame`] draws one frame at an offset onto any krilla surface. All geometry is
+//! emitted in millimetres under one scale transform per frame.
+
+use krilla::Document;
+use krilla::color::{cmyk, rgb};
+use krilla::geom::{PathBuilder, Point, Rect, Transform};
+use krilla::metadata::{DateTime, Metadata};
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Paint, Stroke};
+use krilla::surface::Surface;
+use krilla::text::{Font, TextDirection};
+
+use super::RenderError;
+use crate::layout::font::{BOLD_TTF, MM_PER_PT, REGULAR_TTF};
+use crate::layout::{Frame, Item, QrItem, RectMm, Weight};
+
+/// Points per millimetre.
+pub const PT_PER_MM: f64 = 72.0 / 25.4;
+
+/// How black is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ink {
+    /// 100 % K in DeviceCMYK: one plate, crisp small text (default for print).
+    #[default]
+    Cmyk,
+    /// RGB 0/0/0 (office printers, screen proofs).
+    Rgb,
+}
+
+impl Ink {
+    fn paint(self) -> Paint {
+        match self {
+            Ink::Cmyk => cmyk::Color::new(0, 0, 0, 255).into(),
+            Ink::Rgb => rgb::Color::new(0, 0, 0).into(),
+        }
+    }
+    fn fill(self) -> Fill {
+        Fill { paint: self.paint(), ..Fill::default() }
+    }
+}
+
+/// Document-level options.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PdfOptions {
+    pub ink: Ink,
+    /// Document title; defaults to the (first) frame's title.
+    pub title: Option<String>,
+    /// Document language; defaults to the (first) frame's language.
+    pub lang: Option<String>,
+}
+
+/// The two label fonts, loaded into krilla once per document. Cloning is cheap (a
+/// shared handle), and krilla embeds each font once however often it is drawn.
+#[derive(Clone)]
+pub struct PdfFonts {
+    pub regular: Font,
+    pub bold: Font,
+}
+
+impl PdfFonts {
+    pub fn new() -> Result<Self, RenderError> {
+        let load = |bytes: &'static [u8]| Font::new(bytes.into(), 0).ok_or(RenderError::Font);
+        Ok(PdfFonts { regular: load(REGULAR_TTF)?, bold: load(BOLD_TTF)? })
+    }
+    fn get(&self, w: Weight) -> Font {
+        match w {
+            Weight::Regular => self.regular.clone(),
+            Weight::Bold => self.bold.clone(),
+        }
+    }
+}
+
+/// A PDF document being written: pages are added one at a time and serialised when
+/// [`finish`](PdfWriter::finish) is called.
+pub struct PdfWriter {
+    doc: Document,
+    fonts: PdfFonts,
+    ink: Ink,
+}
+
+/// The fixed creation date written into every document (determinism: identical input,
+/// identical bytes).
+fn fixed_date() -> DateTime {
+    DateTime::new(2026).month(1).day(1)
+}
+
+impl PdfWriter {
+    /// Starts a document with metadata (title, language, creator, fixed date).
+    pub fn new(title: &str, lang: &str, ink: Ink) -> Result<Self, RenderError> {
+        let mut doc = Document::new();
+        doc.set_metadata(
+            Metadata::new()
+                .title(title.to_string())
+                .language(lang.to_string())
+                .creator(format!("iotlabel {}", env!("CARGO_PKG_VERSION")))
+                .creation_date(fixed_date()),
+        );
+        Ok(PdfWriter { doc, fonts: PdfFonts::new()?, ink })
+    }
+
+    /// The fonts this document embeds (pass them to [`draw_frame`]).
+    pub fn fonts(&self) -> &PdfFonts {
+        &self.fonts
+    }
+
+    pub fn ink(&self) -> Ink {
+        self.ink
+    }
+
+    /// Adds a page of `width_mm × height_mm` and lets `draw` paint it. The surface's
+    /// units are points, origin top-left; [`draw_frame`] takes millimetre offsets.
+    pub fn page(
+        &mut self,
+        width_mm: f64,
+        height_mm: f64,
+        draw: impl FnOnce(&mut Surface<'_>, &PdfFonts, Ink),
+    ) -> Result<(), RenderError> {
+        let (w, h) = ((width_mm * PT_PER_MM) as f32, (height_mm * PT_PER_MM) as f32);
+        let settings = PageSettings::from_wh(w, h).ok_or(RenderError::PageSize { width_mm, height_mm })?;
+        let mut page = self.doc.start_page_with(settings);
+        let mut surface = page.surface();
+        draw(&mut surface, &self.fonts, self.ink);
+        surface.finish();
+        page.finish();
+        Ok(())
+    }
+
+    /// Adds one page exactly the size of `frame` with the frame on it.
+    pub fn frame_page(&mut self, frame: &Frame) -> Result<(), RenderError> {
+        self.page(frame.width_mm, frame.height_mm, |s, fonts, ink| draw_frame(s, frame, (0.0, 0.0), fonts, ink))
+    }
+
+    /// Serialises the document.
+    pub fn finish(self) -> Result<Vec<u8>, RenderError> {
+        self.doc.finish().map_err(|e| RenderError::Pdf(format!("{e:?}")))
+    }
+}
+
+/// One frame as a one-page PDF of exactly the frame's size.
+pub fn single_page(frame: &Frame, opts: &PdfOptions) -> Result<Vec<u8>, RenderError> {
+    let title = opts.title.clone().unwrap_or_else(|| frame.title.clone());
+    let lang = opts.lang.clone().unwrap_or_else(|| frame.lang.clone());
+    let mut w = PdfWriter::new(&title, &lang, opts.ink)?;
+    w.frame_page(frame)?;
+    w.finish()
+}
+
+fn rect(r: &RectMm) -> Option<Rect> {
+    Rect::from_xywh(r.x as f32, r.y as f32, r.w as f32, r.h as f32)
+}
+
+/// Draws `frame` with its top-left corner at `origin_mm` (millimetres from the page's
+/// top-left). Does no layout: every position comes from the frame. Cheap enough to call
+/// thousands of times per document (one transform, one path per QR, one text object per
+/// run).
+pub fn draw_frame(surface: &mut Surface<'_>, frame: &Frame, origin_mm: (f64, f64), fonts: &PdfFonts, ink: Ink) {
+    let s = PT_PER_MM as f32;
+    surface.push_transform(&Transform::from_row(
+        s,
+        0.0,
+        0.0,
+        s,
+        (origin_mm.0 * PT_PER_MM) as f32,
+        (origin_mm.1 * PT_PER_MM) as f32,
+    ));
+    surface.set_stroke(None);
+    surface.set_fill(Some(ink.fill()));
+    // Rectangles (rules, fills) go into one path.
+    let mut fills = PathBuilder::new();
+    let mut any_fill = false;
+    for item in &frame.items {
+        if let Item::Fill(r) = item
+            && let Some(r) = rect(r)
+        {
+            fills.push_rect(r);
+            any_fill = true;
+        }
+    }
+    if any_fill && let Some(path) = fills.finish() {
+        surface.draw_path(&path);
+    }
+    for item in &frame.items {
+        match item {
+            Item::Text(run) => {
+                surface.draw_text(
+                    Point::from_xy(run.x_mm as f32, run.baseline_mm as f32),
+                    fonts.get(run.weight),
+                    (run.size_pt * MM_PER_PT) as f32,
+                    &run.text,
+                    false,
+                    TextDirection::Auto,
+                );
+            }
+            Item::Outline { rect: r, radius_mm, stroke_mm } => {
+                if let Some(path) = rounded_rect(r, *radius_mm) {
+                    surface.set_fill(None);
+                    surface.set_stroke(Some(Stroke { paint: ink.paint(), width: *stroke_mm as f32, ..Stroke::default() }));
+                    surface.draw_path(&path);
+                    surface.set_stroke(None);
+                    surface.set_fill(Some(ink.fill()));
+                }
+            }
+            Item::Qr(q) => draw_qr(surface, q),
+            Item::Fill(_) => {}
+        }
+    }
+    surface.pop();
+}
+
+/// The QR as one path: a rectangle per run of dark modules, in module units, under a
+/// transform that scales modules to millimetres.
+fn draw_qr(surface: &mut Surface<'_>, q: &QrItem) {
+    let m = q.module_mm as f32;
+    let qz = q.quiet_zone as f32 * m;
+    let mut pb = PathBuilder::new();
+    for (y, x0, len) in q.modules.runs() {
+        if let Some(r) = Rect::from_xywh(x0 as f32, y as f32, len as f32, 1.0) {
+            pb.push_rect(r);
+        }
+    }
+    let Some(path) = pb.finish() else { return };
+    surface.push_transform(&Transform::from_row(m, 0.0, 0.0, m, q.x_mm as f32 + qz, q.y_mm as f32 + qz));
+    surface.draw_path(&path);
+    surface.pop();
+}
+
+fn rounded_rect(r: &RectMm, radius: f64) -> Option<krilla::geom::Path> {
+    let (x, y, w, h) = (r.x as f32, r.y as f32, r.w as f32, r.h as f32);
+    let rad = (radius as f32).clamp(0.0, w.min(h) / 2.0);
+    let mut pb = PathBuilder::new();
+    if rad <= 0.0 {
+        pb.push_rect(Rect::from_xywh(x, y, w, h)?);
+        return pb.finish();
+    }
+    // Cubic approximation of a quarter circle.
+    let k = rad * 0.552_284_8;
+    pb.move_to(x + rad, y);
+    pb.line_to(x + w - rad, y);
+    pb.cubic_to(x + w - rad + k, y, x + w, y + rad - k, x + w, y + rad);
+    pb.line_to(x + w, y + h - rad);
+    pb.cubic_to(x + w, y + h - rad + k, x + w - rad + k, y + h, x + w - rad, y + h);
+    pb.line_to(x + rad, y + h);
+    pb.cubic_to(x + rad - k, y + h, x, y + h - rad + k, x, y + h - rad);
+    pb.line_to(x, y + rad);
+    pb.cubic_to(x, y + rad - k, x + rad - k, y, x + rad, y);
+    pb.close();
+    pb.finish()
+}

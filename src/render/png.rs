@@ -1,0 +1,102 @@
+//! PNG backend: rasterises the frame's SVG with resvg at a chosen resolution.
+//!
+//! Going through the SVG (rather than drawing pixels ourselves) means the PNG is the
+//! SVG, pixel for pixel: one drawing path to keep right, not two. resvg gets only the
+//! embedded fonts, so a preview never depends on the fonts installed on the machine.
+//! The output is 8-bit greyscale: labels are black on white.
+
+use std::sync::{Arc, OnceLock};
+
+use resvg::{tiny_skia, usvg};
+
+use super::RenderError;
+use super::svg::{self, SvgOptions};
+use crate::layout::Frame;
+use crate::layout::font::{BOLD_TTF, FAMILY, REGULAR_TTF};
+
+/// Options for [`render`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PngOptions {
+    /// Resolution in dots per inch (300 for print proofs, 150 for screen previews).
+    pub dpi: f64,
+}
+
+impl Default for PngOptions {
+    fn default() -> Self {
+        PngOptions { dpi: 300.0 }
+    }
+}
+
+/// An encoded PNG and its pixel size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Png {
+    pub bytes: Vec<u8>,
+    pub width_px: u32,
+    pub height_px: u32,
+}
+
+/// Largest image we render (pixels per side); beyond that the dpi or size is a mistake.
+const MAX_SIDE_PX: f64 = 20_000.0;
+
+fn fontdb() -> Arc<usvg::fontdb::Database> {
+    static DB: OnceLock<Arc<usvg::fontdb::Database>> = OnceLock::new();
+    DB.get_or_init(|| {
+        let mut db = usvg::fontdb::Database::new();
+        db.load_font_data(REGULAR_TTF.to_vec());
+        db.load_font_data(BOLD_TTF.to_vec());
+        db.set_sans_serif_family(FAMILY);
+        Arc::new(db)
+    })
+    .clone()
+}
+
+/// Pixel size of a frame at `dpi`: each side rounded to whole pixels. QR-only artwork
+/// made with [`crate::layout::snap_module_to_pixels`] comes out exact.
+pub fn pixel_size(frame: &Frame, dpi: f64) -> (f64, f64) {
+    ((frame.width_mm * dpi / 25.4).round(), (frame.height_mm * dpi / 25.4).round())
+}
+
+/// Renders `frame` to a greyscale PNG at `opts.dpi`.
+pub fn render(frame: &Frame, opts: &PngOptions) -> Result<Png, RenderError> {
+    let luma = render_luma(frame, opts)?;
+    let (w, h) = (luma.width(), luma.height());
+    let mut bytes = Vec::new();
+    let encoder = image::codecs::png::PngEncoder::new(&mut bytes);
+    image::ImageEncoder::write_image(encoder, luma.as_raw(), w, h, image::ExtendedColorType::L8)
+        .map_err(|e| RenderError::Png(e.to_string()))?;
+    Ok(Png { bytes, width_px: w, height_px: h })
+}
+
+/// Renders `frame` to an in-memory greyscale image (for previews and scan tests).
+pub fn render_luma(frame: &Frame, opts: &PngOptions) -> Result<image::GrayImage, RenderError> {
+    let dpi = opts.dpi;
+    if !dpi.is_finite() || dpi <= 0.0 {
+        return Err(RenderError::Png(format!("dpi must be a positive number, not {dpi}")));
+    }
+    let (wpx, hpx) = pixel_size(frame, dpi);
+    if wpx < 1.0 || hpx < 1.0 || wpx > MAX_SIDE_PX || hpx > MAX_SIDE_PX {
+        return Err(RenderError::Png(format!(
+            "{wpx}×{hpx} px at {dpi} dpi is outside 1..{MAX_SIDE_PX} px per side; choose another --dpi"
+        )));
+    }
+    let svg_text = svg::render(frame, &SvgOptions::default());
+    let mut opt = usvg::Options { font_family: FAMILY.to_string(), ..usvg::Options::default() };
+    opt.fontdb = fontdb();
+    let tree = usvg::Tree::from_str(&svg_text, &opt).map_err(|e| RenderError::Png(e.to_string()))?;
+    let (wpx, hpx) = (wpx as u32, hpx as u32);
+    let mut pixmap =
+        tiny_skia::Pixmap::new(wpx, hpx).ok_or_else(|| RenderError::Png("cannot allocate the image".into()))?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    let size = tree.size();
+    let transform =
+        tiny_skia::Transform::from_scale(wpx as f32 / size.width(), hpx as f32 / size.height());
+    resvg::render(&tree, transform, &mut pixmap.as_mut());
+    // Opaque white background, so premultiplied RGBA is plain RGBA; any channel of a
+    // black-on-white image is its luminance, but average in case of anti-aliased grey.
+    let luma: Vec<u8> = pixmap
+        .data()
+        .chunks_exact(4)
+        .map(|p| ((u16::from(p[0]) + u16::from(p[1]) + u16::from(p[2])) / 3) as u8)
+        .collect();
+    image::GrayImage::from_raw(wpx, hpx, luma).ok_or_else(|| RenderError::Png("image buffer size mismatch".into()))
+}

@@ -1,0 +1,350 @@
+//! The plain-language summary: what a consumer reads on the label and the verifier page.
+//!
+//! The words are rendered from the *decoded signed payload* ([`Facts`]) through a phrase
+//! catalogue (`assets/phrases/<lang>.toml`), never from free text, so the printed words
+//! and the QR cannot disagree and one payload reads in every language the catalogue has.
+//! Adding a language is adding a file: `build.rs` lists the catalogues.
+//!
+//! Wording rules: the support end is a month and year ("Security updates until
+//! 12/2030"), never an "expiry"; a device without security updates says so first and
+//! plainly; a committed minimum reads differently from an anticipated end.
+//!
+//! Entry point: [`summarize`].
+
+use crate::declaration::{Channel, Coded, Commitment, SupportEnd, YearMonth};
+use crate::payload::Facts;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+mod built_in {
+    include!(concat!(env!("OUT_DIR"), "/phrases.rs"));
+}
+
+/// Which element of updatability a statement answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Element {
+    A1,
+    A2,
+    A3,
+    B1,
+    B2,
+    B3,
+}
+
+impl Element {
+    /// The NTIA element id, e.g. "A.3".
+    pub fn id(self) -> &'static str {
+        match self {
+            Element::A1 => "A.1",
+            Element::A2 => "A.2",
+            Element::A3 => "A.3",
+            Element::B1 => "B.1",
+            Element::B2 => "B.2",
+            Element::B3 => "B.3",
+        }
+    }
+}
+
+/// One labelled line of the summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Statement {
+    pub element: Element,
+    /// Short heading, e.g. "How".
+    pub label: String,
+    /// The sentence(s).
+    pub text: String,
+}
+
+/// Fixed label words in the summary's language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UiText {
+    /// "Security updates"
+    pub title: String,
+    /// "Manufacturer's declaration"
+    pub declaration: String,
+    /// "Scan to verify"
+    pub scan: String,
+    /// "Details"
+    pub more: String,
+}
+
+/// The summary of one payload in one language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub lang: String,
+    pub manufacturer: String,
+    pub model: String,
+    /// True when the device gets no security updates (the headline says so).
+    pub no_updates: bool,
+    /// A.1 with the short "how": "Automatic security updates" / "No security updates".
+    pub headline: String,
+    /// A.3 in short form: "Security updates until 12/2030".
+    pub support: String,
+    /// A.2, A.3, B.1, B.2, B.3 in that order (A.1 is the headline).
+    pub statements: Vec<Statement>,
+    pub ui: UiText,
+}
+
+impl Summary {
+    /// Every sentence, headline first: what a reader of the label sees, as plain lines.
+    pub fn lines(&self) -> Vec<String> {
+        let mut v = vec![format!("{} {}", self.manufacturer, self.model), self.headline.clone()];
+        v.extend(self.statements.iter().map(|s| format!("{}: {}", s.label, s.text)));
+        v
+    }
+}
+
+/// A problem with a catalogue.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum CatalogueError {
+    #[error("no phrase catalogue for language \"{lang}\"")]
+    #[diagnostic(help("available languages: {available}"))]
+    UnknownLanguage { lang: String, available: String },
+    #[error("phrase catalogue {name} is not valid: {message}")]
+    Invalid { name: String, message: String },
+    #[error("phrase catalogue \"{lang}\" has no phrase \"{key}\"")]
+    Missing { lang: String, key: String },
+}
+
+/// A phrase catalogue: flat keys ("support.until-minimum") to phrases.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    pub lang: String,
+    pub name: String,
+    phrases: BTreeMap<String, String>,
+}
+
+impl Catalogue {
+    /// Languages with a built-in catalogue.
+    pub fn languages() -> Vec<&'static str> {
+        built_in::BUILT_IN.iter().map(|(l, _)| *l).collect()
+    }
+
+    /// The built-in catalogue for a language code ("en", "fr", …; "fr-CA" falls back to "fr").
+    pub fn built_in(lang: &str) -> Result<Catalogue, CatalogueError> {
+        let base = lang.split(['-', '_']).next().unwrap_or(lang).to_ascii_lowercase();
+        let (_, text) = built_in::BUILT_IN.iter().find(|(l, _)| *l == base).ok_or_else(|| CatalogueError::UnknownLanguage {
+            lang: lang.to_string(),
+            available: Self::languages().join(", "),
+        })?;
+        Self::parse(text, &format!("assets/phrases/{base}.toml"))
+    }
+
+    /// Parses a catalogue from TOML text.
+    pub fn parse(text: &str, name: &str) -> Result<Catalogue, CatalogueError> {
+        let invalid = |message: String| CatalogueError::Invalid { name: name.to_string(), message };
+        let table: toml::Table = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let mut phrases = BTreeMap::new();
+        flatten("", &table, &mut phrases).map_err(invalid)?;
+        let lang = phrases.get("lang").cloned().ok_or_else(|| invalid("missing `lang`".into()))?;
+        let name = phrases.get("name").cloned().unwrap_or_else(|| lang.clone());
+        Ok(Catalogue { lang, name, phrases })
+    }
+
+    /// All phrases, flat (for the verifier site, which renders the same catalogue in JS).
+    pub fn phrases(&self) -> &BTreeMap<String, String> {
+        &self.phrases
+    }
+
+    /// One phrase.
+    pub fn get(&self, key: &str) -> Result<&str, CatalogueError> {
+        self.phrases
+            .get(key)
+            .map(String::as_str)
+            .ok_or_else(|| CatalogueError::Missing { lang: self.lang.clone(), key: key.to_string() })
+    }
+
+    fn list(&self, items: &[String]) -> Result<String, CatalogueError> {
+        let sep = self.get("list_sep")?;
+        let and = self.get("list_and")?;
+        Ok(match items {
+            [] => String::new(),
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{}{and}{last}", rest.join(sep)),
+        })
+    }
+}
+
+fn flatten(prefix: &str, t: &toml::Table, out: &mut BTreeMap<String, String>) -> Result<(), String> {
+    for (k, v) in t {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        match v {
+            toml::Value::String(s) => {
+                out.insert(key, s.clone());
+            }
+            toml::Value::Table(sub) => flatten(&key, sub, out)?,
+            _ => return Err(format!("`{key}` must be text or a table")),
+        }
+    }
+    Ok(())
+}
+
+/// Month and year as printed: "12/2030".
+pub fn month_year(ym: YearMonth) -> String {
+    format!("{:02}/{}", ym.month, ym.year)
+}
+
+fn fill(template: &str, vars: &[(&str, &str)]) -> String {
+    let mut s = template.to_string();
+    for (k, v) in vars {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
+fn join_sentences(parts: &[&str]) -> String {
+    parts.iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join(" ")
+}
+
+/// Renders the summary of decoded facts in one catalogue's language (entry point).
+pub fn summarize(f: &Facts, c: &Catalogue) -> Result<Summary, CatalogueError> {
+    let ui = UiText {
+        title: c.get("ui.title")?.into(),
+        declaration: c.get("ui.declaration")?.into(),
+        scan: c.get("ui.scan")?.into(),
+        more: c.get("ui.more")?.into(),
+    };
+    let label = |k: &str| c.get(&format!("label.{k}")).map(str::to_string);
+
+    if !f.security_updates {
+        let mut statements = vec![Statement { element: Element::A3, label: label("a3")?, text: c.get("support.none")?.into() }];
+        if let Some(b) = f.eos_behaviour {
+            statements.push(Statement { element: Element::B2, label: label("b2")?, text: c.get(&format!("eos.{}", b.name()))?.into() });
+        }
+        return Ok(Summary {
+            lang: c.lang.clone(),
+            manufacturer: f.manufacturer.clone(),
+            model: f.model.clone(),
+            no_updates: true,
+            headline: c.get("headline.none")?.into(),
+            support: c.get("support_short.none")?.into(),
+            statements,
+            ui,
+        });
+    }
+
+    let headline = match f.delivery {
+        Some(d) => c.get(&format!("headline.{}", d.name()))?,
+        None => c.get("headline.unstated")?,
+    };
+
+    // A.2: how, what the user does, what it costs.
+    let a2 = join_sentences(&[
+        f.delivery.map(|d| c.get(&format!("delivery.{}", d.name()))).transpose()?.unwrap_or(""),
+        f.user_action.map(|a| c.get(&format!("user_action.{}", a.name()))).transpose()?.unwrap_or(""),
+        f.cost.map(|x| c.get(&format!("cost.{}", x.name()))).transpose()?.unwrap_or(""),
+    ]);
+
+    // A.3: until when, and how firm.
+    let firm = match f.commitment {
+        Some(Commitment::Anticipated) => "anticipated",
+        _ => "minimum",
+    };
+    let (key, vars): (String, Vec<(&str, String)>) = match f.support_end {
+        Some(SupportEnd::Until(ym)) => (format!("until-{firm}"), vec![("date", month_year(ym))]),
+        Some(SupportEnd::Period { months, from }) => (
+            format!("period-{firm}"),
+            vec![("months", months.to_string()), ("from", c.get(&format!("from.{}", from.name()))?.to_string())],
+        ),
+        Some(SupportEnd::Indefinite) => ("indefinite".into(), vec![]),
+        Some(SupportEnd::Unknown) | None => ("unknown".into(), vec![]),
+    };
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let a3 = fill(c.get(&format!("support.{key}"))?, &vars);
+    let support = fill(c.get(&format!("support_short.{key}"))?, &vars);
+
+    // B.1: channels and schedule.
+    let b1_channels = match &f.channels {
+        None => c.get("notification.unstated")?.to_string(),
+        Some(ch) if ch.contains(&Channel::None) => c.get("notification.none")?.to_string(),
+        Some(ch) => {
+            let names = ch.iter().map(|x| c.get(&format!("channel.{}", x.name())).map(str::to_string)).collect::<Result<Vec<_>, _>>()?;
+            fill(c.get("notification.channels")?, &[("list", &c.list(&names)?)])
+        }
+    };
+    let b1 = join_sentences(&[&b1_channels, f.schedule.map(|s| c.get(&format!("schedule.{}", s.name()))).transpose()?.unwrap_or("")]);
+
+    // B.2: what happens at the end.
+    let b2 = match f.eos_behaviour {
+        Some(b) => join_sentences(&[
+            c.get(&format!("eos.{}", b.name()))?,
+            f.eos_offer.map(|o| c.get(&format!("offer.{}", o.name()))).transpose()?.unwrap_or(""),
+        ]),
+        None => c.get("eos.unstated")?.to_string(),
+    };
+
+    // B.3: how updates are secured.
+    let b3 = if f.measures.is_empty() && f.standards.is_empty() {
+        c.get("security.unstated")?.to_string()
+    } else {
+        let m = f.measures.iter().map(|x| c.get(&format!("measure.{}", x.name())).map(str::to_string)).collect::<Result<Vec<_>, _>>()?;
+        let s = f.standards.iter().map(|x| c.get(&format!("standard.{}", x.name())).map(str::to_string)).collect::<Result<Vec<_>, _>>()?;
+        let mut parts = Vec::new();
+        if !m.is_empty() {
+            parts.push(fill(c.get("security.measures")?, &[("list", &c.list(&m)?)]));
+        }
+        if !s.is_empty() {
+            parts.push(fill(c.get("security.standards")?, &[("list", &c.list(&s)?)]));
+        }
+        parts.join(" ")
+    };
+
+    let statements = vec![
+        Statement { element: Element::A2, label: label("a2")?, text: a2 },
+        Statement { element: Element::A3, label: label("a3")?, text: a3 },
+        Statement { element: Element::B1, label: label("b1")?, text: b1 },
+        Statement { element: Element::B2, label: label("b2")?, text: b2 },
+        Statement { element: Element::B3, label: label("b3")?, text: b3 },
+    ];
+    Ok(Summary {
+        lang: c.lang.clone(),
+        manufacturer: f.manufacturer.clone(),
+        model: f.model.clone(),
+        no_updates: false,
+        headline: headline.to_string(),
+        support,
+        statements,
+        ui,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalogue_has_every_english_key() {
+        let en = Catalogue::built_in("en").unwrap();
+        for lang in Catalogue::languages() {
+            let c = Catalogue::built_in(lang).unwrap();
+            assert_eq!(c.lang, lang);
+            for key in en.phrases().keys() {
+                assert!(c.phrases().contains_key(key), "{lang} lacks {key}");
+            }
+            for key in c.phrases().keys() {
+                assert!(en.phrases().contains_key(key), "{lang} has extra key {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_catalogue_says_expire() {
+        // Consumers read "expires" as "stops working" (DESIGN.md, Wording).
+        let banned = ["expir", "expiry", "abläuf", "ablauf", "verfällt", "caduc", "vence", "péremption"];
+        for lang in Catalogue::languages() {
+            let c = Catalogue::built_in(lang).unwrap();
+            for (k, v) in c.phrases() {
+                let low = v.to_lowercase();
+                for b in banned {
+                    assert!(!low.contains(b), "{lang}:{k} uses {b:?}: {v}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn language_fallback_and_unknown() {
+        assert_eq!(Catalogue::built_in("en-GB").unwrap().lang, "en");
+        assert!(matches!(Catalogue::built_in("xx"), Err(CatalogueError::UnknownLanguage { .. })));
+    }
+}
