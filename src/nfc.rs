@@ -118,11 +118,11 @@ const NTAG_INTERNAL: u8 = 0x48;
 /// decides whether a signed declaration fits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
 pub enum TagType {
-    /// 144 bytes of user memory: too small for a link with a signed payload.
+    /// 144 bytes of user memory, all usable for NDEF: too small for a signed link.
     Ntag213,
-    /// 504 bytes of user memory: the usual choice.
+    /// 504 bytes of user memory, 496 for NDEF: the usual choice.
     Ntag215,
-    /// 888 bytes of user memory.
+    /// 888 bytes of user memory, 872 for NDEF.
     Ntag216,
 }
 
@@ -199,7 +199,7 @@ pub enum NfcError {
         "the NDEF message needs {needed} bytes of tag memory but an {tag} has {available}; {}",
         fit_hint(*.smallest_fitting)
     )]
-    #[diagnostic(help("choose a larger tag with --tag, or leave out the COSE record"))]
+    #[diagnostic(help("choose a larger tag with --tag (or drop --with-cose if it was given)"))]
     TooLarge {
         needed: usize,
         available: usize,
@@ -376,11 +376,11 @@ fn compress_uri(uri: &str) -> (u8, &str) {
     let mut best: (u8, &str) = (0, uri);
     let mut best_len = 0;
     for (code, prefix) in (0u8..).zip(URI_PREFIXES.iter()) {
-        if prefix.len() > best_len {
-            if let Some(rest) = uri.strip_prefix(prefix) {
-                best = (code, rest);
-                best_len = prefix.len();
-            }
+        if prefix.len() > best_len
+            && let Some(rest) = uri.strip_prefix(prefix)
+        {
+            best = (code, rest);
+            best_len = prefix.len();
         }
     }
     best
@@ -883,7 +883,7 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, NfcError> {
             };
         }
         let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        if digits.len() % 2 != 0 {
+        if !digits.len().is_multiple_of(2) {
             return Err(NfcError::InvalidHex {
                 line,
                 reason: "odd number of hex digits".into(),

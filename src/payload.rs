@@ -129,13 +129,13 @@ impl Facts {
             support_end: d.support_end(),
             commitment: d.support.as_ref().and_then(|s| s.commitment),
             channels: d.notification.as_ref().and_then(|n| {
-                (!n.channels.is_empty()).then(|| n.channels.clone())
+                (!n.channels.is_empty()).then(|| sorted(&n.channels))
             }),
             schedule: d.notification.as_ref().and_then(|n| n.schedule),
             eos_behaviour: d.end_of_support.as_ref().map(|e| e.behaviour),
             eos_offer: d.end_of_support.as_ref().and_then(|e| e.offer),
-            measures: d.security.as_ref().map(|s| s.measures.clone()).unwrap_or_default(),
-            standards: d.security.as_ref().map(|s| s.standards.clone()).unwrap_or_default(),
+            measures: d.security.as_ref().map(|s| sorted(&s.measures)).unwrap_or_default(),
+            standards: d.security.as_ref().map(|s| sorted(&s.standards)).unwrap_or_default(),
         }
     }
 
@@ -218,6 +218,15 @@ impl Facts {
             standards: (!self.standards.is_empty()).then(|| to_mask(&self.standards)),
         }
     }
+}
+
+/// Sets travel as bit masks, so they come back in code order; normalise on the way in
+/// so that a round trip gives back equal facts.
+fn sorted<T: Coded + Ord>(v: &[T]) -> Vec<T> {
+    let mut v = v.to_vec();
+    v.sort_by_key(|x| x.code());
+    v.dedup();
+    v
 }
 
 /// Encodes facts as deterministic CBOR (entry point for signing).

@@ -7,6 +7,9 @@
 use iotlabel::link::*;
 use proptest::prelude::*;
 
+/// An input and a check on the error it must produce.
+type Case<S> = (S, fn(&LinkError) -> bool);
+
 /// Independent reference for one group: big-endian integer, zero-padded to the
 /// number of digits of 2^(8k) − 1.
 fn reference_digits(bytes: &[u8]) -> String {
@@ -181,7 +184,7 @@ fn base_url_normalises_scheme_and_host_only() {
 
 #[test]
 fn base_url_rejects_what_it_should() {
-    let cases: &[(&str, fn(&LinkError) -> bool)] = &[
+    let cases: &[Case<&str>] = &[
         ("http://acme.example/u", |e| {
             matches!(e, LinkError::NotHttps { .. })
         }),
@@ -354,7 +357,7 @@ fn parse_accepts_what_people_paste() {
 #[test]
 fn parse_rejects_malformed_links() {
     let digits = encode_digits(&fake_cose(40));
-    let cases: Vec<(String, fn(&LinkError) -> bool)> = vec![
+    let cases: Vec<Case<String>> = vec![
         ("".into(), |e| matches!(e, LinkError::Empty)),
         ("   \n".into(), |e| matches!(e, LinkError::Empty)),
         ("https://acme.example/u".into(), |e| {

@@ -1,7 +1,6 @@
 //! `init`, `validate`, `summary` and `schema`: working with declarations.
 
 use crate::declaration::{self, CheckOptions, ReadError, YearMonth};
-use std::io::Write;
 use crate::payload::Facts;
 use crate::summary::{Catalogue, summarize};
 use clap::Args;

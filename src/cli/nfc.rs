@@ -14,7 +14,7 @@ use std::process::ExitCode;
 /// What to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum NfcFormat {
-    /// The bare NDEF message (what phone apps such as NFC Tools import or write).
+    /// The bare NDEF message (the binary that nfcpy, ndeftool and NDEF libraries read).
     Ndef,
     /// The NTAG memory image from page 0 (for libnfc, Proxmark3 and similar tools).
     Tag,
@@ -90,8 +90,7 @@ pub fn run(a: NfcArgs) -> Result<ExitCode> {
         .wrap_err_with(|| format!("{}: cannot build the NDEF message", a.input))?;
     // Check the fit for every format: an .ndef that no tag of this model can hold is
     // as useless as an image.
-    let image = nfc::tag_image(&message, a.tag)
-        .map_err(|e| miette::Report::new(e).wrap_err(format!("{}: does not fit", a.input)))?;
+    let image = nfc::tag_image(&message, a.tag).map_err(miette::Report::new)?;
     let bytes = match format {
         NfcFormat::Ndef => message.clone(),
         NfcFormat::Tag => image,
@@ -103,9 +102,13 @@ pub fn run(a: NfcArgs) -> Result<ExitCode> {
     let capacity = a.tag.ndef_capacity();
     eprintln!("link ({} characters): {link}", link.len());
     eprintln!(
-        "wrote {} ({format:?}, {} bytes): NDEF message {} bytes ({} record{}), uses {needed} of \
+        "wrote {} ({}, {} bytes): NDEF message {} bytes ({} record{}), uses {needed} of \
          {capacity} bytes on an {} ({} left)",
         a.output.display(),
+        format
+            .to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default(),
         bytes.len(),
         message.len(),
         if a.with_cose { 2 } else { 1 },

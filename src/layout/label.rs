@@ -61,7 +61,7 @@ impl LabelContent {
 /// Steps between preferred and floor sizes in the fitting search.
 const STEPS: usize = 10;
 /// Clearance between the frame's stroke and the QR's quiet zone.
-const QR_CLEARANCE_MM: f64 = 0.2;
+const QR_CLEARANCE_MM: f64 = 0.1;
 /// Thickness of separating rules.
 const RULE_MM: f64 = 0.15;
 
@@ -73,6 +73,23 @@ pub fn label_from_content(
     size: Option<SizeMm>,
 ) -> Result<Frame, LayoutError> {
     let size = size.unwrap_or_else(|| template.default_size());
+    match fit(content, template, size) {
+        Err(LayoutError::DoesNotFit { template: name, size, what, reason, over_mm, min_pt, .. }) => {
+            // Find the nearest size that works, growing the dimension the text flows in.
+            let suggestion = (1..=40).map(|i| 1.0 + 0.025 * f64::from(i)).find_map(|f| {
+                let s = match template.qr.place {
+                    QrPlace::BottomLeft => SizeMm { width_mm: size.width_mm, height_mm: (size.height_mm * f).ceil() },
+                    QrPlace::Left => SizeMm { width_mm: (size.width_mm * f).ceil(), height_mm: size.height_mm },
+                };
+                fit(content, template, s).ok().map(|_| s)
+            });
+            Err(LayoutError::DoesNotFit { template: name, size, what, reason, over_mm, min_pt, suggestion })
+        }
+        other => other,
+    }
+}
+
+fn fit(content: &LabelContent, template: &Template, size: SizeMm) -> Result<Frame, LayoutError> {
     let ctx = Ctx::new(content, template, size)?;
     let mut last_fail = None;
     for free_wrap in [false, true] {
@@ -93,6 +110,7 @@ pub fn label_from_content(
             reason,
             over_mm,
             min_pt: template.blocks.iter().map(|b| b.min_pt).fold(f64::INFINITY, f64::min),
+            suggestion: None,
         },
         Some(Fail::Qr(e)) => e,
         None => LayoutError::TooSmall { template: template.name.clone(), size, min: template.default_size() },

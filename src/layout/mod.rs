@@ -261,9 +261,20 @@ impl QrModules {
 #[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
 pub enum LayoutError {
     /// Text does not fit even at the minimum legible size with wrapping.
-    #[error("{what} does not fit on a {size} {template} label: {reason} (over by {over_mm:.1} mm even at {min_pt} pt)")]
+    #[error("{what} does not fit on a {size} {template} label: {reason} (over by {over_mm:.1} mm even at {min_pt} pt){}",
+        suggestion.map(|s| format!("; it fits at --size {s}")).unwrap_or_default())]
     #[diagnostic(help("choose a larger --size, or a template with less text (iotlabel templates)"))]
-    DoesNotFit { template: String, size: SizeMm, what: String, reason: String, over_mm: f64, min_pt: f64 },
+    DoesNotFit {
+        template: String,
+        size: SizeMm,
+        what: String,
+        reason: String,
+        over_mm: f64,
+        min_pt: f64,
+        /// The nearest larger size (same width, or same height for QR-left templates)
+        /// at which the label fits, if one within twice the size does.
+        suggestion: Option<SizeMm>,
+    },
     /// The QR cannot be placed at the print minimum module size.
     #[error("the QR does not fit on a {size} {template} label: {modules} modules at the minimum {min_module_mm} mm per module need {needed_mm:.1} mm, only {available_mm:.1} mm available")]
     #[diagnostic(help("choose a larger --size; the QR module size may not go below the print minimum"))]

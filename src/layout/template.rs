@@ -183,6 +183,10 @@ fn parse(name: &str, src: &str) -> Result<Template, TemplateError> {
     if positive.iter().any(|v| !v.is_finite() || *v <= 0.0) {
         return Err(invalid("sizes, margins, stroke, line height and QR sizes must be positive".into()));
     }
+    // DejaVu Sans' ascent + descent is 1.164 em: tighter leading would let lines touch.
+    if t.line_height < 1.17 {
+        return Err(invalid(format!("line_height {} is below 1.17; lines would touch", t.line_height)));
+    }
     if q.min_module_mm > q.max_module_mm || q.quiet_zone < 4 {
         return Err(invalid("QR needs min_module_mm ≤ max_module_mm and a quiet zone of at least 4".into()));
     }

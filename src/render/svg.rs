@@ -162,11 +162,27 @@ pub fn qr_path(m: &QrModules) -> String {
             while let Some(first) = out_edges[idx(sx, sy)].pop() {
                 // Walk one closed loop, collecting its vertices.
                 let mut pts = vec![(sx, sy)];
+                let mut prev = (sx, sy);
                 let mut cur = first;
                 while cur != (sx, sy) {
                     pts.push(cur);
-                    match out_edges[idx(cur.0, cur.1)].pop() {
-                        Some(next) => cur = next,
+                    // Where two dark modules touch only at a corner, the vertex has two
+                    // ways out. Turning left steps into the diagonal neighbour, so
+                    // touching modules become one subpath (a pinched outline) and we
+                    // save a move and a close per neighbour.
+                    let (hx, hy) = (cur.0 as isize - prev.0 as isize, cur.1 as isize - prev.1 as isize);
+                    let left = (cur.0 as isize + hy, cur.1 as isize - hx);
+                    let outs = &mut out_edges[idx(cur.0, cur.1)];
+                    let pick = outs.iter().position(|&(x, y)| (x as isize, y as isize) == left);
+                    let next = match pick {
+                        Some(i) => Some(outs.swap_remove(i)),
+                        None => outs.pop(),
+                    };
+                    match next {
+                        Some(next) => {
+                            prev = cur;
+                            cur = next;
+                        }
                         None => break, // cannot happen for a closed boundary; stop safely
                     }
                 }
@@ -182,7 +198,9 @@ pub fn qr_path(m: &QrModules) -> String {
                     .map(|i| (pts[i].0 as isize, pts[i].1 as isize))
                     .collect();
                 let Some(&start) = corners.first() else { continue };
-                let _ = write!(d, "m{} {}", start.0 - pen.0, start.1 - pen.1);
+                let (dx, dy) = (start.0 - pen.0, start.1 - pen.1);
+                // A minus sign separates numbers on its own.
+                let _ = if dy < 0 { write!(d, "m{dx}{dy}") } else { write!(d, "m{dx} {dy}") };
                 pen = start;
                 let mut pos = start;
                 for &c in &corners[1..] {
@@ -255,3 +273,4 @@ impl ttf_parser::OutlineBuilder for PathSink {
         self.d.push('Z');
     }
 }
+

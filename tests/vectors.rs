@@ -1,0 +1,253 @@
+//! Test vectors for the payload, envelope and link formats (tests/vectors/*.json).
+//!
+//! The vectors are generated here from fixed keys and facts (Ed25519 signatures are
+//! deterministic), compared with the committed files, and each one is verified with the
+//! library against its expected verdict. Independent implementations (the Python check
+//! in tests/python/ and the verifier page's JavaScript) read the same files.
+//!
+//! To regenerate after a deliberate format change: `IOTLABEL_BLESS=1 cargo test --test vectors`.
+
+use ed25519_dalek::{Signer, SigningKey};
+use iotlabel::declaration::*;
+use iotlabel::envelope;
+use iotlabel::keys::TrustStore;
+use iotlabel::link::{self, BaseUrl, PayloadForm};
+use iotlabel::payload::{self, Facts};
+use iotlabel::source::{self, SourceOptions};
+use iotlabel::verify::{self, Verdict, hex};
+use serde_json::{Value, json};
+use std::path::Path;
+
+fn key(label: &str) -> SigningKey {
+    use sha2::Digest;
+    let seed: [u8; 32] = sha2::Sha256::digest(label.as_bytes()).into();
+    SigningKey::from_bytes(&seed)
+}
+
+fn thermostat() -> Facts {
+    Facts {
+        manufacturer: "Acme Climate".into(),
+        model: "Thermo T1".into(),
+        gtin: Some("04006381333931".into()),
+        security_updates: true,
+        delivery: Some(Delivery::Automatic),
+        user_action: Some(UserAction::KeepOnline),
+        cost: Some(Cost::Free),
+        support_end: Some(SupportEnd::Until(YearMonth { year: 2031, month: 12 })),
+        commitment: Some(Commitment::Minimum),
+        channels: Some(vec![Channel::App, Channel::Email]),
+        schedule: Some(Schedule::AsNeeded),
+        eos_behaviour: Some(EosBehaviour::KeepsWorking),
+        eos_offer: Some(EosOffer::Nothing),
+        measures: vec![Measure::Signed, Measure::VerifiedOnDevice, Measure::RollbackProtection],
+        standards: vec![Standard::EtsiEn303645],
+    }
+}
+
+fn bulb() -> Facts {
+    Facts {
+        manufacturer: "Lumo".into(),
+        model: "Bulb E27".into(),
+        gtin: None,
+        security_updates: false,
+        delivery: None,
+        user_action: None,
+        cost: None,
+        support_end: None,
+        commitment: None,
+        channels: Some(vec![Channel::None]),
+        schedule: None,
+        eos_behaviour: None,
+        eos_offer: None,
+        measures: vec![],
+        standards: vec![],
+    }
+}
+
+fn router() -> Facts {
+    Facts {
+        manufacturer: "Netwerk AG".into(),
+        model: "R6 Mesh".into(),
+        gtin: None,
+        security_updates: true,
+        delivery: Some(Delivery::UserInitiated),
+        user_action: Some(UserAction::ApproveInApp),
+        cost: Some(Cost::Subscription),
+        support_end: Some(SupportEnd::Period { months: 60, from: PeriodStart::Purchase }),
+        commitment: Some(Commitment::Anticipated),
+        channels: Some(vec![Channel::App]),
+        schedule: Some(Schedule::Quarterly),
+        eos_behaviour: Some(EosBehaviour::LosesFunctions),
+        eos_offer: Some(EosOffer::PaidExtendedSupport),
+        measures: vec![Measure::Signed],
+        standards: vec![Standard::IetfSuit, Standard::Tuf],
+    }
+}
+
+/// Signs with an arbitrary algorithm id and optional tag, for the -8 and tagged vectors.
+fn sign_with(payload: &[u8], k: &SigningKey, alg: i64, tagged: bool) -> Vec<u8> {
+    use coset::iana::EnumI64;
+    use coset::{CborSerializable, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable};
+    let alg = coset::iana::Algorithm::from_i64(alg).expect("registered alg");
+    let protected = HeaderBuilder::new().algorithm(alg).key_id(envelope::key_id(&k.verifying_key()).to_vec()).build();
+    let s = CoseSign1Builder::new()
+        .protected(protected)
+        .payload(payload.to_vec())
+        .create_signature(b"", |tbs| k.sign(tbs).to_bytes().to_vec())
+        .build();
+    if tagged { s.to_tagged_vec().unwrap() } else { s.to_vec().unwrap() }
+}
+
+const BASE: &str = "https://verify.acme.example/t";
+
+fn vector(name: &str, description: &str, link_text: String, cose: Option<&[u8]>, expected: &str, facts: Option<&Facts>) -> (String, Value) {
+    let opened = cose.and_then(|c| envelope::open(c).ok());
+    let v = json!({
+        "description": description,
+        "link": link_text,
+        "cose_hex": cose.map(hex),
+        "payload_hex": opened.as_ref().map(|o| hex(&o.payload)),
+        "key_id": opened.as_ref().map(|o| hex(&o.kid)),
+        "trusted_public_key_pem": iotlabel::keys::public_key_pem(&key("iotlabel test vector key A").verifying_key()),
+        "expected": expected,
+        "declaration": facts.map(|f| serde_json::to_value(f.to_declaration()).unwrap()),
+        "summary_en": facts.map(|f| {
+            let s = iotlabel::summary::summarize(f, &iotlabel::summary::Catalogue::built_in("en").unwrap()).unwrap();
+            json!({"headline": s.headline, "support": s.support, "statements": s.statements.iter().map(|x| x.text.clone()).collect::<Vec<_>>()})
+        }),
+    });
+    (name.to_string(), v)
+}
+
+fn generate() -> Vec<(String, Value)> {
+    let a = key("iotlabel test vector key A");
+    let b = key("iotlabel test vector key B (not trusted)");
+    let base = BaseUrl::parse(BASE).unwrap();
+    let digits_link = |c: &[u8]| link::format_link(&base, c, PayloadForm::Digits);
+    let mut out = Vec::new();
+
+    for (name, desc, f) in [
+        ("valid-thermostat", "typical declaration: automatic updates until 12/2031 (committed), GTIN, B.1–B.3", thermostat()),
+        ("valid-no-updates", "a device that gets no security updates", bulb()),
+        ("valid-period-anticipated", "support period of 60 months from purchase, anticipated; subscription", router()),
+    ] {
+        let cose = envelope::sign(&payload::encode(&f), &a);
+        out.push(vector(name, desc, digits_link(&cose), Some(&cose), "valid", Some(&f)));
+    }
+    let f = thermostat();
+    let p = payload::encode(&f);
+    let cose = envelope::sign(&p, &a);
+    out.push(vector("valid-nfc-base64url", "the NFC form: base64url in the fragment", link::format_link(&base, &cose, PayloadForm::Base64Url), Some(&cose), "valid", Some(&f)));
+    let gs1 = BaseUrl::gs1(&BaseUrl::parse("https://id.acme.example").unwrap(), "4006381333931").unwrap();
+    out.push(vector("valid-gs1-digital-link", "GS1 Digital Link form with the GTIN-14 in the path", link::format_link(&gs1, &cose, PayloadForm::Digits), Some(&cose), "valid", Some(&f)));
+    out.push(vector("valid-bare-digits", "bare digits without a URL", link::encode_digits(&cose), Some(&cose), "valid", Some(&f)));
+    let c8 = sign_with(&p, &a, -8, false);
+    out.push(vector("valid-alg-eddsa", "algorithm -8 (EdDSA), accepted when verifying", digits_link(&c8), Some(&c8), "valid", Some(&f)));
+    let ct = sign_with(&p, &a, -19, true);
+    out.push(vector("valid-tagged", "COSE_Sign1 with CBOR tag 18", digits_link(&ct), Some(&ct), "valid", Some(&f)));
+
+    // Bad signature: flip one bit in the payload's model name ('T' → 'U').
+    let mut bad = cose.clone();
+    let pos = bad.windows(9).position(|w| w == b"Thermo T1").unwrap() + 7;
+    bad[pos] ^= 0x01;
+    out.push(vector("bad-signature-payload-bit", "one bit of the payload flipped after signing", digits_link(&bad), Some(&bad), "bad-signature", None));
+    let mut bad_sig = cose.clone();
+    let last = bad_sig.len() - 1;
+    bad_sig[last] ^= 0x80;
+    out.push(vector("bad-signature-sig-bit", "one bit of the signature flipped", digits_link(&bad_sig), Some(&bad_sig), "bad-signature", None));
+    let cb = envelope::sign(&p, &b);
+    out.push(vector("unknown-key", "signed by a key that is not in the trust store", digits_link(&cb), Some(&cb), "unknown-key", None));
+
+    // Malformed inputs.
+    let d = link::encode_digits(&cose);
+    out.push(vector("malformed-digit-count", "one digit missing", format!("{BASE}#{}", &d[..d.len() - 1]), None, "malformed", None));
+    out.push(vector("malformed-impossible-group", "a 17-digit group larger than 2^56-1", format!("{BASE}#99999999999999999{}", &d[17..]), None, "malformed", None));
+    out.push(vector("malformed-trailing-junk", "characters after the digits", format!("{BASE}#{d}&utm=1"), None, "malformed", None));
+    out.push(vector("malformed-http", "http instead of https", format!("http://verify.acme.example/t#{d}"), None, "malformed", None));
+    let mut noncanon = vec![p[0], 0x00, 0x18, 0x01];
+    noncanon.extend_from_slice(&p[3..]);
+    let cn = envelope::sign(&noncanon, &a);
+    out.push(vector("malformed-non-deterministic-payload", "validly signed, but the payload uses a non-shortest integer", digits_link(&cn), Some(&cn), "malformed", None));
+    let mut v2 = p.clone();
+    v2[2] = 0x02;
+    let cv = envelope::sign(&v2, &a);
+    out.push(vector("malformed-future-version", "validly signed payload of format version 2", digits_link(&cv), Some(&cv), "malformed", None));
+    let ces = sign_with(&p, &a, -7, false);
+    out.push(vector("malformed-wrong-algorithm", "algorithm -7 (ES256) is not accepted", digits_link(&ces), Some(&ces), "malformed", None));
+    out
+}
+
+fn verdict_of(link_text: &str, trust: &TrustStore) -> (String, Option<Facts>) {
+    match source::load(link_text, &SourceOptions::default()) {
+        Err(e) => {
+            assert!(e.is_malformed(), "{link_text}: unexpected non-malformed error {e}");
+            ("malformed".into(), None)
+        }
+        Ok(env) => {
+            let v = verify::verify(env, trust);
+            match (v.verdict, v.facts) {
+                (_, Some(Err(_))) => ("malformed".into(), None),
+                (Verdict::Valid, Some(Ok(f))) => ("valid".into(), Some(f)),
+                (Verdict::UnknownKey, _) => ("unknown-key".into(), None),
+                (Verdict::BadSignature, _) => ("bad-signature".into(), None),
+                (Verdict::Valid, None) => unreachable!("valid verdicts always decode"),
+            }
+        }
+    }
+}
+
+#[test]
+fn vectors_are_current_and_verify_as_expected() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let bless = std::env::var_os("IOTLABEL_BLESS").is_some();
+    let mut trust = TrustStore::default();
+    trust.add("test vector key A", key("iotlabel test vector key A").verifying_key());
+    let vectors = generate();
+    assert!(vectors.len() >= 18);
+    for (name, v) in &vectors {
+        let path = dir.join(format!("{name}.json"));
+        let text = serde_json::to_string_pretty(v).unwrap() + "\n";
+        if bless {
+            std::fs::write(&path, &text).unwrap();
+        } else {
+            let on_disk = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} missing; run IOTLABEL_BLESS=1 cargo test --test vectors", path.display()));
+            assert_eq!(on_disk, text, "{name}.json differs from what the code generates");
+        }
+        let (verdict, facts) = verdict_of(v["link"].as_str().unwrap(), &trust);
+        assert_eq!(verdict, v["expected"].as_str().unwrap(), "{name}");
+        if let Some(f) = facts {
+            assert_eq!(serde_json::to_value(f.to_declaration()).unwrap(), v["declaration"], "{name}");
+        }
+    }
+}
+
+#[test]
+fn typical_declarations_fit_the_size_budget() {
+    let a = key("iotlabel test vector key A");
+    for f in [thermostat(), bulb(), router()] {
+        let cose = envelope::sign(&payload::encode(&f), &a);
+        // The envelope's overhead is fixed: 78 bytes plus the payload's bstr header
+        // (1 byte up to 23 bytes of payload, 2 bytes up to 255).
+        let p = payload::encode(&f).len();
+        assert_eq!(cose.len(), p + 78 + if p < 24 { 1 } else { 2 });
+        // Without a GTIN a typical declaration signs to at most 128 bytes (QR version 8
+        // at EC M behind a 20-character base URL); a GTIN costs 10 more bytes.
+        let budget = if f.gtin.is_some() { 146 } else { 128 };
+        assert!(cose.len() <= budget, "{} {}: {} bytes", f.manufacturer, f.model, cose.len());
+    }
+}
+
+#[test]
+fn every_single_bit_flip_fails_verification() {
+    let a = key("iotlabel test vector key A");
+    let mut trust = TrustStore::default();
+    trust.add("A", a.verifying_key());
+    let cose = envelope::sign(&payload::encode(&thermostat()), &a);
+    let base = BaseUrl::parse(BASE).unwrap();
+    for bit in 0..cose.len() * 8 {
+        let mut c = cose.clone();
+        c[bit / 8] ^= 1 << (bit % 8);
+        let (verdict, _) = verdict_of(&link::format_link(&base, &c, PayloadForm::Digits), &trust);
+        assert_ne!(verdict, "valid", "flipping bit {bit} still verified");
+    }
+}
