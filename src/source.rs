@@ -210,8 +210,15 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
         "ndef" | "bin" | "hex" if is_file => {
             let content = crate::nfc::parse_any(&read(path)?).map_err(|e| SourceError::Unreadable { input: input.to_string(), message: format!("not a readable NFC dump: {e}") })?;
             match (content.uri, content.cose) {
-                (Some(uri), _) => {
+                (Some(uri), record) => {
                     let parsed = link::parse_link(&uri).map_err(link_err)?;
+                    // A tag may carry the COSE bytes twice (link and MIME record): they must agree.
+                    if record.as_ref().is_some_and(|r| *r != parsed.cose) {
+                        return Err(SourceError::Unreadable {
+                            input: input.to_string(),
+                            message: "the tag's link and its COSE record hold different payloads".into(),
+                        });
+                    }
                     (parsed.cose, parsed.base, InputKind::Nfc, None)
                 }
                 (None, Some(cose)) => (cose, base_for(None, opts, link_err)?, InputKind::Nfc, None),
@@ -223,9 +230,20 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
                 input: input.to_string(),
                 message: "not text; expected a .toml/.json declaration, a .cose file, an image (.png/.jpg), an NFC dump (.ndef/.bin/.hex) or a text file with a link".into(),
             })?;
-            let parsed = link::parse_link(&text).map_err(link_err)?;
-            let base = match parsed.base { Some(b) => Some(b), None => base_for(None, opts, link_err)? };
-            (parsed.cose, base, InputKind::Link, None)
+            match link::parse_link(&text) {
+                Ok(parsed) => {
+                    let base = match parsed.base { Some(b) => Some(b), None => base_for(None, opts, link_err)? };
+                    (parsed.cose, base, InputKind::Link, None)
+                }
+                // A text file may also be an NFC hex dump (`iotlabel nfc --format hex`).
+                Err(e) => match crate::nfc::parse_any(text.as_bytes()) {
+                    Ok(crate::nfc::NfcContent { uri: Some(uri), .. }) => {
+                        let parsed = link::parse_link(&uri).map_err(link_err)?;
+                        (parsed.cose, parsed.base, InputKind::Nfc, None)
+                    }
+                    _ => return Err(link_err(e)),
+                },
+            }
         }
         _ => {
             let parsed = link::parse_link(input).map_err(link_err)?;

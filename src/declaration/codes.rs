@@ -212,7 +212,7 @@ pub fn from_mask<T: Coded>(mask: u64) -> Result<Vec<T>, u64> {
 mod tests {
     use super::*;
 
-    fn round_trip<T: Coded + std::fmt::Debug>() {
+    fn round_trip<T: Coded + std::fmt::Debug + serde::Serialize>() {
         let mut seen = std::collections::HashSet::new();
         for v in T::ALL {
             assert!(seen.insert(v.code()), "{} code {} used twice", T::WHAT, v.code());

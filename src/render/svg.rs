@@ -167,13 +167,13 @@ pub fn qr_path(m: &QrModules) -> String {
                 while cur != (sx, sy) {
                     pts.push(cur);
                     // Where two dark modules touch only at a corner, the vertex has two
-                    // ways out. Turning left steps into the diagonal neighbour, so
-                    // touching modules become one subpath (a pinched outline) and we
-                    // save a move and a close per neighbour.
+                    // ways out. Turning right (y down) steps into the diagonal
+                    // neighbour, so touching modules become one subpath (a pinched
+                    // outline) and we save a move and a close per neighbour.
                     let (hx, hy) = (cur.0 as isize - prev.0 as isize, cur.1 as isize - prev.1 as isize);
-                    let left = (cur.0 as isize + hy, cur.1 as isize - hx);
+                    let right = (cur.0 as isize + hy, cur.1 as isize - hx);
                     let outs = &mut out_edges[idx(cur.0, cur.1)];
-                    let pick = outs.iter().position(|&(x, y)| (x as isize, y as isize) == left);
+                    let pick = outs.iter().position(|&(x, y)| (x as isize, y as isize) == right);
                     let next = match pick {
                         Some(i) => Some(outs.swap_remove(i)),
                         None => outs.pop(),
