@@ -265,6 +265,11 @@ pub fn encode(text: &str, ec: EcLevel, version: Option<u8>) -> Result<QrSymbol, 
 }
 
 impl QrSymbol {
+    /// Modules per side (same as the `width` field; for code that wants a method).
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
     /// Whether the module at column `x`, row `y` is dark; false outside the symbol
     /// (the quiet zone is light).
     pub fn is_dark(&self, x: usize, y: usize) -> bool {

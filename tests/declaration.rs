@@ -8,18 +8,24 @@
 
 use iotlabel::declaration::{
     self, Channel, CheckOptions, Coded, Commitment, Cost, Declaration, Delivery, EosBehaviour,
-    EosOffer, Format, Measure, PeriodStart, ProblemKind, ReadError, Schedule, Standard,
-    SupportEnd, UserAction, YearMonth,
+    EosOffer, Format, Measure, PeriodStart, ProblemKind, ReadError, Schedule, Standard, SupportEnd,
+    UserAction, YearMonth,
 };
 use iotlabel::payload::{self, Facts};
 use iotlabel::profile::{self, Check, Profile};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-const TODAY: YearMonth = YearMonth { year: 2026, month: 11 };
+const TODAY: YearMonth = YearMonth {
+    year: 2026,
+    month: 11,
+};
 
 fn opts() -> CheckOptions {
-    CheckOptions { today: TODAY, new_label: true }
+    CheckOptions {
+        today: TODAY,
+        new_label: true,
+    }
 }
 
 /// A complete, valid declaration with one key per line and every key name unique, so
@@ -108,6 +114,8 @@ fn edit(base: &str, edits: &[Edit<'_>]) -> String {
     lines.join("\n") + "\n"
 }
 
+// ReadError is large (it carries the source text); that is the library's type to shrink.
+#[allow(clippy::result_large_err)]
 fn parse(text: &str) -> Result<Declaration, ReadError> {
     declaration::parse_str(text, Format::Toml, "test.toml", &opts())
 }
@@ -115,7 +123,10 @@ fn parse(text: &str) -> Result<Declaration, ReadError> {
 fn parse_ok(text: &str) -> Declaration {
     match parse(text) {
         Ok(d) => d,
-        Err(e) => panic!("expected a valid declaration, got {e}: {:#?}\n{text}", e.problems()),
+        Err(e) => panic!(
+            "expected a valid declaration, got {e}: {:#?}\n{text}",
+            e.problems()
+        ),
     }
 }
 
@@ -146,7 +157,9 @@ fn samples() -> Vec<PathBuf> {
 }
 
 fn sample(name: &str) -> Declaration {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name);
     declaration::load(&path, &opts()).unwrap_or_else(|e| panic!("{name}: {e}: {:#?}", e.problems()))
 }
 
@@ -155,15 +168,27 @@ fn sample(name: &str) -> Declaration {
 #[test]
 fn every_sample_loads_and_is_consistent() {
     let files = samples();
-    assert!(files.len() >= 6, "expected at least six samples, found {files:?}");
-    assert!(files.iter().any(|p| p.extension().is_some_and(|x| x == "json")), "a JSON sample ships too");
+    assert!(
+        files.len() >= 6,
+        "expected at least six samples, found {files:?}"
+    );
+    assert!(
+        files
+            .iter()
+            .any(|p| p.extension().is_some_and(|x| x == "json")),
+        "a JSON sample ships too"
+    );
     for path in files {
         let d = declaration::load(&path, &opts())
             .unwrap_or_else(|e| panic!("{}: {e}: {:#?}", path.display(), e.problems()));
         assert!(declaration::check(&d, &opts()).is_empty());
         // A shipped sample is a new label: its support end must lie ahead of "today".
         if let Some(SupportEnd::Until(ym)) = d.support_end() {
-            assert!(ym >= TODAY, "{}: support end {ym} is in the past", path.display());
+            assert!(
+                ym >= TODAY,
+                "{}: support end {ym} is in the past",
+                path.display()
+            );
         }
     }
 }
@@ -172,26 +197,53 @@ fn every_sample_loads_and_is_consistent() {
 fn samples_cover_the_briefed_cases() {
     let t = sample("thermostat.toml");
     assert_eq!(t.updates.delivery, Some(Delivery::Automatic));
-    assert_eq!(t.support_end(), Some(SupportEnd::Until(YearMonth { year: 2031, month: 12 })));
-    assert_eq!(t.support.as_ref().unwrap().commitment, Some(Commitment::Minimum));
+    assert_eq!(
+        t.support_end(),
+        Some(SupportEnd::Until(YearMonth {
+            year: 2031,
+            month: 12
+        }))
+    );
+    assert_eq!(
+        t.support.as_ref().unwrap().commitment,
+        Some(Commitment::Minimum)
+    );
     assert_eq!(t.security.as_ref().unwrap().measures, Measure::ALL.to_vec());
-    assert!(t.security.as_ref().unwrap().standards.contains(&Standard::EtsiEn303645));
+    assert!(
+        t.security
+            .as_ref()
+            .unwrap()
+            .standards
+            .contains(&Standard::EtsiEn303645)
+    );
     assert_eq!(t.product.gtin.as_deref().map(str::len), Some(13));
 
     let c = sample("camera.toml");
     assert_eq!(c.updates.cost, Some(Cost::Subscription));
     assert_eq!(c.updates.delivery, Some(Delivery::AutomaticOptIn));
-    assert_eq!(c.support.as_ref().unwrap().commitment, Some(Commitment::Anticipated));
+    assert_eq!(
+        c.support.as_ref().unwrap().commitment,
+        Some(Commitment::Anticipated)
+    );
 
     let b = sample("smart-bulb.toml");
     assert!(!b.updates.security_updates);
 
     let r = sample("router.toml");
-    assert_eq!(r.support_end(), Some(SupportEnd::Period { months: 60, from: PeriodStart::Purchase }));
+    assert_eq!(
+        r.support_end(),
+        Some(SupportEnd::Period {
+            months: 60,
+            from: PeriodStart::Purchase
+        })
+    );
     assert_eq!(r.updates.user_action, Some(UserAction::InstallManually));
 
     assert_eq!(sample("tv.toml").support_end(), Some(SupportEnd::Unknown));
-    assert_eq!(sample("doorbell.json").product.manufacturer, "Hallway Labs Ltd");
+    assert_eq!(
+        sample("doorbell.json").product.manufacturer,
+        "Hallway Labs Ltd"
+    );
 }
 
 #[test]
@@ -212,9 +264,15 @@ fn samples_pass_the_profiles_they_claim() {
         for id in all {
             let problems = profile::load(id).unwrap().apply(&d);
             if passes.contains(&id) {
-                assert!(problems.is_empty(), "{name} should pass {id}: {problems:#?}");
+                assert!(
+                    problems.is_empty(),
+                    "{name} should pass {id}: {problems:#?}"
+                );
             } else {
-                assert!(problems.iter().any(|p| p.field == "support.end"), "{name} under {id}: {problems:#?}");
+                assert!(
+                    problems.iter().any(|p| p.field == "support.end"),
+                    "{name} under {id}: {problems:#?}"
+                );
             }
         }
     }
@@ -241,17 +299,27 @@ fn assert_payload_round_trip(d: &Declaration, what: &str) {
     let bytes = payload::encode(&facts);
     let back = payload::decode(&bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
     // Sets travel as bit masks, so they come back in code order.
-    assert_eq!(back, in_code_order(facts), "{what}: facts differ after decode");
+    assert_eq!(
+        back,
+        in_code_order(facts),
+        "{what}: facts differ after decode"
+    );
     let r = back.to_declaration();
 
     assert_eq!(r.product.manufacturer, d.product.manufacturer, "{what}");
     assert_eq!(r.product.model, d.product.model, "{what}");
     assert_eq!(
         r.product.gtin,
-        d.product.gtin.as_deref().map(|g| declaration::gtin14(g).unwrap()),
+        d.product
+            .gtin
+            .as_deref()
+            .map(|g| declaration::gtin14(g).unwrap()),
         "{what}: GTIN travels as GTIN-14"
     );
-    assert_eq!(r.updates.security_updates, d.updates.security_updates, "{what}");
+    assert_eq!(
+        r.updates.security_updates, d.updates.security_updates,
+        "{what}"
+    );
     assert_eq!(r.updates.delivery, d.updates.delivery, "{what}");
     assert_eq!(r.updates.user_action, d.updates.user_action, "{what}");
     assert_eq!(r.updates.cost, d.updates.cost, "{what}");
@@ -261,7 +329,10 @@ fn assert_payload_round_trip(d: &Declaration, what: &str) {
         d.support.as_ref().and_then(|s| s.commitment),
         "{what}"
     );
-    let set = |v: Option<&Vec<Channel>>| v.map(|v| v.iter().copied().collect::<BTreeSet<_>>()).filter(|s| !s.is_empty());
+    let set = |v: Option<&Vec<Channel>>| {
+        v.map(|v| v.iter().copied().collect::<BTreeSet<_>>())
+            .filter(|s| !s.is_empty())
+    };
     assert_eq!(
         set(r.notification.as_ref().map(|n| &n.channels)),
         set(d.notification.as_ref().map(|n| &n.channels)),
@@ -272,18 +343,44 @@ fn assert_payload_round_trip(d: &Declaration, what: &str) {
         d.notification.as_ref().and_then(|n| n.schedule),
         "{what}"
     );
-    assert_eq!(r.end_of_support.as_ref().map(|e| e.behaviour), d.end_of_support.as_ref().map(|e| e.behaviour), "{what}");
-    assert_eq!(r.end_of_support.as_ref().and_then(|e| e.offer), d.end_of_support.as_ref().and_then(|e| e.offer), "{what}");
-    let measures = |d: &Declaration| d.security.as_ref().map(|s| s.measures.iter().copied().collect::<BTreeSet<_>>()).unwrap_or_default();
-    let standards = |d: &Declaration| d.security.as_ref().map(|s| s.standards.iter().copied().collect::<BTreeSet<_>>()).unwrap_or_default();
+    assert_eq!(
+        r.end_of_support.as_ref().map(|e| e.behaviour),
+        d.end_of_support.as_ref().map(|e| e.behaviour),
+        "{what}"
+    );
+    assert_eq!(
+        r.end_of_support.as_ref().and_then(|e| e.offer),
+        d.end_of_support.as_ref().and_then(|e| e.offer),
+        "{what}"
+    );
+    let measures = |d: &Declaration| {
+        d.security
+            .as_ref()
+            .map(|s| s.measures.iter().copied().collect::<BTreeSet<_>>())
+            .unwrap_or_default()
+    };
+    let standards = |d: &Declaration| {
+        d.security
+            .as_ref()
+            .map(|s| s.standards.iter().copied().collect::<BTreeSet<_>>())
+            .unwrap_or_default()
+    };
     assert_eq!(measures(&r), measures(d), "{what}");
     assert_eq!(standards(&r), standards(d), "{what}");
 
     // The declaration rebuilt from a payload is itself consistent (it has no past end
     // because the original had none).
-    assert_eq!(declaration::check(&r, &opts()), vec![], "{what}: rebuilt declaration");
+    assert_eq!(
+        declaration::check(&r, &opts()),
+        vec![],
+        "{what}: rebuilt declaration"
+    );
     // And encoding it again gives the very same bytes.
-    assert_eq!(payload::encode(&Facts::from_declaration(&r)), bytes, "{what}: re-encoding");
+    assert_eq!(
+        payload::encode(&Facts::from_declaration(&r)),
+        bytes,
+        "{what}: re-encoding"
+    );
 }
 
 /// The facts with their set-valued fields in code order (the order a bit mask gives).
@@ -297,11 +394,14 @@ fn in_code_order(mut f: Facts) -> Facts {
 }
 
 #[test]
-#[ignore = "known defect: Facts::from_declaration keeps the declaration's list order, decode gives code order (see docs/declaration.md)"]
+#[ignore = "known defect: Facts::from_declaration keeps the declaration's list order, decode gives code order"]
 fn facts_from_a_declaration_equal_the_decoded_facts_exactly() {
     // A summary rendered straight from a declaration must read like the one rendered
     // from the decoded payload; today the lists can come out in a different order.
-    let d = parse_ok(&edit(BASE, &[Set("channels", r#"channels = ["email", "app"]"#)]));
+    let d = parse_ok(&edit(
+        BASE,
+        &[Set("channels", r#"channels = ["email", "app"]"#)],
+    ));
     let f = Facts::from_declaration(&d);
     assert_eq!(payload::decode(&payload::encode(&f)).unwrap(), f);
 }
@@ -315,7 +415,11 @@ fn every_sample_round_trips_through_the_payload() {
         let bytes = payload::encode(&Facts::from_declaration(&d));
         let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
         let signed = iotlabel::envelope::sign(&bytes, &key).len();
-        eprintln!("{}: payload {} bytes, signed {signed} bytes", path.display(), bytes.len());
+        eprintln!(
+            "{}: payload {} bytes, signed {signed} bytes",
+            path.display(),
+            bytes.len()
+        );
     }
 }
 
@@ -335,15 +439,30 @@ fn every_enum_value_round_trips_from_toml_through_the_payload() {
     // The base uses a user-initiated delivery so that every user_action is consistent.
     let base = edit(BASE, &[Set("delivery", r#"delivery = "user-initiated""#)]);
     for v in Delivery::ALL {
-        let d = run(edit(&base, &[Set("delivery", &format!("delivery = {}", quoted(*v)))]), format!("delivery {v}"));
+        let d = run(
+            edit(
+                &base,
+                &[Set("delivery", &format!("delivery = {}", quoted(*v)))],
+            ),
+            format!("delivery {v}"),
+        );
         assert_eq!(d.updates.delivery, Some(*v));
     }
     for v in UserAction::ALL {
-        let d = run(edit(&base, &[Set("user_action", &format!("user_action = {}", quoted(*v)))]), format!("user_action {v}"));
+        let d = run(
+            edit(
+                &base,
+                &[Set("user_action", &format!("user_action = {}", quoted(*v)))],
+            ),
+            format!("user_action {v}"),
+        );
         assert_eq!(d.updates.user_action, Some(*v));
     }
     for v in Cost::ALL {
-        let d = run(edit(&base, &[Set("cost", &format!("cost = {}", quoted(*v)))]), format!("cost {v}"));
+        let d = run(
+            edit(&base, &[Set("cost", &format!("cost = {}", quoted(*v)))]),
+            format!("cost {v}"),
+        );
         assert_eq!(d.updates.cost, Some(*v));
     }
     for v in PeriodStart::ALL {
@@ -357,43 +476,114 @@ fn every_enum_value_round_trips_from_toml_through_the_payload() {
                 ],
             );
             let d = run(text, format!("period_from {v}, commitment {c}"));
-            assert_eq!(d.support_end(), Some(SupportEnd::Period { months: 36, from: *v }));
+            assert_eq!(
+                d.support_end(),
+                Some(SupportEnd::Period {
+                    months: 36,
+                    from: *v
+                })
+            );
             assert_eq!(d.support.unwrap().commitment, Some(*c));
         }
     }
     for v in Channel::ALL {
-        let d = run(edit(&base, &[Set("channels", &format!("channels = [{}]", quoted(*v)))]), format!("channel {v}"));
+        let d = run(
+            edit(
+                &base,
+                &[Set("channels", &format!("channels = [{}]", quoted(*v)))],
+            ),
+            format!("channel {v}"),
+        );
         assert_eq!(d.notification.unwrap().channels, vec![*v]);
     }
     // All channels but "none" at once, in reverse order: a set survives, order does not matter.
-    let all: Vec<String> = Channel::ALL.iter().rev().filter(|c| **c != Channel::None).map(|c| quoted(*c)).collect();
-    run(edit(&base, &[Set("channels", &format!("channels = [{}]", all.join(", ")))]), "all channels".into());
+    let all: Vec<String> = Channel::ALL
+        .iter()
+        .rev()
+        .filter(|c| **c != Channel::None)
+        .map(|c| quoted(*c))
+        .collect();
+    run(
+        edit(
+            &base,
+            &[Set("channels", &format!("channels = [{}]", all.join(", ")))],
+        ),
+        "all channels".into(),
+    );
     for v in Schedule::ALL {
-        let d = run(edit(&base, &[Set("schedule", &format!("schedule = {}", quoted(*v)))]), format!("schedule {v}"));
+        let d = run(
+            edit(
+                &base,
+                &[Set("schedule", &format!("schedule = {}", quoted(*v)))],
+            ),
+            format!("schedule {v}"),
+        );
         assert_eq!(d.notification.unwrap().schedule, Some(*v));
     }
     for v in EosBehaviour::ALL {
-        let d = run(edit(&base, &[Set("behaviour", &format!("behaviour = {}", quoted(*v)))]), format!("behaviour {v}"));
+        let d = run(
+            edit(
+                &base,
+                &[Set("behaviour", &format!("behaviour = {}", quoted(*v)))],
+            ),
+            format!("behaviour {v}"),
+        );
         assert_eq!(d.end_of_support.unwrap().behaviour, *v);
     }
     for v in EosOffer::ALL {
-        let d = run(edit(&base, &[Set("offer", &format!("offer = {}", quoted(*v)))]), format!("offer {v}"));
+        let d = run(
+            edit(&base, &[Set("offer", &format!("offer = {}", quoted(*v)))]),
+            format!("offer {v}"),
+        );
         assert_eq!(d.end_of_support.unwrap().offer, Some(*v));
     }
     for v in Measure::ALL {
-        let d = run(edit(&base, &[Set("measures", &format!("measures = [{}]", quoted(*v)))]), format!("measure {v}"));
+        let d = run(
+            edit(
+                &base,
+                &[Set("measures", &format!("measures = [{}]", quoted(*v)))],
+            ),
+            format!("measure {v}"),
+        );
         assert_eq!(d.security.unwrap().measures, vec![*v]);
     }
     for v in Standard::ALL {
-        let d = run(edit(&base, &[Set("standards", &format!("standards = [{}]", quoted(*v)))]), format!("standard {v}"));
+        let d = run(
+            edit(
+                &base,
+                &[Set("standards", &format!("standards = [{}]", quoted(*v)))],
+            ),
+            format!("standard {v}"),
+        );
         assert_eq!(d.security.unwrap().standards, vec![*v]);
     }
     let all: Vec<String> = Standard::ALL.iter().map(|c| quoted(*c)).collect();
-    run(edit(&base, &[Set("standards", &format!("standards = [{}]", all.join(", ")))]), "all standards".into());
+    run(
+        edit(
+            &base,
+            &[Set(
+                "standards",
+                &format!("standards = [{}]", all.join(", ")),
+            )],
+        ),
+        "all standards".into(),
+    );
     // Open-ended support ends and the no-updates form.
     for end in ["indefinite", "unknown"] {
-        let d = run(edit(&base, &[Set("end", &format!("end = \"{end}\"")), Set("commitment", "")]), format!("end {end}"));
-        assert!(matches!(d.support_end(), Some(SupportEnd::Indefinite | SupportEnd::Unknown)));
+        let d = run(
+            edit(
+                &base,
+                &[
+                    Set("end", &format!("end = \"{end}\"")),
+                    Set("commitment", ""),
+                ],
+            ),
+            format!("end {end}"),
+        );
+        assert!(matches!(
+            d.support_end(),
+            Some(SupportEnd::Indefinite | SupportEnd::Unknown)
+        ));
     }
     run(
         edit(
@@ -412,10 +602,22 @@ fn every_enum_value_round_trips_from_toml_through_the_payload() {
         "no updates".into(),
     );
     // A date with a day keeps its month; GTIN-8 and GTIN-12 travel as GTIN-14.
-    let d = run(edit(&base, &[Set("end", r#"end = "2032-02-29""#)]), "day".into());
-    assert_eq!(d.support_end(), Some(SupportEnd::Until(YearMonth { year: 2032, month: 2 })));
+    let d = run(
+        edit(&base, &[Set("end", r#"end = "2032-02-29""#)]),
+        "day".into(),
+    );
+    assert_eq!(
+        d.support_end(),
+        Some(SupportEnd::Until(YearMonth {
+            year: 2032,
+            month: 2
+        }))
+    );
     for g in ["06141417", "841234567804", "14260123450042"] {
-        run(edit(&base, &[Set("gtin", &format!("gtin = \"{g}\""))]), format!("gtin {g}"));
+        run(
+            edit(&base, &[Set("gtin", &format!("gtin = \"{g}\""))]),
+            format!("gtin {g}"),
+        );
     }
     assert!(checked > 50, "only {checked} declarations checked");
 }
@@ -426,15 +628,25 @@ fn every_enum_value_round_trips_from_toml_through_the_payload() {
 /// line number and says what would be accepted.
 fn expect_problem(text: &str, field: &str, kind: ProblemKind) -> ReadError {
     let err = parse_err(text);
-    assert!(err.names_field(field), "expected a problem on `{field}`, got {:#?}\n{text}", err.problems());
+    assert!(
+        err.names_field(field),
+        "expected a problem on `{field}`, got {:#?}\n{text}",
+        err.problems()
+    );
     let p = err.problems().iter().find(|p| p.field == field).unwrap();
     assert_eq!(p.kind, kind, "{p:?}");
     // A missing top-level table has no place in the file to point at (see the ignored
     // test `missing_top_level_table_points_at_the_file_start`).
     if field.contains('.') {
-        assert!(p.line.is_some() && p.column.is_some(), "TOML problems carry line and column: {p:?}");
+        assert!(
+            p.line.is_some() && p.column.is_some(),
+            "TOML problems carry line and column: {p:?}"
+        );
     }
-    assert!(p.expected.as_deref().is_some_and(|e| !e.is_empty()), "says what is accepted: {p:?}");
+    assert!(
+        p.expected.as_deref().is_some_and(|e| !e.is_empty()),
+        "says what is accepted: {p:?}"
+    );
     err
 }
 
@@ -463,34 +675,73 @@ fn no_updates_base_is_valid() {
 
 #[test]
 fn rule_no_updates_but_delivery() {
-    let t = edit(&no_updates_base(), &[Add("updates", r#"delivery = "automatic""#)]);
+    let t = edit(
+        &no_updates_base(),
+        &[Add("updates", r#"delivery = "automatic""#)],
+    );
     let e = expect_problem(&t, "updates.delivery", ProblemKind::Contradiction);
-    assert_eq!(e.problems().iter().find(|p| p.field == "updates.delivery").unwrap().line, Some(line_of(&t, "delivery =")));
+    assert_eq!(
+        e.problems()
+            .iter()
+            .find(|p| p.field == "updates.delivery")
+            .unwrap()
+            .line,
+        Some(line_of(&t, "delivery ="))
+    );
 }
 
 #[test]
 fn rule_no_updates_but_user_action() {
-    expect_problem(&edit(&no_updates_base(), &[Add("updates", r#"user_action = "none""#)]), "updates.user_action", ProblemKind::Contradiction);
+    expect_problem(
+        &edit(
+            &no_updates_base(),
+            &[Add("updates", r#"user_action = "none""#)],
+        ),
+        "updates.user_action",
+        ProblemKind::Contradiction,
+    );
 }
 
 #[test]
 fn rule_no_updates_but_cost() {
-    expect_problem(&edit(&no_updates_base(), &[Add("updates", r#"cost = "free""#)]), "updates.cost", ProblemKind::Contradiction);
+    expect_problem(
+        &edit(&no_updates_base(), &[Add("updates", r#"cost = "free""#)]),
+        "updates.cost",
+        ProblemKind::Contradiction,
+    );
 }
 
 #[test]
 fn rule_no_updates_but_schedule() {
-    expect_problem(&edit(&no_updates_base(), &[Add("notification", r#"schedule = "monthly""#)]), "notification.schedule", ProblemKind::Contradiction);
+    expect_problem(
+        &edit(
+            &no_updates_base(),
+            &[Add("notification", r#"schedule = "monthly""#)],
+        ),
+        "notification.schedule",
+        ProblemKind::Contradiction,
+    );
 }
 
 #[test]
 fn rule_no_updates_but_channels() {
-    expect_problem(&edit(&no_updates_base(), &[Set("channels", r#"channels = ["app"]"#)]), "notification.channels", ProblemKind::Contradiction);
+    expect_problem(
+        &edit(
+            &no_updates_base(),
+            &[Set("channels", r#"channels = ["app"]"#)],
+        ),
+        "notification.channels",
+        ProblemKind::Contradiction,
+    );
 }
 
 #[test]
 fn rule_no_updates_but_support_end() {
-    for support in [r#"end = "2030-12""#, r#"end = "indefinite""#, "period_months = 24"] {
+    for support in [
+        r#"end = "2030-12""#,
+        r#"end = "indefinite""#,
+        "period_months = 24",
+    ] {
         let t = no_updates_base() + "\n[support]\n" + support + "\n";
         expect_problem(&t, "support", ProblemKind::Contradiction);
     }
@@ -506,85 +757,149 @@ fn rule_no_updates_but_security_measures() {
 
 #[test]
 fn rule_updates_need_a_delivery_method() {
-    expect_problem(&edit(BASE, &[Set("delivery", "")]), "updates.delivery", ProblemKind::Missing);
+    expect_problem(
+        &edit(BASE, &[Set("delivery", "")]),
+        "updates.delivery",
+        ProblemKind::Missing,
+    );
 }
 
 #[test]
 fn rule_automatic_contradicts_install_manually() {
-    let t = edit(BASE, &[Set("user_action", r#"user_action = "install-manually""#)]);
+    let t = edit(
+        BASE,
+        &[Set("user_action", r#"user_action = "install-manually""#)],
+    );
     expect_problem(&t, "updates.user_action", ProblemKind::Contradiction);
     // The same action with a user-initiated delivery is fine.
-    parse_ok(&edit(&t, &[Set("delivery", r#"delivery = "user-initiated""#)]));
+    parse_ok(&edit(
+        &t,
+        &[Set("delivery", r#"delivery = "user-initiated""#)],
+    ));
 }
 
 #[test]
 fn rule_free_cost_with_a_price() {
-    let t = edit(BASE, &[Add("updates", r#"cost_note = "Only €4.99 a year""#)]);
+    let t = edit(
+        BASE,
+        &[Add("updates", r#"cost_note = "Only €4.99 a year""#)],
+    );
     expect_problem(&t, "updates.cost_note", ProblemKind::Contradiction);
     parse_ok(&edit(&t, &[Set("cost", r#"cost = "subscription""#)]));
 }
 
 #[test]
 fn rule_support_section_required_with_updates() {
-    expect_problem(&edit(BASE, &[DropTable("support")]), "support", ProblemKind::Missing);
+    expect_problem(
+        &edit(BASE, &[DropTable("support")]),
+        "support",
+        ProblemKind::Missing,
+    );
 }
 
 #[test]
 fn rule_none_channel_is_alone() {
-    expect_problem(&edit(BASE, &[Set("channels", r#"channels = ["app", "none"]"#)]), "notification.channels", ProblemKind::Contradiction);
+    expect_problem(
+        &edit(BASE, &[Set("channels", r#"channels = ["app", "none"]"#)]),
+        "notification.channels",
+        ProblemKind::Contradiction,
+    );
 }
 
 #[test]
 #[ignore = "known defect: Document::span_of never falls back to the root span, so missing top-level tables get no line"]
 fn missing_top_level_table_points_at_the_file_start() {
     let err = parse_err(&edit(BASE, &[DropTable("end_of_support")]));
-    let p = err.problems().iter().find(|p| p.field == "end_of_support").unwrap();
+    let p = err
+        .problems()
+        .iter()
+        .find(|p| p.field == "end_of_support")
+        .unwrap();
     assert_eq!(p.line, Some(1));
 }
 
 #[test]
 fn rule_end_of_support_required_with_updates() {
-    expect_problem(&edit(BASE, &[DropTable("end_of_support")]), "end_of_support", ProblemKind::Missing);
+    expect_problem(
+        &edit(BASE, &[DropTable("end_of_support")]),
+        "end_of_support",
+        ProblemKind::Missing,
+    );
 }
 
 #[test]
 fn rule_end_and_period_together() {
-    expect_problem(&edit(BASE, &[Add("support", "period_months = 60")]), "support.period_months", ProblemKind::Contradiction);
+    expect_problem(
+        &edit(BASE, &[Add("support", "period_months = 60")]),
+        "support.period_months",
+        ProblemKind::Contradiction,
+    );
 }
 
 #[test]
 fn rule_period_from_with_an_end() {
-    expect_problem(&edit(BASE, &[Add("support", r#"period_from = "purchase""#)]), "support.period_from", ProblemKind::Contradiction);
+    expect_problem(
+        &edit(BASE, &[Add("support", r#"period_from = "purchase""#)]),
+        "support.period_from",
+        ProblemKind::Contradiction,
+    );
 }
 
 #[test]
 fn rule_period_needs_its_start() {
     let t = edit(BASE, &[Set("end", "period_months = 60")]);
     let e = expect_problem(&t, "support.period_from", ProblemKind::Missing);
-    let p = e.problems().iter().find(|p| p.field == "support.period_from").unwrap();
+    let p = e
+        .problems()
+        .iter()
+        .find(|p| p.field == "support.period_from")
+        .unwrap();
     assert!(p.expected.as_deref().unwrap().contains("purchase"));
 }
 
 #[test]
 fn rule_period_start_needs_its_length() {
-    expect_problem(&edit(BASE, &[Set("end", r#"period_from = "registration""#)]), "support.period_months", ProblemKind::Missing);
+    expect_problem(
+        &edit(BASE, &[Set("end", r#"period_from = "registration""#)]),
+        "support.period_months",
+        ProblemKind::Missing,
+    );
 }
 
 #[test]
 fn rule_support_end_required() {
-    expect_problem(&edit(BASE, &[Set("end", "")]), "support.end", ProblemKind::Missing);
+    expect_problem(
+        &edit(BASE, &[Set("end", "")]),
+        "support.end",
+        ProblemKind::Missing,
+    );
 }
 
 #[test]
 fn rule_dated_end_needs_commitment() {
-    expect_problem(&edit(BASE, &[Set("commitment", "")]), "support.commitment", ProblemKind::Missing);
-    let period = edit(BASE, &[Set("end", "period_months = 24"), Add("support", r#"period_from = "manufacture""#), Set("commitment", "")]);
+    expect_problem(
+        &edit(BASE, &[Set("commitment", "")]),
+        "support.commitment",
+        ProblemKind::Missing,
+    );
+    let period = edit(
+        BASE,
+        &[
+            Set("end", "period_months = 24"),
+            Add("support", r#"period_from = "manufacture""#),
+            Set("commitment", ""),
+        ],
+    );
     expect_problem(&period, "support.commitment", ProblemKind::Missing);
 }
 
 #[test]
 fn rule_commitment_needs_a_dated_end() {
-    expect_problem(&edit(BASE, &[Set("end", r#"end = "indefinite""#)]), "support.commitment", ProblemKind::Contradiction);
+    expect_problem(
+        &edit(BASE, &[Set("end", r#"end = "indefinite""#)]),
+        "support.commitment",
+        ProblemKind::Contradiction,
+    );
 }
 
 #[test]
@@ -595,7 +910,10 @@ fn rule_end_in_the_past_for_new_labels() {
     // The current month still counts as support.
     parse_ok(&edit(BASE, &[Set("end", r#"end = "2026-11""#)]));
     // An existing label (not new) may carry a past end.
-    let lenient = CheckOptions { today: TODAY, new_label: false };
+    let lenient = CheckOptions {
+        today: TODAY,
+        new_label: false,
+    };
     assert!(declaration::parse_str(&t, Format::Toml, "old.toml", &lenient).is_ok());
 }
 
@@ -614,17 +932,33 @@ fn check_cases(c: Check) -> (Vec<Vec<Edit<'static>>>, Vec<Vec<Edit<'static>>>) {
         DropTable("support"),
         DropTable("security"),
     ];
-    let period = vec![Set("end", "period_months = 60"), Add("support", r#"period_from = "purchase""#)];
+    let period = vec![
+        Set("end", "period_months = 60"),
+        Add("support", r#"period_from = "purchase""#),
+    ];
     let indefinite = vec![Set("end", r#"end = "indefinite""#), Set("commitment", "")];
     let unknown = vec![Set("end", r#"end = "unknown""#), Set("commitment", "")];
     match c {
-        Check::SupportEndMonthYear | Check::SupportEndOrUnsupported => {
-            (vec![period, indefinite, unknown], vec![vec![], vec![Set("end", r#"end = "2029-01-15""#)], no_updates])
+        Check::SupportEndMonthYear | Check::SupportEndOrUnsupported => (
+            vec![period, indefinite, unknown],
+            vec![
+                vec![],
+                vec![Set("end", r#"end = "2029-01-15""#)],
+                no_updates,
+            ],
+        ),
+        Check::SupportPeriodDefined => {
+            (vec![indefinite, unknown], vec![vec![], period, no_updates])
         }
-        Check::SupportPeriodDefined => (vec![indefinite, unknown], vec![vec![], period, no_updates]),
         Check::VulnerabilityContact => (
             vec![vec![Set("vulnerability_contact", "")]],
-            vec![vec![], vec![Set("vulnerability_contact", r#"vulnerability_contact = "https://nordlicht.example/psirt""#)]],
+            vec![
+                vec![],
+                vec![Set(
+                    "vulnerability_contact",
+                    r#"vulnerability_contact = "https://nordlicht.example/psirt""#,
+                )],
+            ],
         ),
         Check::AutomaticOrReason => (
             vec![
@@ -633,7 +967,13 @@ fn check_cases(c: Check) -> (Vec<Vec<Edit<'static>>>, Vec<Vec<Edit<'static>>>) {
             ],
             vec![
                 vec![],
-                vec![Set("delivery", r#"delivery = "user-initiated""#), Add("updates", r#"manual_reason = "Updates restart the boiler.""#)],
+                vec![
+                    Set("delivery", r#"delivery = "user-initiated""#),
+                    Add(
+                        "updates",
+                        r#"manual_reason = "Updates restart the boiler.""#,
+                    ),
+                ],
                 no_updates,
             ],
         ),
@@ -647,19 +987,38 @@ fn check_profile_rules(p: &Profile) {
     for rule in &p.rules {
         let fires = |d: &Declaration| {
             p.apply(d).into_iter().any(|x| {
-                x.field == rule.field && x.kind == ProblemKind::Profile && x.message.contains(&rule.source) && x.message.contains(&p.id)
+                x.field == rule.field
+                    && x.kind == ProblemKind::Profile
+                    && x.message.contains(&rule.source)
+                    && x.message.contains(&p.id)
             })
         };
         let (fail, pass) = check_cases(rule.check);
         for edits in fail {
             let d = parse_ok(&edit(BASE, &edits));
-            assert!(fires(&d), "{}: rule {:?} ({}) should fire", p.id, rule.check, rule.source);
-            let problem = p.apply(&d).into_iter().find(|x| x.field == rule.field).unwrap();
+            assert!(
+                fires(&d),
+                "{}: rule {:?} ({}) should fire",
+                p.id,
+                rule.check,
+                rule.source
+            );
+            let problem = p
+                .apply(&d)
+                .into_iter()
+                .find(|x| x.field == rule.field)
+                .unwrap();
             assert_eq!(problem.expected.as_deref(), Some(rule.expected.as_str()));
         }
         for edits in pass {
             let d = parse_ok(&edit(BASE, &edits));
-            assert!(!fires(&d), "{}: rule {:?} ({}) should pass", p.id, rule.check, rule.source);
+            assert!(
+                !fires(&d),
+                "{}: rule {:?} ({}) should pass",
+                p.id,
+                rule.check,
+                rule.source
+            );
         }
     }
 }
@@ -668,7 +1027,12 @@ fn check_profile_rules(p: &Profile) {
 fn eu_cra_rules_fail_and_pass() {
     let p = profile::load("eu-cra").unwrap();
     let checks: Vec<Check> = p.rules.iter().map(|r| r.check).collect();
-    for c in [Check::SupportEndMonthYear, Check::VulnerabilityContact, Check::AutomaticOrReason, Check::DetailsUrl] {
+    for c in [
+        Check::SupportEndMonthYear,
+        Check::VulnerabilityContact,
+        Check::AutomaticOrReason,
+        Check::DetailsUrl,
+    ] {
         assert!(checks.contains(&c), "eu-cra lacks {c:?}");
     }
     check_profile_rules(&p);
@@ -678,7 +1042,10 @@ fn eu_cra_rules_fail_and_pass() {
 fn uk_psti_rules_fail_and_pass() {
     let p = profile::load("uk-psti").unwrap();
     let checks: Vec<Check> = p.rules.iter().map(|r| r.check).collect();
-    assert!(checks.contains(&Check::SupportEndMonthYear) && checks.contains(&Check::VulnerabilityContact));
+    assert!(
+        checks.contains(&Check::SupportEndMonthYear)
+            && checks.contains(&Check::VulnerabilityContact)
+    );
     check_profile_rules(&p);
 }
 
@@ -686,17 +1053,30 @@ fn uk_psti_rules_fail_and_pass() {
 fn us_ctm_rules_fail_and_pass() {
     let p = profile::load("us-ctm").unwrap();
     let checks: Vec<Check> = p.rules.iter().map(|r| r.check).collect();
-    assert!(checks.contains(&Check::HowToGetUpdates) && checks.contains(&Check::SupportEndOrUnsupported));
+    assert!(
+        checks.contains(&Check::HowToGetUpdates)
+            && checks.contains(&Check::SupportEndOrUnsupported)
+    );
     check_profile_rules(&p);
 }
 
 #[test]
 fn every_check_works_in_a_profile_written_as_data() {
     // A profile is data: one written here exercises the checks no built-in uses.
-    let all = ["support-end-month-year", "support-period-defined", "vulnerability-contact", "automatic-or-reason", "how-to-get-updates", "support-end-or-unsupported", "details-url"];
+    let all = [
+        "support-end-month-year",
+        "support-period-defined",
+        "vulnerability-contact",
+        "automatic-or-reason",
+        "how-to-get-updates",
+        "support-end-or-unsupported",
+        "details-url",
+    ];
     let mut text = String::from("id = \"test\"\ntitle = \"every check\"\n");
     for (i, c) in all.iter().enumerate() {
-        text += &format!("[[rule]]\ncheck = \"{c}\"\nfield = \"f{i}\"\nmessage = \"m\"\nexpected = \"e{i}\"\nsource = \"Test Act s. {i}\"\n");
+        text += &format!(
+            "[[rule]]\ncheck = \"{c}\"\nfield = \"f{i}\"\nmessage = \"m\"\nexpected = \"e{i}\"\nsource = \"Test Act s. {i}\"\n"
+        );
     }
     let p: Profile = toml::from_str(&text).unwrap();
     assert_eq!(p.rules.len(), all.len());
@@ -722,56 +1102,320 @@ struct Bad {
     says: &'static str,
 }
 
-fn bad(name: &'static str, edits: &[Edit<'_>], field: &'static str, line_of: &'static str, says: &'static str) -> Bad {
-    Bad { name, text: edit(BASE, edits), field, line_of, says }
+fn bad(
+    name: &'static str,
+    edits: &[Edit<'_>],
+    field: &'static str,
+    line_of: &'static str,
+    says: &'static str,
+) -> Bad {
+    Bad {
+        name,
+        text: edit(BASE, edits),
+        field,
+        line_of,
+        says,
+    }
 }
 
 fn malformed_cases() -> Vec<Bad> {
     vec![
         // Wrong types.
-        bad("bool as text", &[Set("security_updates", r#"security_updates = "yes""#)], "updates.security_updates", "security_updates", "without quotes"),
-        bad("manufacturer as number", &[Set("manufacturer", "manufacturer = 42")], "product.manufacturer", "manufacturer =", "must be text"),
-        bad("empty model", &[Set("model", r#"model = "  ""#)], "product.model", "model =", "non-empty"),
-        bad("model too long", &[Set("model", &format!("model = \"{}\"", "X".repeat(61)))], "product.model", "model =", "at most 60"),
-        bad("period as words", &[Set("end", r#"period_months = "sixty""#), Add("support", r#"period_from = "purchase""#)], "support.period_months", "period_months", "whole number"),
-        bad("period zero", &[Set("end", "period_months = 0"), Add("support", r#"period_from = "purchase""#)], "support.period_months", "period_months", "from 1 to 1200"),
-        bad("channels not a list", &[Set("channels", r#"channels = "app""#)], "notification.channels", "channels", "a list"),
-        bad("unknown channel", &[Set("channels", r#"channels = ["app", "fax"]"#)], "notification.channels[1]", "channels", "\"email\""),
-        bad("channel twice", &[Set("channels", r#"channels = ["app", "app"]"#)], "notification.channels[1]", "channels", "twice"),
-        bad("measure as number", &[Set("measures", "measures = [1]")], "security.measures[0]", "measures", "quoted name"),
-        bad("delivery typo", &[Set("delivery", r#"delivery = "automatc""#)], "updates.delivery", "delivery =", "did you mean \"automatic\""),
-        bad("cost typo", &[Set("cost", r#"cost = "subscripton""#)], "updates.cost", "cost =", "did you mean \"subscription\""),
-        bad("commitment unknown", &[Set("commitment", r#"commitment = "guaranteed""#)], "support.commitment", "commitment", "\"minimum\""),
-        bad("behaviour missing", &[Set("behaviour", "")], "end_of_support.behaviour", "[end_of_support]", "keeps-working"),
-        bad("product not a table", &[DropTable("product"), Set("format", "format = 1\nproduct = \"Nordlicht Therma T3\"")], "product", "product =", "must be a table"),
+        bad(
+            "bool as text",
+            &[Set("security_updates", r#"security_updates = "yes""#)],
+            "updates.security_updates",
+            "security_updates",
+            "without quotes",
+        ),
+        bad(
+            "manufacturer as number",
+            &[Set("manufacturer", "manufacturer = 42")],
+            "product.manufacturer",
+            "manufacturer =",
+            "must be text",
+        ),
+        bad(
+            "empty model",
+            &[Set("model", r#"model = "  ""#)],
+            "product.model",
+            "model =",
+            "non-empty",
+        ),
+        bad(
+            "model too long",
+            &[Set("model", &format!("model = \"{}\"", "X".repeat(61)))],
+            "product.model",
+            "model =",
+            "at most 60",
+        ),
+        bad(
+            "period as words",
+            &[
+                Set("end", r#"period_months = "sixty""#),
+                Add("support", r#"period_from = "purchase""#),
+            ],
+            "support.period_months",
+            "period_months",
+            "whole number",
+        ),
+        bad(
+            "period zero",
+            &[
+                Set("end", "period_months = 0"),
+                Add("support", r#"period_from = "purchase""#),
+            ],
+            "support.period_months",
+            "period_months",
+            "from 1 to 1200",
+        ),
+        bad(
+            "channels not a list",
+            &[Set("channels", r#"channels = "app""#)],
+            "notification.channels",
+            "channels",
+            "a list",
+        ),
+        bad(
+            "unknown channel",
+            &[Set("channels", r#"channels = ["app", "fax"]"#)],
+            "notification.channels[1]",
+            "channels",
+            "\"email\"",
+        ),
+        bad(
+            "channel twice",
+            &[Set("channels", r#"channels = ["app", "app"]"#)],
+            "notification.channels[1]",
+            "channels",
+            "twice",
+        ),
+        bad(
+            "measure as number",
+            &[Set("measures", "measures = [1]")],
+            "security.measures[0]",
+            "measures",
+            "quoted name",
+        ),
+        bad(
+            "delivery typo",
+            &[Set("delivery", r#"delivery = "automatc""#)],
+            "updates.delivery",
+            "delivery =",
+            "did you mean \"automatic\"",
+        ),
+        bad(
+            "cost typo",
+            &[Set("cost", r#"cost = "subscripton""#)],
+            "updates.cost",
+            "cost =",
+            "did you mean \"subscription\"",
+        ),
+        bad(
+            "commitment unknown",
+            &[Set("commitment", r#"commitment = "guaranteed""#)],
+            "support.commitment",
+            "commitment",
+            "\"minimum\"",
+        ),
+        bad(
+            "behaviour missing",
+            &[Set("behaviour", "")],
+            "end_of_support.behaviour",
+            "[end_of_support]",
+            "keeps-working",
+        ),
+        bad(
+            "product not a table",
+            &[
+                DropTable("product"),
+                Set("format", "format = 1\nproduct = \"Nordlicht Therma T3\""),
+            ],
+            "product",
+            "product =",
+            "must be a table",
+        ),
         // Unknown fields, with the suggestion.
-        bad("unknown product field", &[Set("manufacturer", r#"manufacturar = "Nordlicht Home GmbH""#)], "product.manufacturar", "manufacturar", "did you mean `manufacturer`"),
-        bad("unknown updates field", &[Add("updates", r#"delivry = "automatic""#)], "updates.delivry", "delivry", "did you mean `delivery`"),
-        bad("unknown support field", &[Add("support", "ends = \"2031-12\"")], "support.ends", "ends =", "did you mean `end`"),
-        bad("unknown root key", &[Set("format", "formt = 1")], "formt", "formt", "did you mean `format`"),
-        bad("unknown field, no suggestion", &[Add("security", "colour = \"blue\"")], "security.colour", "colour", "one of the fields"),
+        bad(
+            "unknown product field",
+            &[Set(
+                "manufacturer",
+                r#"manufacturar = "Nordlicht Home GmbH""#,
+            )],
+            "product.manufacturar",
+            "manufacturar",
+            "did you mean `manufacturer`",
+        ),
+        bad(
+            "unknown updates field",
+            &[Add("updates", r#"delivry = "automatic""#)],
+            "updates.delivry",
+            "delivry",
+            "did you mean `delivery`",
+        ),
+        bad(
+            "unknown support field",
+            &[Add("support", "ends = \"2031-12\"")],
+            "support.ends",
+            "ends =",
+            "did you mean `end`",
+        ),
+        bad(
+            "unknown root key",
+            &[Set("format", "formt = 1")],
+            "formt",
+            "formt",
+            "did you mean `format`",
+        ),
+        bad(
+            "unknown field, no suggestion",
+            &[Add("security", "colour = \"blue\"")],
+            "security.colour",
+            "colour",
+            "one of the fields",
+        ),
         // Dates.
-        bad("month 13", &[Set("end", r#"end = "2030-13""#)], "support.end", "end = ", "does not exist"),
-        bad("30 February", &[Set("end", r#"end = "2030-02-30""#)], "support.end", "end = ", "28 days"),
-        bad("day/month order", &[Set("end", r#"end = "12/2030""#)], "support.end", "end = ", "YYYY-MM"),
-        bad("one-digit month", &[Set("end", r#"end = "2030-1""#)], "support.end", "end = ", "YYYY-MM"),
-        bad("end as number", &[Set("end", "end = 2030")], "support.end", "end = ", "must be text"),
-        bad("end in the past", &[Set("end", r#"end = "2025-06""#)], "support.end", "end = ", "in the past"),
+        bad(
+            "month 13",
+            &[Set("end", r#"end = "2030-13""#)],
+            "support.end",
+            "end = ",
+            "does not exist",
+        ),
+        bad(
+            "30 February",
+            &[Set("end", r#"end = "2030-02-30""#)],
+            "support.end",
+            "end = ",
+            "28 days",
+        ),
+        bad(
+            "day/month order",
+            &[Set("end", r#"end = "12/2030""#)],
+            "support.end",
+            "end = ",
+            "YYYY-MM",
+        ),
+        bad(
+            "one-digit month",
+            &[Set("end", r#"end = "2030-1""#)],
+            "support.end",
+            "end = ",
+            "YYYY-MM",
+        ),
+        bad(
+            "end as number",
+            &[Set("end", "end = 2030")],
+            "support.end",
+            "end = ",
+            "must be text",
+        ),
+        bad(
+            "end in the past",
+            &[Set("end", r#"end = "2025-06""#)],
+            "support.end",
+            "end = ",
+            "in the past",
+        ),
         // GTINs.
-        bad("GTIN-13 check digit", &[Set("gtin", r#"gtin = "4260123450015""#)], "product.gtin", "gtin", "check digit"),
-        bad("GTIN-8 check digit", &[Set("gtin", r#"gtin = "06141418""#)], "product.gtin", "gtin", "check digit"),
-        bad("GTIN 11 digits", &[Set("gtin", r#"gtin = "42601234500""#)], "product.gtin", "gtin", "8, 12, 13 or 14"),
-        bad("GTIN with a letter", &[Set("gtin", r#"gtin = "42601234500A4""#)], "product.gtin", "gtin", "digits"),
+        bad(
+            "GTIN-13 check digit",
+            &[Set("gtin", r#"gtin = "4260123450015""#)],
+            "product.gtin",
+            "gtin",
+            "check digit",
+        ),
+        bad(
+            "GTIN-8 check digit",
+            &[Set("gtin", r#"gtin = "06141418""#)],
+            "product.gtin",
+            "gtin",
+            "check digit",
+        ),
+        bad(
+            "GTIN 11 digits",
+            &[Set("gtin", r#"gtin = "42601234500""#)],
+            "product.gtin",
+            "gtin",
+            "8, 12, 13 or 14",
+        ),
+        bad(
+            "GTIN with a letter",
+            &[Set("gtin", r#"gtin = "42601234500A4""#)],
+            "product.gtin",
+            "gtin",
+            "digits",
+        ),
         // URLs and contacts.
-        bad("http details URL", &[Set("details_url", r#"details_url = "http://nordlicht.example/security""#)], "product.details_url", "details_url", "https://"),
-        bad("URL without host", &[Set("link_base_url", r#"link_base_url = "https:///v""#)], "product.link_base_url", "link_base_url", "host"),
-        bad("http contact", &[Set("vulnerability_contact", r#"vulnerability_contact = "http://nordlicht.example/psirt""#)], "product.vulnerability_contact", "vulnerability_contact", "https://"),
-        bad("contact without @", &[Set("vulnerability_contact", r#"vulnerability_contact = "security at nordlicht.example""#)], "product.vulnerability_contact", "vulnerability_contact", "e-mail"),
-        bad("e-mail without domain dot", &[Set("vulnerability_contact", r#"vulnerability_contact = "security@nordlicht""#)], "product.vulnerability_contact", "vulnerability_contact", "e-mail"),
+        bad(
+            "http details URL",
+            &[Set(
+                "details_url",
+                r#"details_url = "http://nordlicht.example/security""#,
+            )],
+            "product.details_url",
+            "details_url",
+            "https://",
+        ),
+        bad(
+            "URL without host",
+            &[Set("link_base_url", r#"link_base_url = "https:///v""#)],
+            "product.link_base_url",
+            "link_base_url",
+            "host",
+        ),
+        bad(
+            "http contact",
+            &[Set(
+                "vulnerability_contact",
+                r#"vulnerability_contact = "http://nordlicht.example/psirt""#,
+            )],
+            "product.vulnerability_contact",
+            "vulnerability_contact",
+            "https://",
+        ),
+        bad(
+            "contact without @",
+            &[Set(
+                "vulnerability_contact",
+                r#"vulnerability_contact = "security at nordlicht.example""#,
+            )],
+            "product.vulnerability_contact",
+            "vulnerability_contact",
+            "e-mail",
+        ),
+        bad(
+            "e-mail without domain dot",
+            &[Set(
+                "vulnerability_contact",
+                r#"vulnerability_contact = "security@nordlicht""#,
+            )],
+            "product.vulnerability_contact",
+            "vulnerability_contact",
+            "e-mail",
+        ),
         // Contradictions.
-        bad("no updates but delivery", &[Set("security_updates", "security_updates = false")], "updates.delivery", "delivery =", "security_updates = false"),
-        bad("period without period_from", &[Set("end", "period_months = 60")], "support.period_from", "[support]", "purchase"),
-        bad("format too new", &[Set("format", "format = 2")], "format", "format", "format = 1"),
+        bad(
+            "no updates but delivery",
+            &[Set("security_updates", "security_updates = false")],
+            "updates.delivery",
+            "delivery =",
+            "security_updates = false",
+        ),
+        bad(
+            "period without period_from",
+            &[Set("end", "period_months = 60")],
+            "support.period_from",
+            "[support]",
+            "purchase",
+        ),
+        bad(
+            "format too new",
+            &[Set("format", "format = 2")],
+            "format",
+            "format",
+            "format = 1",
+        ),
     ]
 }
 
@@ -784,15 +1428,36 @@ fn malformed_declarations_name_field_line_and_what_is_accepted() {
             Ok(_) => panic!("{}: accepted\n{}", c.name, c.text),
             Err(e) => e,
         };
-        assert!(err.names_field(c.field), "{}: no problem on `{}`: {:#?}", c.name, c.field, err.problems());
+        assert!(
+            err.names_field(c.field),
+            "{}: no problem on `{}`: {:#?}",
+            c.name,
+            c.field,
+            err.problems()
+        );
         let p = err.problems().iter().find(|p| p.field == c.field).unwrap();
         let want_line = line_of(&c.text, c.line_of);
-        assert_eq!(p.line, Some(want_line), "{}: wrong line for {p:?}\n{}", c.name, c.text);
+        assert_eq!(
+            p.line,
+            Some(want_line),
+            "{}: wrong line for {p:?}\n{}",
+            c.name,
+            c.text
+        );
         assert!(p.column.is_some_and(|col| col >= 1), "{}: {p:?}", c.name);
         let said = format!("{} {}", p.message, p.expected.as_deref().unwrap_or(""));
-        assert!(said.contains(c.says), "{}: {said:?} does not mention {:?}", c.name, c.says);
+        assert!(
+            said.contains(c.says),
+            "{}: {said:?} does not mention {:?}",
+            c.name,
+            c.says
+        );
         // The rendered error names the file.
-        assert!(err.to_string().starts_with("test.toml:"), "{}: {err}", c.name);
+        assert!(
+            err.to_string().starts_with("test.toml:"),
+            "{}: {err}",
+            c.name
+        );
     }
 }
 
@@ -800,10 +1465,19 @@ fn malformed_declarations_name_field_line_and_what_is_accepted() {
 fn unknown_field_points_at_the_key_column() {
     let t = edit(BASE, &[Set("model", r#"  modle = "Therma T3""#)]);
     let err = parse_err(&t);
-    let p = err.problems().iter().find(|p| p.field == "product.modle").unwrap();
+    let p = err
+        .problems()
+        .iter()
+        .find(|p| p.field == "product.modle")
+        .unwrap();
     assert_eq!(p.kind, ProblemKind::UnknownField);
     assert_eq!((p.line, p.column), (Some(line_of(&t, "modle")), Some(3)));
-    assert!(p.expected.as_deref().unwrap().contains("did you mean `model`"));
+    assert!(
+        p.expected
+            .as_deref()
+            .unwrap()
+            .contains("did you mean `model`")
+    );
     // The model is then missing, and that is reported too.
     assert!(err.names_field("product.model"));
 }
@@ -822,7 +1496,12 @@ fn all_problems_are_reported_at_once() {
     let err = parse_err(&t);
     let fields: Vec<&str> = err.problems().iter().map(|p| p.field.as_str()).collect();
     assert!(err.problems().len() >= 4, "{fields:?}");
-    for f in ["product.gtin", "updates.delivery", "support.end", "notification.chanels"] {
+    for f in [
+        "product.gtin",
+        "updates.delivery",
+        "support.end",
+        "notification.chanels",
+    ] {
         assert!(fields.contains(&f), "{f} missing from {fields:?}");
     }
     // Problems come in file order.
@@ -830,21 +1509,35 @@ fn all_problems_are_reported_at_once() {
     let mut sorted = lines.clone();
     sorted.sort();
     assert_eq!(lines, sorted);
-    assert!(err.to_string().contains(&format!("{} problems", err.problems().len())));
+    assert!(
+        err.to_string()
+            .contains(&format!("{} problems", err.problems().len()))
+    );
 }
 
 #[test]
 fn readable_file_with_consistency_and_read_problems_reports_both() {
     // An unknown field (read) and a past end date (consistency) in one file.
-    let t = edit(BASE, &[Add("product", r#"colour = "white""#), Set("end", r#"end = "2024-01""#)]);
+    let t = edit(
+        BASE,
+        &[
+            Add("product", r#"colour = "white""#),
+            Set("end", r#"end = "2024-01""#),
+        ],
+    );
     let err = parse_err(&t);
-    assert!(err.names_field("product.colour") && err.names_field("support.end"), "{:#?}", err.problems());
+    assert!(
+        err.names_field("product.colour") && err.names_field("support.end"),
+        "{:#?}",
+        err.problems()
+    );
 }
 
 #[test]
 fn json_problems_name_the_field() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/doorbell.json");
-    let good: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let good: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut v = good.clone();
     v["product"]["gtn"] = "4260123450014".into();
     v["updates"]["security_updates"] = "true".into();
@@ -854,8 +1547,17 @@ fn json_problems_name_the_field() {
     for f in ["product.gtn", "updates.security_updates", "support.end"] {
         assert!(err.names_field(f), "{f}: {:#?}", err.problems());
     }
-    let gtn = err.problems().iter().find(|p| p.field == "product.gtn").unwrap();
-    assert!(gtn.expected.as_deref().unwrap().contains("did you mean `gtin`"));
+    let gtn = err
+        .problems()
+        .iter()
+        .find(|p| p.field == "product.gtn")
+        .unwrap();
+    assert!(
+        gtn.expected
+            .as_deref()
+            .unwrap()
+            .contains("did you mean `gtin`")
+    );
     // The same value through the JSONL entry point.
     let err = declaration::from_json_value(v, "row 3", &opts()).unwrap_err();
     assert!(err.names_field("support.end"));
@@ -892,7 +1594,13 @@ fn missing_file_is_an_io_error() {
 fn toml_date_literal_is_read_as_a_date() {
     // An unquoted TOML date is what people type; it means the same as the quoted form.
     let d = parse_ok(&edit(BASE, &[Set("end", "end = 2031-12-31")]));
-    assert_eq!(d.support_end(), Some(SupportEnd::Until(YearMonth { year: 2031, month: 12 })));
+    assert_eq!(
+        d.support_end(),
+        Some(SupportEnd::Until(YearMonth {
+            year: 2031,
+            month: 12
+        }))
+    );
 }
 
 #[test]
@@ -902,7 +1610,99 @@ fn schema_and_template_match_the_reader() {
     assert!(d.is_ok(), "{:?}", d.err().map(|e| e.problems().to_vec()));
     // The schema names every top-level section.
     let schema = declaration::json_schema().to_string();
-    for key in ["product", "updates", "support", "notification", "end_of_support", "security", "link_base_url"] {
+    for key in [
+        "product",
+        "updates",
+        "support",
+        "notification",
+        "end_of_support",
+        "security",
+        "link_base_url",
+    ] {
         assert!(schema.contains(key), "schema lacks {key}");
     }
+}
+
+// ─────────────────────── the documentation matches ───────────────────────
+
+fn doc() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/declaration.md"))
+        .unwrap()
+}
+
+fn assert_documented<T: Coded>(doc: &str) {
+    for v in T::ALL {
+        let row = format!("| {} | `{}` |", v.code(), v.name());
+        assert!(
+            doc.contains(&row),
+            "docs/declaration.md lacks the {} row {row}",
+            T::WHAT
+        );
+    }
+}
+
+#[test]
+fn docs_list_every_code() {
+    let d = doc();
+    assert_documented::<Delivery>(&d);
+    assert_documented::<UserAction>(&d);
+    assert_documented::<Cost>(&d);
+    assert_documented::<PeriodStart>(&d);
+    assert_documented::<Commitment>(&d);
+    assert_documented::<Channel>(&d);
+    assert_documented::<Schedule>(&d);
+    assert_documented::<EosBehaviour>(&d);
+    assert_documented::<EosOffer>(&d);
+    assert_documented::<Measure>(&d);
+    assert_documented::<Standard>(&d);
+}
+
+#[test]
+fn docs_name_every_profile_rule_and_its_source() {
+    let d = doc();
+    for id in profile::ids() {
+        let p = profile::load(id).unwrap();
+        assert!(d.contains(&format!("`{id}`")), "docs lack profile {id}");
+        for r in &p.rules {
+            assert!(
+                d.contains(&format!("| `{}` |", r.field)),
+                "docs lack field {} of {id}",
+                r.field
+            );
+            assert!(
+                d.contains(&format!("| {} |", r.source)),
+                "docs lack source {:?} of {id}",
+                r.source
+            );
+        }
+    }
+}
+
+#[test]
+fn docs_example_is_the_thermostat_sample() {
+    // The annotated example is the shipped sample with comments added.
+    let strip = |t: &str| -> Vec<String> {
+        t.lines()
+            .map(|l| match l.find(" #") {
+                Some(i) if !l.trim_start().starts_with('#') => l[..i].trim_end().to_string(),
+                _ => l.trim_end().to_string(),
+            })
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    };
+    let d = doc();
+    let start = d.find("```toml\nformat = 1").unwrap() + "```toml\n".len();
+    let example = &d[start..start + d[start..].find("```").unwrap()];
+    let sample = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/thermostat.toml"),
+    )
+    .unwrap();
+    let ex = strip(example);
+    for line in strip(&sample) {
+        if line.starts_with("note =") {
+            continue;
+        }
+        assert!(ex.contains(&line), "docs example lacks {line:?}");
+    }
+    parse_ok(example);
 }

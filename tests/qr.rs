@@ -648,3 +648,169 @@ fn capacity_table() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------
+// The `qr` and `decode` commands, end to end: every output format is rasterised by a
+// real renderer (resvg for SVG, poppler for PDF) and decoded with rxing.
+
+mod cli {
+    use assert_cmd::Command;
+    use std::path::{Path, PathBuf};
+
+    fn sample(p: &str) -> String {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(p)
+            .display()
+            .to_string()
+    }
+
+    /// The link the library makes for the camera sample (Ed25519 is deterministic).
+    fn camera_link() -> String {
+        let opts = iotlabel::source::SourceOptions {
+            key: Some(PathBuf::from(sample("samples/keys/demo.pem"))),
+            ..Default::default()
+        };
+        iotlabel::source::resolve(&sample("samples/camera.toml"), &opts)
+            .unwrap()
+            .link()
+            .unwrap()
+    }
+
+    fn qr_cmd(out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+        Command::cargo_bin("iotlabel")
+            .unwrap()
+            .args([
+                "qr",
+                &sample("samples/camera.toml"),
+                "--key",
+                &sample("samples/keys/demo.pem"),
+                "-o",
+            ])
+            .arg(out)
+            .args(extra)
+            .assert()
+    }
+
+    fn rxing_gray(img: &image::GrayImage) -> String {
+        let (w, h) = img.dimensions();
+        rxing::helpers::detect_in_luma(
+            img.as_raw().clone(),
+            w,
+            h,
+            Some(rxing::BarcodeFormat::QR_CODE),
+        )
+        .expect("rxing decodes the rendered artwork")
+        .getText()
+        .to_string()
+    }
+
+    #[test]
+    fn png_svg_and_pdf_outputs_decode_to_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = camera_link();
+
+        let png = dir.path().join("qr.png");
+        qr_cmd(&png, &["--module", "0.5mm", "--dpi", "254"]).success();
+        let img = image::open(&png).unwrap().to_luma8();
+        assert_eq!(rxing_gray(&img), link);
+        // 0.5 mm at 254 dpi is exactly 5 px per module.
+        let sym = iotlabel::qr::encode(&link, iotlabel::qr::EcLevel::M, None).unwrap();
+        assert_eq!(img.width() as usize, (sym.width + 8) * 5);
+
+        let svg = dir.path().join("qr.svg");
+        qr_cmd(&svg, &["--size", "30mm"]).success();
+        let text = std::fs::read_to_string(&svg).unwrap();
+        assert!(
+            text.contains(r#"width="30mm""#) && text.contains(r#"height="30mm""#),
+            "{}",
+            &text[..200]
+        );
+        let tree = resvg::usvg::Tree::from_str(&text, &resvg::usvg::Options::default()).unwrap();
+        let scale = 10.0; // 30 mm → 300 px
+        let mut pixmap = resvg::tiny_skia::Pixmap::new(300, 300).unwrap();
+        pixmap.fill(resvg::tiny_skia::Color::WHITE);
+        resvg::render(
+            &tree,
+            resvg::tiny_skia::Transform::from_scale(scale, scale),
+            &mut pixmap.as_mut(),
+        );
+        let gray = image::GrayImage::from_fn(300, 300, |x, y| {
+            image::Luma([pixmap.pixel(x, y).map_or(255, |p| p.red())])
+        });
+        assert_eq!(rxing_gray(&gray), link);
+
+        let pdf = dir.path().join("qr.pdf");
+        qr_cmd(&pdf, &["--size", "25mm", "--rgb"]).success();
+        let prefix = dir.path().join("page");
+        let ok = std::process::Command::new("pdftoppm")
+            .args(["-r", "200", "-gray", "-png", "-singlefile"])
+            .arg(&pdf)
+            .arg(&prefix)
+            .status()
+            .expect("pdftoppm (poppler-utils) is installed")
+            .success();
+        assert!(ok);
+        let img = image::open(dir.path().join("page.png")).unwrap().to_luma8();
+        // 25 mm at 200 dpi ≈ 197 px: the page is exactly the symbol's size.
+        assert!(
+            (img.width() as f64 - 25.0 / 25.4 * 200.0).abs() <= 1.0,
+            "{}",
+            img.width()
+        );
+        assert_eq!(rxing_gray(&img), link);
+
+        // And the decode command reads our PNG back.
+        Command::cargo_bin("iotlabel")
+            .unwrap()
+            .arg("decode")
+            .arg(&png)
+            .assert()
+            .success()
+            .stdout(format!("{link}\n"));
+    }
+
+    #[test]
+    fn print_rules_are_enforced_on_the_command_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("qr.svg");
+        let a = qr_cmd(&out, &["--size", "10mm"]).failure();
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(err.contains("0.25 mm") && err.contains("--force"), "{err}");
+        assert!(!out.exists(), "nothing is written when the rules refuse");
+        qr_cmd(&out, &["--size", "10mm", "--force"]).success();
+        qr_cmd(&out, &["--quiet-zone", "2"]).failure();
+        qr_cmd(&out, &["--module", "0.3mm", "--retail"]).failure();
+        qr_cmd(&out, &["--version", "2"]).failure();
+        qr_cmd(&out, &["--version", "20", "--ec", "h"]).success();
+    }
+
+    #[test]
+    fn terminal_preview_and_decode_failures() {
+        let a = qr_cmd(Path::new("-"), &[]).success();
+        let out = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+        assert!(out.lines().next().unwrap().chars().all(|c| c == '█'));
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(err.contains("QR version"), "{err}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let blank = dir.path().join("blank.png");
+        image::GrayImage::from_pixel(200, 200, image::Luma([255]))
+            .save(&blank)
+            .unwrap();
+        let a = Command::cargo_bin("iotlabel")
+            .unwrap()
+            .arg("decode")
+            .arg(&blank)
+            .assert()
+            .code(2);
+        assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("no QR code found"));
+        let junk = dir.path().join("junk.jpg");
+        std::fs::write(&junk, b"not a jpeg").unwrap();
+        Command::cargo_bin("iotlabel")
+            .unwrap()
+            .arg("decode")
+            .arg(&junk)
+            .assert()
+            .code(2);
+    }
+}

@@ -2,12 +2,17 @@
 //! *decoded* payload of every shipped sample in every built-in language, with the
 //! wording rules of DESIGN.md checked on the output (not only on the catalogue).
 
-use iotlabel::declaration::{self, CheckOptions, Commitment, Declaration, PeriodStart, SupportEnd, YearMonth};
+use iotlabel::declaration::{
+    self, CheckOptions, Commitment, Declaration, PeriodStart, SupportEnd, YearMonth,
+};
 use iotlabel::payload::{self, Facts};
 use iotlabel::summary::{Catalogue, Element, Summary, month_year, summarize};
 use std::path::{Path, PathBuf};
 
-const TODAY: YearMonth = YearMonth { year: 2026, month: 11 };
+const TODAY: YearMonth = YearMonth {
+    year: 2026,
+    month: 11,
+};
 
 fn samples() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
@@ -21,8 +26,17 @@ fn samples() -> Vec<PathBuf> {
 }
 
 fn load(name: &str) -> Declaration {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name);
-    declaration::load(&path, &CheckOptions { today: TODAY, new_label: true }).unwrap()
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name);
+    declaration::load(
+        &path,
+        &CheckOptions {
+            today: TODAY,
+            new_label: true,
+        },
+    )
+    .unwrap()
 }
 
 /// The facts as a verifier sees them: encoded, then decoded.
@@ -52,7 +66,14 @@ fn the_four_languages_are_built_in() {
 #[test]
 fn every_sample_reads_in_every_language() {
     for path in samples() {
-        let d = declaration::load(&path, &CheckOptions { today: TODAY, new_label: true }).unwrap();
+        let d = declaration::load(
+            &path,
+            &CheckOptions {
+                today: TODAY,
+                new_label: true,
+            },
+        )
+        .unwrap();
         let f = decoded(&d);
         for lang in Catalogue::languages() {
             let s = render(&f, lang);
@@ -63,22 +84,45 @@ fn every_sample_reads_in_every_language() {
             assert!(!s.support.trim().is_empty(), "{what}");
             assert!(!s.statements.is_empty(), "{what}");
             for st in &s.statements {
-                assert!(!st.label.trim().is_empty() && !st.text.trim().is_empty(), "{what}: {st:?}");
+                assert!(
+                    !st.label.trim().is_empty() && !st.text.trim().is_empty(),
+                    "{what}: {st:?}"
+                );
                 assert!(!st.text.contains("  "), "{what}: double space in {st:?}");
             }
             let text = all_text(&s);
             // Every placeholder was filled, and nothing falls back to a raw code name.
-            assert!(!text.contains('{') && !text.contains('}'), "{what}: unfilled placeholder\n{text}");
-            for raw in ["keep-online", "as-needed", "etsi-en-303-645", "keeps-working", "per-update-fee"] {
+            assert!(
+                !text.contains('{') && !text.contains('}'),
+                "{what}: unfilled placeholder\n{text}"
+            );
+            for raw in [
+                "keep-online",
+                "as-needed",
+                "etsi-en-303-645",
+                "keeps-working",
+                "per-update-fee",
+            ] {
                 assert!(!text.contains(raw), "{what}: raw code name {raw}\n{text}");
             }
             // Never "expire" (DESIGN.md, Wording), checked on what is printed.
             let low = text.to_lowercase();
-            for banned in ["expir", "abläuf", "ablauf", "verfällt", "caduc", "vence", "péremption"] {
+            for banned in [
+                "expir",
+                "abläuf",
+                "ablauf",
+                "verfällt",
+                "caduc",
+                "vence",
+                "péremption",
+            ] {
                 assert!(!low.contains(banned), "{what}: says {banned:?}\n{text}");
             }
             // Accented letters are precomposed (NFC), as fonts and PDF text extraction expect.
-            assert!(!text.chars().any(|c| ('\u{300}'..='\u{36f}').contains(&c)), "{what}: combining mark");
+            assert!(
+                !text.chars().any(|c| ('\u{300}'..='\u{36f}').contains(&c)),
+                "{what}: combining mark"
+            );
             for ui in [&s.ui.title, &s.ui.declaration, &s.ui.scan, &s.ui.more] {
                 assert!(!ui.trim().is_empty());
             }
@@ -90,7 +134,16 @@ fn every_sample_reads_in_every_language() {
 fn statements_cover_the_elements_in_order() {
     let s = render(&decoded(&load("thermostat.toml")), "en");
     let els: Vec<Element> = s.statements.iter().map(|x| x.element).collect();
-    assert_eq!(els, vec![Element::A2, Element::A3, Element::B1, Element::B2, Element::B3]);
+    assert_eq!(
+        els,
+        vec![
+            Element::A2,
+            Element::A3,
+            Element::B1,
+            Element::B2,
+            Element::B3
+        ]
+    );
 }
 
 #[test]
@@ -107,33 +160,71 @@ fn a_device_without_updates_says_so_first() {
         assert_eq!(s.lines()[1], s.headline, "{lang}");
         // The first statement is the plain "no security updates" sentence.
         assert_eq!(s.statements[0].element, Element::A3, "{lang}");
-        assert_eq!(s.statements[0].text, c.get("support.none").unwrap(), "{lang}");
+        assert_eq!(
+            s.statements[0].text,
+            c.get("support.none").unwrap(),
+            "{lang}"
+        );
         // Nothing in it promises updates on a schedule or until a date.
         let text = all_text(&s);
-        assert!(!text.contains('/'), "{lang}: a date on a no-updates label\n{text}");
+        assert!(
+            !text.contains('/'),
+            "{lang}: a date on a no-updates label\n{text}"
+        );
     }
     // The wording a shopper reads, in each language.
     assert_eq!(render(&f, "en").headline, "No security updates");
-    assert!(render(&f, "fr").headline.starts_with("Aucune mise à jour de sécurité"));
-    assert!(render(&f, "de").headline.starts_with("Keine Sicherheitsupdates"));
-    assert!(render(&f, "es").headline.starts_with("Sin actualizaciones de seguridad"));
+    assert!(
+        render(&f, "fr")
+            .headline
+            .starts_with("Aucune mise à jour de sécurité")
+    );
+    assert!(
+        render(&f, "de")
+            .headline
+            .starts_with("Keine Sicherheitsupdates")
+    );
+    assert!(
+        render(&f, "es")
+            .headline
+            .starts_with("Sin actualizaciones de seguridad")
+    );
 }
 
 #[test]
 fn a_date_support_end_reads_as_month_and_year() {
-    for (name, shown) in [("thermostat.toml", "12/2031"), ("camera.toml", "06/2030"), ("doorbell.json", "03/2032")] {
+    for (name, shown) in [
+        ("thermostat.toml", "12/2031"),
+        ("camera.toml", "06/2030"),
+        ("doorbell.json", "03/2032"),
+    ] {
         let f = decoded(&load(name));
         for lang in Catalogue::languages() {
             let s = render(&f, lang);
             assert!(s.support.contains(shown), "{name} [{lang}]: {}", s.support);
-            let a3 = s.statements.iter().find(|x| x.element == Element::A3).unwrap();
+            let a3 = s
+                .statements
+                .iter()
+                .find(|x| x.element == Element::A3)
+                .unwrap();
             assert!(a3.text.contains(shown), "{name} [{lang}]: {}", a3.text);
             // Never the ISO form or a day: the label speaks in months.
             let text = all_text(&s);
-            assert!(!text.contains("2031-12") && !text.contains("2032-03-31") && !text.contains("31/03"), "{name} [{lang}]\n{text}");
+            assert!(
+                !text.contains("2031-12")
+                    && !text.contains("2032-03-31")
+                    && !text.contains("31/03"),
+                "{name} [{lang}]\n{text}"
+            );
         }
     }
-    assert_eq!(month_year(YearMonth { year: 2030, month: 6 }), "06/2030");
+    assert_eq!(
+        month_year(YearMonth {
+            year: 2030,
+            month: 6
+        }),
+        "06/2030"
+    );
 }
 
 #[test]
@@ -148,38 +239,84 @@ fn committed_minimum_and_anticipated_end_read_differently() {
         for lang in Catalogue::languages() {
             let (a, b) = (render(&min, lang), render(&ant, lang));
             assert_ne!(a.support, b.support, "[{lang}] short form");
-            let a3 = |s: &Summary| s.statements.iter().find(|x| x.element == Element::A3).unwrap().text.clone();
+            let a3 = |s: &Summary| {
+                s.statements
+                    .iter()
+                    .find(|x| x.element == Element::A3)
+                    .unwrap()
+                    .text
+                    .clone()
+            };
             assert_ne!(a3(&a), a3(&b), "[{lang}] sentence");
             // Both still state the same end.
             if let Some(SupportEnd::Until(ym)) = f.support_end {
-                assert!(a3(&a).contains(&month_year(ym)) && a3(&b).contains(&month_year(ym)), "[{lang}]");
+                assert!(
+                    a3(&a).contains(&month_year(ym)) && a3(&b).contains(&month_year(ym)),
+                    "[{lang}]"
+                );
             }
         }
     }
     // The camera's anticipated end says it is not guaranteed.
     let cam = decoded(&load("camera.toml"));
-    assert!(render(&cam, "en").statements[1].text.contains("not guaranteed"));
-    assert!(render(&cam, "fr").statements[1].text.contains("sans garantie"));
-    assert!(render(&cam, "de").statements[1].text.contains("ohne Garantie"));
-    assert!(render(&cam, "es").statements[1].text.contains("sin garantía"));
+    assert!(
+        render(&cam, "en").statements[1]
+            .text
+            .contains("not guaranteed")
+    );
+    assert!(
+        render(&cam, "fr").statements[1]
+            .text
+            .contains("sans garantie")
+    );
+    assert!(
+        render(&cam, "de").statements[1]
+            .text
+            .contains("ohne Garantie")
+    );
+    assert!(
+        render(&cam, "es").statements[1]
+            .text
+            .contains("sin garantía")
+    );
 }
 
 #[test]
 fn a_period_reads_with_its_starting_point() {
     let f = decoded(&load("router.toml"));
-    assert_eq!(f.support_end, Some(SupportEnd::Period { months: 60, from: PeriodStart::Purchase }));
-    for (lang, want) in [("en", "60 months from purchase"), ("fr", "60 mois à partir de l'achat"), ("de", "60 Monate ab Kauf"), ("es", "60 meses desde la compra")] {
+    assert_eq!(
+        f.support_end,
+        Some(SupportEnd::Period {
+            months: 60,
+            from: PeriodStart::Purchase
+        })
+    );
+    for (lang, want) in [
+        ("en", "60 months from purchase"),
+        ("fr", "60 mois à partir de l'achat"),
+        ("de", "60 Monate ab Kauf"),
+        ("es", "60 meses desde la compra"),
+    ] {
         let s = render(&f, lang);
         assert!(s.support.contains(want), "[{lang}] {}", s.support);
     }
     // Every starting point fits the sentence in every language ("ab Registrierung", …).
-    for from in [PeriodStart::Purchase, PeriodStart::Registration, PeriodStart::Manufacture] {
+    for from in [
+        PeriodStart::Purchase,
+        PeriodStart::Registration,
+        PeriodStart::Manufacture,
+    ] {
         let mut g = f.clone();
         g.support_end = Some(SupportEnd::Period { months: 24, from });
         for lang in Catalogue::languages() {
             let c = Catalogue::built_in(lang).unwrap();
             let s = summarize(&g, &c).unwrap();
-            let from_word = c.get(&format!("from.{}", iotlabel::declaration::Coded::name(from))).unwrap();
+            let from_word = c
+                .get(&format!(
+                    "from.{}",
+                    iotlabel::declaration::Coded::name(from)
+                ))
+                .unwrap();
             assert!(s.support.contains(from_word), "[{lang}] {}", s.support);
         }
     }
@@ -197,10 +334,16 @@ fn open_ended_support_ends_are_worded_plainly() {
     let tv = decoded(&load("tv.toml"));
     for lang in Catalogue::languages() {
         let c = Catalogue::built_in(lang).unwrap();
-        assert_eq!(summarize(&tv, &c).unwrap().support, c.get("support_short.unknown").unwrap());
+        assert_eq!(
+            summarize(&tv, &c).unwrap().support,
+            c.get("support_short.unknown").unwrap()
+        );
         let mut ind = tv.clone();
         ind.support_end = Some(SupportEnd::Indefinite);
-        assert_eq!(summarize(&ind, &c).unwrap().support, c.get("support_short.indefinite").unwrap());
+        assert_eq!(
+            summarize(&ind, &c).unwrap().support,
+            c.get("support_short.indefinite").unwrap()
+        );
     }
     assert_eq!(render(&tv, "en").support, "Support end not stated");
 }
@@ -213,24 +356,50 @@ fn language_specific_letters_appear_where_expected() {
     assert!(render(&thermo, "fr").headline.contains('é'));
     // German: "Gemäß" introduces the standards the thermostat follows.
     let de = render(&thermo, "de");
-    let b3 = &de.statements.iter().find(|x| x.element == Element::B3).unwrap().text;
+    let b3 = &de
+        .statements
+        .iter()
+        .find(|x| x.element == Element::B3)
+        .unwrap()
+        .text;
     assert!(b3.contains('ß'), "{b3}");
     // Spanish: the router tells its owner through a light or signal ("señal") on the device.
     let es = render(&router, "es");
-    let b1 = &es.statements.iter().find(|x| x.element == Element::B1).unwrap().text;
+    let b1 = &es
+        .statements
+        .iter()
+        .find(|x| x.element == Element::B1)
+        .unwrap()
+        .text;
     assert!(b1.contains('ñ'), "{b1}");
     // And the UI words carry their accents.
-    assert_eq!(render(&thermo, "fr").ui.declaration, "Déclaration du fabricant");
+    assert_eq!(
+        render(&thermo, "fr").ui.declaration,
+        "Déclaration du fabricant"
+    );
     assert_eq!(render(&thermo, "de").ui.declaration, "Herstellererklärung");
-    assert_eq!(render(&thermo, "es").ui.declaration, "Declaración del fabricante");
+    assert_eq!(
+        render(&thermo, "es").ui.declaration,
+        "Declaración del fabricante"
+    );
 }
 
 #[test]
 fn lists_join_with_the_language_s_and() {
     let thermo = decoded(&load("thermostat.toml"));
-    for (lang, and) in [("en", " and "), ("fr", " et "), ("de", " und "), ("es", " y ")] {
+    for (lang, and) in [
+        ("en", " and "),
+        ("fr", " et "),
+        ("de", " und "),
+        ("es", " y "),
+    ] {
         let s = render(&thermo, lang);
-        let b1 = &s.statements.iter().find(|x| x.element == Element::B1).unwrap().text;
+        let b1 = &s
+            .statements
+            .iter()
+            .find(|x| x.element == Element::B1)
+            .unwrap()
+            .text;
         assert!(b1.contains(and), "[{lang}] {b1}");
     }
 }
@@ -241,10 +410,21 @@ fn lists_join_with_the_language_s_and() {
 #[ignore = "prints for proof-reading; asserts nothing new"]
 fn print_all_summaries() {
     for path in samples() {
-        let d = declaration::load(&path, &CheckOptions { today: TODAY, new_label: true }).unwrap();
+        let d = declaration::load(
+            &path,
+            &CheckOptions {
+                today: TODAY,
+                new_label: true,
+            },
+        )
+        .unwrap();
         for lang in Catalogue::languages() {
             let s = render(&decoded(&d), lang);
-            println!("── {} [{lang}] · {}", path.file_name().unwrap().to_string_lossy(), s.support);
+            println!(
+                "── {} [{lang}] · {}",
+                path.file_name().unwrap().to_string_lossy(),
+                s.support
+            );
             for l in s.lines() {
                 println!("   {l}");
             }

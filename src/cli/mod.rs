@@ -10,6 +10,11 @@ pub mod nfc;
 mod declaration;
 mod keys;
 mod sign;
+mod qr;
+mod decode;
+mod site;
+mod label;
+mod templates;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -44,6 +49,16 @@ pub enum Command {
     Inspect(sign::InspectArgs),
     /// Write an NFC tag: NDEF message, NTAG memory image or hex dump.
     Nfc(nfc::NfcArgs),
+    /// Make QR artwork (SVG, PDF, PNG or a terminal preview) for a signed link.
+    Qr(qr::QrArgs),
+    /// Print the text of every QR code in an image.
+    Decode(decode::DecodeArgs),
+    /// Write the static verifier site that the QR link opens.
+    Site(site::SiteArgs),
+    /// Make a packaging label (PDF, SVG or PNG) with the summary beside the QR.
+    Label(label::LabelArgs),
+    /// List the label templates and their default sizes.
+    Templates(templates::TemplatesArgs),
 }
 
 /// Runs a parsed command line and returns the process exit code. Errors are printed
@@ -59,6 +74,11 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Verify(a) => sign::verify(a),
         Command::Inspect(a) => sign::inspect(a),
         Command::Nfc(a) => nfc::run(a),
+        Command::Qr(a) => qr::run(a),
+        Command::Decode(a) => decode::run(a),
+        Command::Site(a) => site::run(a),
+        Command::Label(a) => label::run(a),
+        Command::Templates(a) => templates::run(a),
     };
     match result {
         Ok(code) => code,

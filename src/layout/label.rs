@@ -58,6 +58,23 @@ impl LabelContent {
     }
 }
 
+/// What a label is made from: the summary rendered from the decoded signed payload, the
+/// QR symbol of the signed link, and the details URL in short form (`acme.example/u`).
+#[derive(Debug, Clone, Copy)]
+pub struct LabelInput<'a> {
+    pub summary: &'a crate::summary::Summary,
+    pub qr: &'a crate::qr::QrSymbol,
+    pub short_url: &'a str,
+}
+
+/// Lays out a packaging label with `template` at `size` (the template's default if
+/// `None`). The words come only from `input.summary`, so the printed text and the QR
+/// cannot disagree.
+pub fn label(input: &LabelInput<'_>, template: &Template, size: Option<SizeMm>) -> Result<Frame, LayoutError> {
+    let content = LabelContent::from_summary(input.summary, QrModules::from_symbol(input.qr), input.short_url);
+    label_from_content(&content, template, size)
+}
+
 /// Steps between preferred and floor sizes in the fitting search.
 const STEPS: usize = 10;
 /// Clearance between the frame's stroke and the QR's quiet zone.

@@ -12,11 +12,13 @@
 
 pub mod font;
 mod label;
+mod qr_symbol;
 pub mod template;
 mod text;
 
 pub use font::Weight;
-pub use label::{LabelContent, label_from_content};
+pub use label::{LabelContent, LabelInput, label, label_from_content};
+pub use qr_symbol::qr_artwork;
 pub use template::{Template, TemplateError};
 
 /// A rectangle in millimetres, origin top-left, y down.

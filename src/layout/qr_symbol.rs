@@ -1,5 +1,6 @@
-//! Bridge from `crate::qr::QrSymbol` (enabled once src/qr.rs defines it).
-use super::*;
+//! The bridge from an encoded `crate::qr::QrSymbol` to the layout model.
+
+use super::{Frame, QrModules, qr_artwork_from_modules};
 
 impl QrModules {
     /// Copies the matrix of an encoded symbol.
@@ -13,7 +14,6 @@ impl QrModules {
         }
         QrModules { width, dark }
     }
-
 }
 
 /// QR-only artwork of an exact physical size: the symbol at `module_mm` per module with

@@ -162,27 +162,12 @@ pub fn qr_path(m: &QrModules) -> String {
             while let Some(first) = out_edges[idx(sx, sy)].pop() {
                 // Walk one closed loop, collecting its vertices.
                 let mut pts = vec![(sx, sy)];
-                let mut prev = (sx, sy);
                 let mut cur = first;
                 while cur != (sx, sy) {
                     pts.push(cur);
-                    // Where two dark modules touch only at a corner, the vertex has two
-                    // ways out. Turning right (y down) steps into the diagonal
-                    // neighbour, so touching modules become one subpath (a pinched
-                    // outline) and we save a move and a close per neighbour.
-                    let (hx, hy) = (cur.0 as isize - prev.0 as isize, cur.1 as isize - prev.1 as isize);
-                    let right = (cur.0 as isize + hy, cur.1 as isize - hx);
-                    let outs = &mut out_edges[idx(cur.0, cur.1)];
-                    let pick = outs.iter().position(|&(x, y)| (x as isize, y as isize) == right);
-                    let next = match pick {
-                        Some(i) => Some(outs.swap_remove(i)),
-                        None => outs.pop(),
-                    };
+                    let next = out_edges[idx(cur.0, cur.1)].pop();
                     match next {
-                        Some(next) => {
-                            prev = cur;
-                            cur = next;
-                        }
+                        Some(next) => cur = next,
                         None => break, // cannot happen for a closed boundary; stop safely
                     }
                 }
@@ -198,24 +183,31 @@ pub fn qr_path(m: &QrModules) -> String {
                     .map(|i| (pts[i].0 as isize, pts[i].1 as isize))
                     .collect();
                 let Some(&start) = corners.first() else { continue };
-                let (dx, dy) = (start.0 - pen.0, start.1 - pen.1);
-                // A minus sign separates numbers on its own.
-                let _ = if dy < 0 { write!(d, "m{dx}{dy}") } else { write!(d, "m{dx} {dy}") };
+                // Each step is written relative or absolute, whichever is shorter
+                // (coordinates are small integers, so "H3" often beats "h-12").
+                let rel = if start.1 - pen.1 < 0 {
+                    format!("m{}{}", start.0 - pen.0, start.1 - pen.1)
+                } else {
+                    format!("m{} {}", start.0 - pen.0, start.1 - pen.1)
+                };
+                let abs = format!("M{} {}", start.0, start.1);
+                d.push_str(if abs.len() < rel.len() { &abs } else { &rel });
                 pen = start;
                 let mut pos = start;
                 for &c in &corners[1..] {
-                    if c.1 == pos.1 {
-                        let _ = write!(d, "h{}", c.0 - pos.0);
+                    let (rel, abs) = if c.1 == pos.1 {
+                        (format!("h{}", c.0 - pos.0), format!("H{}", c.0))
                     } else {
-                        let _ = write!(d, "v{}", c.1 - pos.1);
-                    }
+                        (format!("v{}", c.1 - pos.1), format!("V{}", c.1))
+                    };
+                    d.push_str(if abs.len() < rel.len() { &abs } else { &rel });
                     pos = c;
                 }
                 d.push('z');
             }
         }
     }
-    if d.starts_with("m") {
+    if d.starts_with('m') {
         d.replace_range(0..1, "M");
     }
     d

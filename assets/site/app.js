@@ -1,0 +1,197 @@
+// iotlabel verifier page: reads the payload from location.hash, verifies it with
+// IotlabelVerifier (verifier.js, inlined before this script) and renders the verdict
+// and the declaration in the reader's language.
+//
+// Data comes from the JSON block #iotlabel-data that `iotlabel site` embeds: the
+// trusted keys, every phrase catalogue and the page's own words. Untrusted text (the
+// manufacturer and model from the payload) is only ever set with textContent.
+//
+// Language: ?lang=xx in the URL wins (so a link or test can force one, and the
+// switcher keeps it across reloads), then navigator.languages, then English.
+'use strict';
+
+(function () {
+  const V = IotlabelVerifier;
+  const DATA = JSON.parse(document.getElementById('iotlabel-data').textContent);
+  const $ = (id) => document.getElementById(id);
+
+  // ------------------------------------------------------------ language
+
+  const available = DATA.languages.map((l) => l.code);
+  const base = (tag) => String(tag).split(/[-_]/)[0].toLowerCase();
+
+  function pickLanguage() {
+    const forced = new URLSearchParams(location.search).get('lang');
+    if (forced && available.includes(base(forced))) return base(forced);
+    const wanted = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'];
+    for (const tag of wanted) if (available.includes(base(tag))) return base(tag);
+    return available.includes('en') ? 'en' : available[0];
+  }
+
+  let lang = pickLanguage();
+  let result = null; // the last verification result
+
+  // The page's own words: this language, falling back to English per key.
+  function t(key, vars) {
+    const own = DATA.ui[lang] || {};
+    let s = key in own ? own[key] : (DATA.ui.en || {})[key] || key;
+    for (const [k, v] of Object.entries(vars || {})) s = s.split(`{${k}}`).join(v);
+    return s;
+  }
+
+  const setText = (id, text) => {
+    $(id).textContent = text;
+  };
+
+  // ------------------------------------------------------------ rendering
+
+  function renderChrome() {
+    document.documentElement.lang = lang;
+    document.title = t('page_title');
+    setText('paste-label', t('paste.label'));
+    setText('paste-button', t('paste.button'));
+    setText('tech-title', t('tech.title'));
+    setText('keys-title', t('keys.title'));
+    setText('privacy', t('privacy'));
+    setText('not-official', t('not_official'));
+    setText('lang-label', t('language') + ':');
+    for (const b of $('lang-switch').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
+    const keys = $('keys');
+    keys.textContent = '';
+    for (const k of DATA.keys) {
+      const li = document.createElement('li');
+      let line = `${k.name} — ${t('tech.kid').toLowerCase()} ${k.kid}`;
+      if (k.valid_from || k.valid_until) line += ` — ${t('keys.period', { from: k.valid_from || '…', until: k.valid_until || '…' })}`;
+      li.textContent = line;
+      keys.appendChild(li);
+    }
+  }
+
+  function techRow(list, term, value) {
+    const dt = document.createElement('dt');
+    dt.textContent = term;
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    list.append(dt, dd);
+  }
+
+  function renderResult() {
+    const box = $('verdict');
+    const r = result;
+    const verdict = r === null ? 'none' : r.verdict;
+    box.dataset.verdict = verdict;
+    setText('verdict-title', t(`verdict.${verdict}.title`));
+    setText('verdict-detail', t(`verdict.${verdict}.detail`, { name: r && r.signer ? r.signer.name : '', kid: r && r.kid ? r.kid : '' }));
+    $('paste').hidden = r !== null && verdict === 'valid';
+
+    const tech = $('tech-list');
+    tech.textContent = '';
+    if (r !== null) {
+      if (r.kid) techRow(tech, t('tech.kid'), r.kid);
+      if (r.alg !== null) techRow(tech, t('tech.alg'), r.alg === -19 ? 'Ed25519 (-19)' : 'EdDSA (-8)');
+      if (r.length) techRow(tech, t('tech.size'), t('tech.bytes', { n: String(r.length) }));
+      if (r.error) techRow(tech, t('tech.error'), r.error);
+    }
+
+    const section = $('declaration');
+    if (r === null || r.facts === null) {
+      section.hidden = true;
+      return;
+    }
+    const c = DATA.phrases[lang];
+    const s = V.summarize(r.facts, c);
+    section.hidden = false;
+    section.dataset.lang = s.lang;
+    const unverified = $('unverified');
+    unverified.hidden = verdict === 'valid';
+    unverified.textContent = t('unverified');
+    setText('product', `${s.manufacturer} ${s.model}`);
+    $('gtin').hidden = r.facts.gtin === null;
+    setText('gtin', r.facts.gtin === null ? '' : `${t('gtin')} ${r.facts.gtin}`);
+    // A device without security updates says so first and plainly.
+    const headline = $('headline');
+    headline.textContent = s.headline;
+    headline.classList.toggle('no-updates', s.no_updates);
+    headline.dataset.noUpdates = String(s.no_updates);
+    const support = $('support');
+    support.textContent = s.support;
+    support.hidden = s.no_updates; // the headline already says it
+    const dl = $('statements');
+    dl.textContent = '';
+    for (const st of s.statements) {
+      const dt = document.createElement('dt');
+      dt.textContent = st.label;
+      dt.dataset.element = st.element;
+      const dd = document.createElement('dd');
+      dd.textContent = st.text;
+      dd.dataset.element = st.element;
+      dl.append(dt, dd);
+    }
+  }
+
+  function render() {
+    renderChrome();
+    renderResult();
+  }
+
+  // ------------------------------------------------------------ verification
+
+  async function check() {
+    // Fragments hold only digits or base64url; anything else fails in the decoder.
+    const fragment = location.hash.replace(/^#/, '');
+    if (fragment === '') {
+      result = null;
+    } else {
+      document.body.dataset.state = 'checking';
+      const box = $('verdict');
+      box.dataset.verdict = 'checking';
+      setText('verdict-title', t('checking'));
+      setText('verdict-detail', '');
+      const subtle = globalThis.crypto && globalThis.crypto.subtle;
+      if (!subtle) {
+        // No WebCrypto at all (e.g. an insecure context): the page cannot check.
+        const none = { importKey: () => Promise.reject(new TypeError('no WebCrypto')) };
+        result = await V.verify(fragment, DATA.keys, none);
+      } else {
+        result = await V.verify(fragment, DATA.keys, subtle);
+      }
+    }
+    render();
+    document.body.dataset.state = 'done';
+  }
+
+  // ------------------------------------------------------------ wiring
+
+  for (const l of DATA.languages) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.lang = l.code;
+    b.dataset.lang = l.code;
+    b.textContent = l.name;
+    b.addEventListener('click', () => {
+      lang = l.code;
+      // Keep the choice in the URL (not in a cookie); the fragment stays as it is.
+      const url = new URL(location.href);
+      url.searchParams.set('lang', lang);
+      history.replaceState(null, '', url.href);
+      render();
+    });
+    $('lang-switch').appendChild(b);
+  }
+
+  $('paste').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const text = $('paste-input').value.trim();
+    const at = text.indexOf('#');
+    location.hash = at >= 0 ? text.slice(at + 1) : text;
+  });
+
+  window.addEventListener('hashchange', check);
+  render();
+  check();
+
+  // Offline: a service worker keeps a copy of this page (only over https).
+  if ('serviceWorker' in navigator && location.protocol === 'https:') {
+    navigator.serviceWorker.register('sw.js').catch(() => {});
+  }
+})();
