@@ -20,7 +20,7 @@
 //! bytes. Entry point: [`generate`] (or [`render`] for the files in memory).
 
 use crate::envelope::key_id;
-use crate::fsutil::{WriteError, write_atomic};
+use crate::fsutil::{Overwrite, WriteError, WriteOptions, write_atomic_with};
 use crate::keys::TrustStore;
 use crate::summary::{Catalogue, CatalogueError};
 use base64::Engine as _;
@@ -167,7 +167,9 @@ pub fn generate(
     let mut written = Vec::with_capacity(files.len());
     for f in files {
         let path = out_dir.join(f.name);
-        write_atomic(&path, &f.bytes)?;
+        // World-readable: a web server must be able to serve them.
+        let opts = WriteOptions { overwrite: Overwrite::Replace, mode: Some(0o644) };
+        write_atomic_with(&path, opts, |w| w.write_all(&f.bytes))?;
         written.push(path);
     }
     Ok(written)

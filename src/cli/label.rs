@@ -54,26 +54,48 @@ pub struct LabelArgs {
 pub fn run(a: LabelArgs) -> Result<ExitCode> {
     let format = Format::from_path(&a.out)?;
     if !(a.dpi.is_finite() && a.dpi >= 36.0 && a.dpi <= 2400.0) {
-        miette::bail!("--dpi {} is out of range; use 36 to 2400 (300 for print proofs)", a.dpi);
+        miette::bail!(
+            "--dpi {} is out of range; use 36 to 2400 (300 for print proofs)",
+            a.dpi
+        );
     }
     let template = Template::by_name(&a.template)?;
-    let opts = SourceOptions { key: a.key.clone(), base_url: a.base_url.clone(), gs1: false, check: None };
+    let opts = SourceOptions {
+        key: a.key.clone(),
+        base_url: a.base_url.clone(),
+        gs1: false,
+        check: None,
+    };
     let signed = source::resolve(&a.input, &opts)?;
     let link = signed.link()?;
     let summary = signed.summary(&a.lang)?;
-    let short_url = signed
-        .short_url()
-        .unwrap_or_else(|| link.split_once("://").map_or(link.as_str(), |(_, r)| r).split('#').next().unwrap_or("").to_string());
+    let short_url = signed.short_url().unwrap_or_else(|| {
+        link.split_once("://")
+            .map_or(link.as_str(), |(_, r)| r)
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    });
     let symbol = qr::encode(&link, EcLevel::M, None)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot encode the link from {}", a.input))?;
-    let input = LabelInput { summary: &summary, qr: &symbol, short_url: &short_url };
+    let input = LabelInput {
+        summary: &summary,
+        qr: &symbol,
+        short_url: &short_url,
+    };
     let frame = layout::label(&input, &template, a.size)?;
-    let render_opts =
-        RenderOptions { ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk }, outline_text: a.outline_text, dpi: a.dpi };
+    let render_opts = RenderOptions {
+        ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk },
+        outline_text: a.outline_text,
+        dpi: a.dpi,
+    };
     let bytes = render::render(&frame, format, &render_opts)?;
     crate::fsutil::write_atomic(&a.out, &bytes).into_diagnostic()?;
-    let (lo, hi) = frame.texts().fold((f64::INFINITY, 0.0f64), |(lo, hi), t| (lo.min(t.size_pt), hi.max(t.size_pt)));
+    let (lo, hi) = frame.texts().fold((f64::INFINITY, 0.0f64), |(lo, hi), t| {
+        (lo.min(t.size_pt), hi.max(t.size_pt))
+    });
     let module = frame.qrs().next().map(|q| q.module_mm).unwrap_or(0.0);
     eprintln!(
         "wrote {} ({} bytes): {} label {}x{} mm, {}, text {lo:.1}–{hi:.1} pt, QR version {} with {module:.3} mm modules",

@@ -10,6 +10,8 @@ pub mod nfc;
 mod declaration;
 mod keys;
 mod sign;
+mod sheet;
+mod stocks;
 mod qr;
 mod decode;
 mod site;
@@ -49,6 +51,10 @@ pub enum Command {
     Inspect(sign::InspectArgs),
     /// Write an NFC tag: NDEF message, NTAG memory image or hex dump.
     Nfc(nfc::NfcArgs),
+    /// Print a CSV/JSONL batch of labels onto sheets or rolls of label stock.
+    Sheet(sheet::SheetArgs),
+    /// List the label stocks with their geometry.
+    Stocks(stocks::StocksArgs),
     /// Make QR artwork (SVG, PDF, PNG or a terminal preview) for a signed link.
     Qr(qr::QrArgs),
     /// Print the text of every QR code in an image.
@@ -74,6 +80,8 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Verify(a) => sign::verify(a),
         Command::Inspect(a) => sign::inspect(a),
         Command::Nfc(a) => nfc::run(a),
+        Command::Sheet(a) => sheet::run(a),
+        Command::Stocks(a) => stocks::run(a),
         Command::Qr(a) => qr::run(a),
         Command::Decode(a) => decode::run(a),
         Command::Site(a) => site::run(a),

@@ -61,14 +61,14 @@ pub fn check(d: &Declaration, opts: &CheckOptions) -> Vec<Problem> {
                 "channels = [\"none\"], or remove the list",
             ));
         }
-        if let Some(s) = &d.support {
-            if s.end.is_some_and(|e| matches!(e, SupportEndSpec::Date { .. } | SupportEndSpec::Indefinite)) || s.period_months.is_some() {
-                out.push(contra(
-                    "support",
-                    "gives a support end for a device that gets no security updates",
-                    "remove the [support] table",
-                ));
-            }
+        if let Some(s) = &d.support
+            && (s.end.is_some_and(|e| matches!(e, SupportEndSpec::Date { .. } | SupportEndSpec::Indefinite)) || s.period_months.is_some())
+        {
+            out.push(contra(
+                "support",
+                "gives a support end for a device that gets no security updates",
+                "remove the [support] table",
+            ));
         }
         if d.security.as_ref().is_some_and(|s| !s.measures.is_empty() || !s.standards.is_empty()) {
             out.push(contra(

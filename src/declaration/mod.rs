@@ -267,7 +267,7 @@ impl SupportEndSpec {
 
 fn days_in_month(y: u16, m: u8) -> u8 {
     match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -428,6 +428,15 @@ pub fn json_schema() -> serde_json::Value {
 /// A commented template declaration for `iotlabel init`.
 pub const TEMPLATE: &str = include_str!("../../assets/declaration-template.toml");
 
+/// Builds a [`ReadError::Invalid`] for problems found outside the reader (profile
+/// rules), with lines and columns located in the original text.
+pub fn with_problems(text: &str, format: Format, name: &str, problems: Vec<Problem>) -> ReadError {
+    match read::Document::parse(text, format, name) {
+        Ok(doc) => doc.error(problems),
+        Err(e) => e,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,11 +471,3 @@ mod tests {
     }
 }
 
-/// Builds a [`ReadError::Invalid`] for problems found outside the reader (profile
-/// rules), with lines and columns located in the original text.
-pub fn with_problems(text: &str, format: Format, name: &str, problems: Vec<Problem>) -> ReadError {
-    match read::Document::parse(text, format, name) {
-        Ok(doc) => doc.error(problems),
-        Err(e) => e,
-    }
-}

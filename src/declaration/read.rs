@@ -118,7 +118,7 @@ pub enum ReadError {
         name: String,
         format: &'static str,
         message: String,
-        src: Option<NamedSource<String>>,
+        src: Option<Box<NamedSource<String>>>,
         span: Option<SourceSpan>,
     },
     /// The text parsed but the declaration has problems (all of them are listed).
@@ -126,7 +126,7 @@ pub enum ReadError {
     Invalid {
         name: String,
         problems: Vec<Problem>,
-        src: Option<NamedSource<String>>,
+        src: Option<Box<NamedSource<String>>>,
     },
 }
 
@@ -157,7 +157,7 @@ impl Diagnostic for ReadError {
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         match self {
-            ReadError::Syntax { src: Some(s), .. } | ReadError::Invalid { src: Some(s), .. } => Some(s),
+            ReadError::Syntax { src: Some(s), .. } | ReadError::Invalid { src: Some(s), .. } => Some(s.as_ref()),
             _ => None,
         }
     }
@@ -208,7 +208,7 @@ impl Document {
                     name: name.to_string(),
                     format: "TOML",
                     message: e.message().to_string(),
-                    src: Some(NamedSource::new(name, text.to_string())),
+                    src: Some(Box::new(NamedSource::new(name, text.to_string()))),
                     span: e.span().map(SourceSpan::from),
                 })?;
                 let mut spans = HashMap::new();
@@ -224,7 +224,7 @@ impl Document {
                         name: name.to_string(),
                         format: "JSON",
                         message: e.to_string(),
-                        src: Some(NamedSource::new(name, text.to_string())),
+                        src: Some(Box::new(NamedSource::new(name, text.to_string()))),
                         span: offset.map(|o| SourceSpan::from(o..o)),
                     }
                 })?;
@@ -253,7 +253,7 @@ impl Document {
         ReadError::Invalid {
             name: self.name.clone(),
             problems,
-            src: self.text.as_ref().filter(|_| !self.spans.is_empty()).map(|t| NamedSource::new(&self.name, t.clone())),
+            src: self.text.as_ref().filter(|_| !self.spans.is_empty()).map(|t| Box::new(NamedSource::new(&self.name, t.clone()))),
         }
     }
 

@@ -64,7 +64,12 @@ fn parse(weight: Weight) -> Option<Face> {
     let upem = f64::from(face.units_per_em());
     let ascent_em = f64::from(face.ascender()) / upem;
     let descent_em = -f64::from(face.descender()) / upem;
-    Some(Face { face, upem, ascent_em, descent_em })
+    Some(Face {
+        face,
+        upem,
+        ascent_em,
+        descent_em,
+    })
 }
 
 /// The face for `weight`. The font files are compiled in and known good; a unit test
@@ -100,7 +105,11 @@ impl Face {
 
     /// Width of `text` set at `size_pt`, in millimetres.
     pub fn width_mm(&self, text: &str, size_pt: f64) -> f64 {
-        let units: i64 = self.shape(text).iter().map(|g| i64::from(g.x_advance)).sum();
+        let units: i64 = self
+            .shape(text)
+            .iter()
+            .map(|g| i64::from(g.x_advance))
+            .sum();
         units as f64 / self.upem * size_pt * MM_PER_PT
     }
 

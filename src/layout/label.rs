@@ -47,7 +47,11 @@ impl LabelContent {
             model: summary.model.clone(),
             headline: summary.headline.clone(),
             support: summary.support.clone(),
-            statements: summary.statements.iter().map(|s| (s.label.clone(), s.text.clone())).collect(),
+            statements: summary
+                .statements
+                .iter()
+                .map(|s| (s.label.clone(), s.text.clone()))
+                .collect(),
             title: summary.ui.title.clone(),
             declaration: summary.ui.declaration.clone(),
             scan: summary.ui.scan.clone(),
@@ -70,8 +74,16 @@ pub struct LabelInput<'a> {
 /// Lays out a packaging label with `template` at `size` (the template's default if
 /// `None`). The words come only from `input.summary`, so the printed text and the QR
 /// cannot disagree.
-pub fn label(input: &LabelInput<'_>, template: &Template, size: Option<SizeMm>) -> Result<Frame, LayoutError> {
-    let content = LabelContent::from_summary(input.summary, QrModules::from_symbol(input.qr), input.short_url);
+pub fn label(
+    input: &LabelInput<'_>,
+    template: &Template,
+    size: Option<SizeMm>,
+) -> Result<Frame, LayoutError> {
+    let content = LabelContent::from_summary(
+        input.summary,
+        QrModules::from_symbol(input.qr),
+        input.short_url,
+    );
     label_from_content(&content, template, size)
 }
 
@@ -91,16 +103,38 @@ pub fn label_from_content(
 ) -> Result<Frame, LayoutError> {
     let size = size.unwrap_or_else(|| template.default_size());
     match fit(content, template, size) {
-        Err(LayoutError::DoesNotFit { template: name, size, what, reason, over_mm, min_pt, .. }) => {
+        Err(LayoutError::DoesNotFit {
+            template: name,
+            size,
+            what,
+            reason,
+            over_mm,
+            min_pt,
+            ..
+        }) => {
             // Find the nearest size that works, growing the dimension the text flows in.
             let suggestion = (1..=40).map(|i| 1.0 + 0.025 * f64::from(i)).find_map(|f| {
                 let s = match template.qr.place {
-                    QrPlace::BottomLeft => SizeMm { width_mm: size.width_mm, height_mm: (size.height_mm * f).ceil() },
-                    QrPlace::Left => SizeMm { width_mm: (size.width_mm * f).ceil(), height_mm: size.height_mm },
+                    QrPlace::BottomLeft => SizeMm {
+                        width_mm: size.width_mm,
+                        height_mm: (size.height_mm * f).ceil(),
+                    },
+                    QrPlace::Left => SizeMm {
+                        width_mm: (size.width_mm * f).ceil(),
+                        height_mm: size.height_mm,
+                    },
                 };
                 fit(content, template, s).ok().map(|_| s)
             });
-            Err(LayoutError::DoesNotFit { template: name, size, what, reason, over_mm, min_pt, suggestion })
+            Err(LayoutError::DoesNotFit {
+                template: name,
+                size,
+                what,
+                reason,
+                over_mm,
+                min_pt,
+                suggestion,
+            })
         }
         other => other,
     }
@@ -120,22 +154,38 @@ fn fit(content: &LabelContent, template: &Template, size: SizeMm) -> Result<Fram
         }
     }
     Err(match last_fail {
-        Some(Fail::Text { what, reason, over_mm }) => LayoutError::DoesNotFit {
+        Some(Fail::Text {
+            what,
+            reason,
+            over_mm,
+        }) => LayoutError::DoesNotFit {
             template: template.name.clone(),
             size,
             what,
             reason,
             over_mm,
-            min_pt: template.blocks.iter().map(|b| b.min_pt).fold(f64::INFINITY, f64::min),
+            min_pt: template
+                .blocks
+                .iter()
+                .map(|b| b.min_pt)
+                .fold(f64::INFINITY, f64::min),
             suggestion: None,
         },
         Some(Fail::Qr(e)) => e,
-        None => LayoutError::TooSmall { template: template.name.clone(), size, min: template.default_size() },
+        None => LayoutError::TooSmall {
+            template: template.name.clone(),
+            size,
+            min: template.default_size(),
+        },
     })
 }
 
 enum Fail {
-    Text { what: String, reason: String, over_mm: f64 },
+    Text {
+        what: String,
+        reason: String,
+        over_mm: f64,
+    },
     Qr(LayoutError),
 }
 
@@ -186,11 +236,21 @@ fn short(s: &str) -> String {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(content: &'a LabelContent, template: &'a Template, size: SizeMm) -> Result<Self, LayoutError> {
-        let k = (size.width_mm / template.width_mm).min(size.height_mm / template.height_mm).clamp(0.5, 3.0);
+    fn new(
+        content: &'a LabelContent,
+        template: &'a Template,
+        size: SizeMm,
+    ) -> Result<Self, LayoutError> {
+        let k = (size.width_mm / template.width_mm)
+            .min(size.height_mm / template.height_mm)
+            .clamp(0.5, 3.0);
         let margin = (template.margin_mm * k).clamp(1.0, template.margin_mm * 2.0);
         if size.width_mm < 4.0 * margin || size.height_mm < 4.0 * margin {
-            return Err(LayoutError::TooSmall { template: template.name.clone(), size, min: template.default_size() });
+            return Err(LayoutError::TooSmall {
+                template: template.name.clone(),
+                size,
+                min: template.default_size(),
+            });
         }
         let mut paras = Vec::new();
         for b in &template.blocks {
@@ -204,13 +264,20 @@ impl<'a> Ctx<'a> {
                 // span, so `**` in the data can never switch weights.
                 let spans: Vec<Span> = text::parse_markup(&b.text)
                     .into_iter()
-                    .map(|(weight, pat)| Span { weight, text: fill_pattern(&pat, content, stmt) })
+                    .map(|(weight, pat)| Span {
+                        weight,
+                        text: fill_pattern(&pat, content, stmt),
+                    })
                     .filter(|s| !s.text.trim().is_empty())
                     .collect();
                 for s in &spans {
-                    let covered = font::face(s.weight).map(|f| f.covers(&s.text)).unwrap_or(false);
+                    let covered = font::face(s.weight)
+                        .map(|f| f.covers(&s.text))
+                        .unwrap_or(false);
                     if !covered {
-                        return Err(LayoutError::MissingGlyph { text: s.text.clone() });
+                        return Err(LayoutError::MissingGlyph {
+                            text: s.text.clone(),
+                        });
                     }
                 }
                 let name = short(&spans.iter().map(|s| s.text.as_str()).collect::<String>());
@@ -227,7 +294,16 @@ impl<'a> Ctx<'a> {
                 descent_em = descent_em.max(f.descent_em);
             }
         }
-        Ok(Ctx { template, content, size, k, margin, paras, ascent_em, descent_em })
+        Ok(Ctx {
+            template,
+            content,
+            size,
+            k,
+            margin,
+            paras,
+            ascent_em,
+            descent_em,
+        })
     }
 
     fn qr_rect(&self, t: f64) -> Result<QrItem, LayoutError> {
@@ -256,7 +332,10 @@ impl<'a> Ctx<'a> {
         }
         let max_module = (q.max_module_mm * self.k).max(q.min_module_mm);
         let wanted = max_module + (q.min_module_mm - max_module) * t;
-        let module = wanted.min(share_side / total).min(available / total).max(q.min_module_mm);
+        let module = wanted
+            .min(share_side / total)
+            .min(available / total)
+            .max(q.min_module_mm);
         let side = module * total;
         let qz = module * f64::from(q.quiet_zone);
         // Line the dark modules up with the text margin where the quiet zone allows.
@@ -265,7 +344,13 @@ impl<'a> Ctx<'a> {
             QrPlace::Left => (inset, (h - side) / 2.0),
             QrPlace::BottomLeft => (inset, h - inset - side),
         };
-        Ok(QrItem { x_mm: x, y_mm: y, module_mm: module, quiet_zone: q.quiet_zone, modules: self.content.qr.clone() })
+        Ok(QrItem {
+            x_mm: x,
+            y_mm: y,
+            module_mm: module,
+            quiet_zone: q.quiet_zone,
+            modules: self.content.qr.clone(),
+        })
     }
 
     fn attempt(&self, t: f64, free_wrap: bool) -> Result<Frame, Fail> {
@@ -276,7 +361,12 @@ impl<'a> Ctx<'a> {
         let qz = qr.module_mm * f64::from(qr.quiet_zone);
         let gap = tpl.qr.gap_mm * self.k;
         let mut items = vec![Item::Outline {
-            rect: RectMm::new(tpl.stroke_mm / 2.0, tpl.stroke_mm / 2.0, w - tpl.stroke_mm, h - tpl.stroke_mm),
+            rect: RectMm::new(
+                tpl.stroke_mm / 2.0,
+                tpl.stroke_mm / 2.0,
+                w - tpl.stroke_mm,
+                h - tpl.stroke_mm,
+            ),
             radius_mm: tpl.radius_mm * self.k.min(1.5),
             stroke_mm: tpl.stroke_mm,
         }];
@@ -290,15 +380,28 @@ impl<'a> Ctx<'a> {
                 let sep = (2.4 * self.k).max(1.2);
                 let main = RectMm::new(m, m, w - 2.0 * m, qr_rect.y - sep - m);
                 if tpl.qr.rule_above {
-                    items.push(Item::Fill(RectMm::new(m, qr_rect.y - sep / 2.0 - RULE_MM / 2.0, w - 2.0 * m, RULE_MM)));
+                    items.push(Item::Fill(RectMm::new(
+                        m,
+                        qr_rect.y - sep / 2.0 - RULE_MM / 2.0,
+                        w - 2.0 * m,
+                        RULE_MM,
+                    )));
                 }
                 let x = qr_rect.right() + gap;
                 let side = RectMm::new(x, qr_rect.y + qz, w - m - x, qr.side_mm() - 2.0 * qz);
                 (main, Some(side))
             }
         };
-        for (area, rect, align) in [(Area::Main, Some(main), tpl.main_align), (Area::Side, side, tpl.side_align)] {
-            let blocks: Vec<(usize, &Block)> = tpl.blocks.iter().enumerate().filter(|(_, b)| b.area == area).collect();
+        for (area, rect, align) in [
+            (Area::Main, Some(main), tpl.main_align),
+            (Area::Side, side, tpl.side_align),
+        ] {
+            let blocks: Vec<(usize, &Block)> = tpl
+                .blocks
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b.area == area)
+                .collect();
             if blocks.is_empty() {
                 continue;
             }
@@ -311,7 +414,12 @@ impl<'a> Ctx<'a> {
             };
             if rect.w <= 0.0 || rect.h <= 0.0 {
                 return Err(Fail::Text {
-                    what: short(&blocks.first().map(|(i, _)| self.para_names(*i)).unwrap_or_default()),
+                    what: short(
+                        &blocks
+                            .first()
+                            .map(|(i, _)| self.para_names(*i))
+                            .unwrap_or_default(),
+                    ),
                     reason: "no room is left beside the QR".into(),
                     over_mm: -rect.w.min(rect.h),
                 });
@@ -322,14 +430,21 @@ impl<'a> Ctx<'a> {
         Ok(Frame {
             width_mm: w,
             height_mm: h,
-            title: format!("{} — {} {}", self.content.title, self.content.manufacturer, self.content.model),
+            title: format!(
+                "{} — {} {}",
+                self.content.title, self.content.manufacturer, self.content.model
+            ),
             lang: self.content.lang.clone(),
             items,
         })
     }
 
     fn para_names(&self, block: usize) -> String {
-        self.paras.get(block).and_then(|p| p.first()).map(|p| p.name.clone()).unwrap_or_default()
+        self.paras
+            .get(block)
+            .and_then(|p| p.first())
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
     }
 
     /// Stacks the blocks of one area top to bottom inside `rect`, then aligns the stack.
@@ -347,6 +462,7 @@ impl<'a> Ctx<'a> {
         let mut rules: Vec<f64> = Vec::new();
         let mut cursor = 0.0; // bottom of the last line's box, relative to rect.y
         let mut first = true;
+        let mut first_over: Option<String> = None;
         for (bi, block) in blocks {
             let pref = block.size_pt * self.k;
             let size = (pref + (block.min_pt - pref) * t).max(block.min_pt);
@@ -369,21 +485,36 @@ impl<'a> Ctx<'a> {
                 if pi > 0 {
                     cursor += block.para_gap_mm * scale;
                 }
-                let max_lines = if free_wrap { None } else { Some(block.max_lines) };
-                let lines = text::wrap(&para.spans, size, rect.w, max_lines).map_err(|e| match e {
-                    WrapError::WordTooWide { word, over_mm } => Fail::Text {
-                        what: para.name.clone(),
-                        reason: format!("the word {word:?} is wider than its {:.1} mm column", rect.w),
-                        over_mm,
-                    },
-                    WrapError::TooManyLines { lines } => Fail::Text {
-                        what: para.name.clone(),
-                        reason: format!("it needs {lines} lines, the template allows {}", block.max_lines),
-                        over_mm: 0.0,
-                    },
-                })?;
+                let max_lines = if free_wrap {
+                    None
+                } else {
+                    Some(block.max_lines)
+                };
+                let lines =
+                    text::wrap(&para.spans, size, rect.w, max_lines).map_err(|e| match e {
+                        WrapError::WordTooWide { word, over_mm } => Fail::Text {
+                            what: para.name.clone(),
+                            reason: format!(
+                                "the word {word:?} is wider than its {:.1} mm column",
+                                rect.w
+                            ),
+                            over_mm,
+                        },
+                        WrapError::TooManyLines { lines } => Fail::Text {
+                            what: para.name.clone(),
+                            reason: format!(
+                                "it needs {lines} lines, the template allows {}",
+                                block.max_lines
+                            ),
+                            over_mm: 0.0,
+                        },
+                    })?;
                 for (li, line) in lines.iter().enumerate() {
-                    let baseline = if li == 0 { cursor + ascent } else { cursor - descent + lh };
+                    let baseline = if li == 0 {
+                        cursor + ascent
+                    } else {
+                        cursor - descent + lh
+                    };
                     for piece in &line.pieces {
                         runs.push(TextRun {
                             x_mm: rect.x + piece.dx_mm,
@@ -399,15 +530,22 @@ impl<'a> Ctx<'a> {
                     }
                     cursor = baseline + descent;
                 }
-                if cursor > rect.h + 1e-9 {
-                    return Err(Fail::Text {
-                        what: para.name.clone(),
-                        reason: format!("the text runs past the bottom of its {:.1} mm high area", rect.h),
-                        over_mm: cursor - rect.h,
-                    });
+                // Keep stacking past the bottom so the error reports the whole shortfall.
+                if cursor > rect.h + 1e-9 && first_over.is_none() {
+                    first_over = Some(para.name.clone());
                 }
             }
             first = false;
+        }
+        if let Some(what) = first_over {
+            return Err(Fail::Text {
+                what,
+                reason: format!(
+                    "the text from here on runs past the bottom of its {:.1} mm high area",
+                    rect.h
+                ),
+                over_mm: cursor - rect.h,
+            });
         }
         let offset = match align {
             Align::Top => 0.0,
@@ -415,7 +553,12 @@ impl<'a> Ctx<'a> {
             Align::Bottom => rect.h - cursor,
         };
         for y in rules {
-            items.push(Item::Fill(RectMm::new(rect.x, rect.y + offset + y - RULE_MM / 2.0, rect.w, RULE_MM)));
+            items.push(Item::Fill(RectMm::new(
+                rect.x,
+                rect.y + offset + y - RULE_MM / 2.0,
+                rect.w,
+                RULE_MM,
+            )));
         }
         for mut r in runs {
             r.baseline_mm += rect.y + offset;

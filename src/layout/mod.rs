@@ -76,7 +76,9 @@ fn fmt_mm(v: f64) -> String {
 
 /// Why a size string like `50x70mm` was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("invalid size {input:?}: {reason}; expected WIDTHxHEIGHT with a unit, e.g. 50x70mm, 5x7cm or 2x3in")]
+#[error(
+    "invalid size {input:?}: {reason}; expected WIDTHxHEIGHT with a unit, e.g. 50x70mm, 5x7cm or 2x3in"
+)]
 pub struct SizeError {
     pub input: String,
     pub reason: String,
@@ -89,8 +91,15 @@ impl std::str::FromStr for SizeMm {
     /// A unit is required: a bare `50x70` is ambiguous between a European and an
     /// American designer.
     fn from_str(input: &str) -> Result<Self, SizeError> {
-        let err = |reason: &str| SizeError { input: input.to_string(), reason: reason.to_string() };
-        let s: String = input.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+        let err = |reason: &str| SizeError {
+            input: input.to_string(),
+            reason: reason.to_string(),
+        };
+        let s: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase();
         let (num, factor) = if let Some(n) = s.strip_suffix("mm") {
             (n, 1.0)
         } else if let Some(n) = s.strip_suffix("cm") {
@@ -105,17 +114,25 @@ impl std::str::FromStr for SizeMm {
             .or_else(|| num.split_once('×'))
             .ok_or_else(|| err("missing 'x' between width and height"))?;
         let parse = |v: &str, what: &str| -> Result<f64, SizeError> {
-            let n: f64 = v.parse().map_err(|_| err(&format!("{what} {v:?} is not a number")))?;
+            let n: f64 = v
+                .parse()
+                .map_err(|_| err(&format!("{what} {v:?} is not a number")))?;
             if !n.is_finite() || n <= 0.0 {
                 return Err(err(&format!("{what} must be greater than zero")));
             }
             let mm = n * factor;
             if mm > 2000.0 {
-                return Err(err(&format!("{what} of {} mm is larger than any label (max 2000 mm)", fmt_mm(mm))));
+                return Err(err(&format!(
+                    "{what} of {} mm is larger than any label (max 2000 mm)",
+                    fmt_mm(mm)
+                )));
             }
             Ok(mm)
         };
-        Ok(SizeMm { width_mm: parse(w, "width")?, height_mm: parse(h, "height")? })
+        Ok(SizeMm {
+            width_mm: parse(w, "width")?,
+            height_mm: parse(h, "height")?,
+        })
     }
 }
 
@@ -163,7 +180,11 @@ pub enum Item {
     /// A filled black rectangle (rules are thin ones).
     Fill(RectMm),
     /// A stroked (optionally rounded) rectangle outline; the stroke is centred on `rect`.
-    Outline { rect: RectMm, radius_mm: f64, stroke_mm: f64 },
+    Outline {
+        rect: RectMm,
+        radius_mm: f64,
+        stroke_mm: f64,
+    },
     /// A QR symbol.
     Qr(QrItem),
 }
@@ -233,7 +254,9 @@ pub struct QrModules {
 impl QrModules {
     /// Whether module (x, y) is dark; out of range is light.
     pub fn is_dark(&self, x: usize, y: usize) -> bool {
-        x < self.width && y < self.width && self.dark.get(y * self.width + x).copied().unwrap_or(false)
+        x < self.width
+            && y < self.width
+            && self.dark.get(y * self.width + x).copied().unwrap_or(false)
     }
 
     /// Horizontal runs of dark modules as `(y, x0, len)`: what the PDF and SVG backends
@@ -265,7 +288,9 @@ pub enum LayoutError {
     /// Text does not fit even at the minimum legible size with wrapping.
     #[error("{what} does not fit on a {size} {template} label: {reason} (over by {over_mm:.1} mm even at {min_pt} pt){}",
         suggestion.map(|s| format!("; it fits at --size {s}")).unwrap_or_default())]
-    #[diagnostic(help("choose a larger --size, or a template with less text (iotlabel templates)"))]
+    #[diagnostic(help(
+        "choose a larger --size, or a template with less text (iotlabel templates)"
+    ))]
     DoesNotFit {
         template: String,
         size: SizeMm,
@@ -278,22 +303,49 @@ pub enum LayoutError {
         suggestion: Option<SizeMm>,
     },
     /// The QR cannot be placed at the print minimum module size.
-    #[error("the QR does not fit on a {size} {template} label: {modules} modules at the minimum {min_module_mm} mm per module need {needed_mm:.1} mm, only {available_mm:.1} mm available")]
-    #[diagnostic(help("choose a larger --size; the QR module size may not go below the print minimum"))]
-    QrDoesNotFit { template: String, size: SizeMm, modules: usize, min_module_mm: f64, needed_mm: f64, available_mm: f64 },
+    #[error(
+        "the QR does not fit on a {size} {template} label: {modules} modules at the minimum {min_module_mm} mm per module need {needed_mm:.1} mm, only {available_mm:.1} mm available"
+    )]
+    #[diagnostic(help(
+        "choose a larger --size; the QR module size may not go below the print minimum"
+    ))]
+    QrDoesNotFit {
+        template: String,
+        size: SizeMm,
+        modules: usize,
+        min_module_mm: f64,
+        needed_mm: f64,
+        available_mm: f64,
+    },
     /// The font lacks a character (a language the catalogue has but the font does not).
     #[error("the label font has no glyph for a character in {text:?}")]
     MissingGlyph { text: String },
     /// The size is degenerate or absurd.
     #[error("label size {size} is too small for the {template} template (minimum {min})")]
-    TooSmall { template: String, size: SizeMm, min: SizeMm },
+    TooSmall {
+        template: String,
+        size: SizeMm,
+        min: SizeMm,
+    },
 }
 
 /// [`qr_artwork`] over a bare module matrix.
 pub fn qr_artwork_from_modules(modules: QrModules, module_mm: f64, quiet_zone: u32) -> Frame {
-    let qr = QrItem { x_mm: 0.0, y_mm: 0.0, module_mm, quiet_zone, modules };
+    let qr = QrItem {
+        x_mm: 0.0,
+        y_mm: 0.0,
+        module_mm,
+        quiet_zone,
+        modules,
+    };
     let side = qr.side_mm();
-    Frame { width_mm: side, height_mm: side, title: "QR code".into(), lang: "en".into(), items: vec![Item::Qr(qr)] }
+    Frame {
+        width_mm: side,
+        height_mm: side,
+        title: "QR code".into(),
+        lang: "en".into(),
+        items: vec![Item::Qr(qr)],
+    }
 }
 
 /// The module size to use for QR-only raster artwork so that every module covers a whole
@@ -317,9 +369,15 @@ mod tests {
         assert!((s.width_mm - 50.8).abs() < 1e-9 && (s.height_mm - 76.2).abs() < 1e-9);
         let s: SizeMm = "4×2.5CM".parse().unwrap();
         assert_eq!((s.width_mm, s.height_mm), (40.0, 25.0));
-        for bad in ["50x70", "50mm", "ax70mm", "0x70mm", "-5x7mm", "50x70pt", "", "x mm", "1e9x1mm", "NaNx1mm"] {
+        for bad in [
+            "50x70", "50mm", "ax70mm", "0x70mm", "-5x7mm", "50x70pt", "", "x mm", "1e9x1mm",
+            "NaNx1mm",
+        ] {
             let e = bad.parse::<SizeMm>().unwrap_err();
-            assert!(e.to_string().contains("expected WIDTHxHEIGHT"), "{bad}: {e}");
+            assert!(
+                e.to_string().contains("expected WIDTHxHEIGHT"),
+                "{bad}: {e}"
+            );
         }
     }
 
@@ -332,7 +390,10 @@ mod tests {
 
     #[test]
     fn qr_artwork_has_exact_size() {
-        let m = QrModules { width: 21, dark: vec![false; 441] };
+        let m = QrModules {
+            width: 21,
+            dark: vec![false; 441],
+        };
         let f = qr_artwork_from_modules(m, 0.5, 4);
         assert!((f.width_mm - 14.5).abs() < 1e-9 && (f.height_mm - 14.5).abs() < 1e-9);
     }

@@ -23,4 +23,3 @@ impl QrModules {
 pub fn qr_artwork(symbol: &crate::qr::QrSymbol, module_mm: f64, quiet_zone: u32) -> Frame {
     qr_artwork_from_modules(QrModules::from_symbol(symbol), module_mm, quiet_zone)
 }
-

@@ -12,7 +12,10 @@ use serde::Deserialize;
 /// The shipped templates, in the order `iotlabel templates` lists them.
 const SOURCES: &[(&str, &str)] = &[
     ("panel", include_str!("../../assets/templates/panel.toml")),
-    ("compact", include_str!("../../assets/templates/compact.toml")),
+    (
+        "compact",
+        include_str!("../../assets/templates/compact.toml"),
+    ),
     ("strip", include_str!("../../assets/templates/strip.toml")),
 ];
 
@@ -155,11 +158,18 @@ impl Template {
 
     /// The shipped template called `name`.
     pub fn by_name(name: &str) -> Result<Template, TemplateError> {
-        match SOURCES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name.trim())) {
+        match SOURCES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.trim()))
+        {
             Some((n, src)) => parse(n, src),
             None => Err(TemplateError::Unknown {
                 name: name.to_string(),
-                available: SOURCES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+                available: SOURCES
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }),
         }
     }
@@ -171,24 +181,46 @@ impl Template {
 
     /// The default size.
     pub fn default_size(&self) -> super::SizeMm {
-        super::SizeMm { width_mm: self.width_mm, height_mm: self.height_mm }
+        super::SizeMm {
+            width_mm: self.width_mm,
+            height_mm: self.height_mm,
+        }
     }
 }
 
 fn parse(name: &str, src: &str) -> Result<Template, TemplateError> {
-    let invalid = |reason: String| TemplateError::Invalid { name: name.to_string(), reason };
+    let invalid = |reason: String| TemplateError::Invalid {
+        name: name.to_string(),
+        reason,
+    };
     let t: Template = toml::from_str(src).map_err(|e| invalid(e.to_string()))?;
     let q = &t.qr;
-    let positive = [t.width_mm, t.height_mm, t.margin_mm, t.stroke_mm, t.line_height, q.share, q.max_module_mm, q.min_module_mm];
+    let positive = [
+        t.width_mm,
+        t.height_mm,
+        t.margin_mm,
+        t.stroke_mm,
+        t.line_height,
+        q.share,
+        q.max_module_mm,
+        q.min_module_mm,
+    ];
     if positive.iter().any(|v| !v.is_finite() || *v <= 0.0) {
-        return Err(invalid("sizes, margins, stroke, line height and QR sizes must be positive".into()));
+        return Err(invalid(
+            "sizes, margins, stroke, line height and QR sizes must be positive".into(),
+        ));
     }
     // DejaVu Sans' ascent + descent is 1.164 em: tighter leading would let lines touch.
     if t.line_height < 1.17 {
-        return Err(invalid(format!("line_height {} is below 1.17; lines would touch", t.line_height)));
+        return Err(invalid(format!(
+            "line_height {} is below 1.17; lines would touch",
+            t.line_height
+        )));
     }
     if q.min_module_mm > q.max_module_mm || q.quiet_zone < 4 {
-        return Err(invalid("QR needs min_module_mm ≤ max_module_mm and a quiet zone of at least 4".into()));
+        return Err(invalid(
+            "QR needs min_module_mm ≤ max_module_mm and a quiet zone of at least 4".into(),
+        ));
     }
     for b in &t.blocks {
         if b.min_pt < MIN_BODY_PT || b.size_pt < b.min_pt || b.max_lines == 0 {
@@ -208,7 +240,10 @@ mod tests {
     #[test]
     fn shipped_templates_parse_with_legible_minimums() {
         let all = Template::all().unwrap();
-        assert_eq!(all.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), Template::names());
+        assert_eq!(
+            all.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            Template::names()
+        );
         for t in all {
             assert!(t.blocks.iter().all(|b| b.min_pt >= MIN_BODY_PT));
             assert!(t.qr.min_module_mm >= 0.25 && t.qr.quiet_zone >= 4);

@@ -51,7 +51,10 @@ fn words(spans: &[Span]) -> Vec<Word> {
     // out as two words; the shipped templates only change weight at spaces.
     for span in spans {
         for w in span.text.split(' ').filter(|w| !w.is_empty()) {
-            out.push(Word { weight: span.weight, text: w.to_string() });
+            out.push(Word {
+                weight: span.weight,
+                text: w.to_string(),
+            });
         }
     }
     out
@@ -78,12 +81,23 @@ fn build_line(words: &[Word], size_pt: f64) -> Line {
     let mut x = 0.0;
     let n = groups.len();
     for (i, (weight, text)) in groups.into_iter().enumerate() {
-        let Some(face) = font::face(weight) else { continue };
+        let Some(face) = font::face(weight) else {
+            continue;
+        };
         // The trailing space of a non-last piece advances x but is not drawn ink.
         let advance = face.width_mm(&text, size_pt);
         let trimmed = text.trim_end().to_string();
-        let width = if i + 1 == n { advance } else { face.width_mm(&trimmed, size_pt) };
-        pieces.push(Piece { weight, text: trimmed, dx_mm: x, width_mm: width });
+        let width = if i + 1 == n {
+            advance
+        } else {
+            face.width_mm(&trimmed, size_pt)
+        };
+        pieces.push(Piece {
+            weight,
+            text: trimmed,
+            dx_mm: x,
+            width_mm: width,
+        });
         x += advance;
     }
     let width_mm = pieces.last().map(|p| p.dx_mm + p.width_mm).unwrap_or(0.0);
@@ -139,7 +153,10 @@ pub(crate) fn parse_markup(s: &str) -> Vec<(Weight, String)> {
             bold = !bold;
         }
         if !part.is_empty() {
-            out.push((if bold { Weight::Bold } else { Weight::Regular }, part.to_string()));
+            out.push((
+                if bold { Weight::Bold } else { Weight::Regular },
+                part.to_string(),
+            ));
         }
     }
     out
@@ -150,37 +167,69 @@ mod tests {
     use super::*;
 
     fn sp(w: Weight, t: &str) -> Span {
-        Span { weight: w, text: t.into() }
+        Span {
+            weight: w,
+            text: t.into(),
+        }
     }
 
     #[test]
     fn wraps_within_width_and_keeps_words() {
-        let spans = [sp(Weight::Bold, "How: "), sp(Weight::Regular, "automatic, no action needed, free of charge")];
+        let spans = [
+            sp(Weight::Bold, "How: "),
+            sp(
+                Weight::Regular,
+                "automatic, no action needed, free of charge",
+            ),
+        ];
         let lines = wrap(&spans, 7.0, 25.0, None).unwrap();
         assert!(lines.len() > 1);
         for l in &lines {
             assert!(l.width_mm <= 25.0);
         }
-        let joined: Vec<String> =
-            lines.iter().map(|l| l.pieces.iter().map(|p| p.text.clone()).collect::<Vec<_>>().join(" ")).collect();
-        assert_eq!(joined.join(" "), "How: automatic, no action needed, free of charge");
+        let joined: Vec<String> = lines
+            .iter()
+            .map(|l| {
+                l.pieces
+                    .iter()
+                    .map(|p| p.text.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        assert_eq!(
+            joined.join(" "),
+            "How: automatic, no action needed, free of charge"
+        );
         assert_eq!(lines[0].pieces[0].weight, Weight::Bold);
         assert!(lines[0].pieces[1].dx_mm > lines[0].pieces[0].width_mm);
     }
 
     #[test]
     fn reports_overlong_word_and_line_limit() {
-        let spans = [sp(Weight::Regular, "Sicherheitsaktualisierungsbenachrichtigung")];
-        assert!(matches!(wrap(&spans, 8.0, 10.0, None), Err(WrapError::WordTooWide { .. })));
+        let spans = [sp(
+            Weight::Regular,
+            "Sicherheitsaktualisierungsbenachrichtigung",
+        )];
+        assert!(matches!(
+            wrap(&spans, 8.0, 10.0, None),
+            Err(WrapError::WordTooWide { .. })
+        ));
         let spans = [sp(Weight::Regular, "one two three four five six seven")];
-        assert!(matches!(wrap(&spans, 8.0, 12.0, Some(1)), Err(WrapError::TooManyLines { .. })));
+        assert!(matches!(
+            wrap(&spans, 8.0, 12.0, Some(1)),
+            Err(WrapError::TooManyLines { .. })
+        ));
     }
 
     #[test]
     fn markup_toggles_bold() {
         assert_eq!(
             parse_markup("**{label}:** {text}"),
-            vec![(Weight::Bold, "{label}:".to_string()), (Weight::Regular, " {text}".to_string())]
+            vec![
+                (Weight::Bold, "{label}:".to_string()),
+                (Weight::Regular, " {text}".to_string())
+            ]
         );
     }
 }

@@ -40,12 +40,19 @@ pub enum Format {
 impl Format {
     /// The format named by a file's extension (case-insensitive).
     pub fn from_path(path: &Path) -> Result<Format, RenderError> {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match ext.as_str() {
             "pdf" => Ok(Format::Pdf),
             "svg" => Ok(Format::Svg),
             "png" => Ok(Format::Png),
-            _ => Err(RenderError::UnknownFormat { path: path.display().to_string(), ext }),
+            _ => Err(RenderError::UnknownFormat {
+                path: path.display().to_string(),
+                ext,
+            }),
         }
     }
 }
@@ -63,15 +70,32 @@ pub struct RenderOptions {
 
 impl Default for RenderOptions {
     fn default() -> Self {
-        RenderOptions { ink: pdf::Ink::Cmyk, outline_text: false, dpi: 300.0 }
+        RenderOptions {
+            ink: pdf::Ink::Cmyk,
+            outline_text: false,
+            dpi: 300.0,
+        }
     }
 }
 
 /// Renders `frame` in `format` and returns the file's bytes.
 pub fn render(frame: &Frame, format: Format, opts: &RenderOptions) -> Result<Vec<u8>, RenderError> {
     match format {
-        Format::Pdf => pdf::single_page(frame, &pdf::PdfOptions { ink: opts.ink, title: None, lang: None }),
-        Format::Svg => Ok(svg::render(frame, &svg::SvgOptions { outline_text: opts.outline_text }).into_bytes()),
+        Format::Pdf => pdf::single_page(
+            frame,
+            &pdf::PdfOptions {
+                ink: opts.ink,
+                title: None,
+                lang: None,
+            },
+        ),
+        Format::Svg => Ok(svg::render(
+            frame,
+            &svg::SvgOptions {
+                outline_text: opts.outline_text,
+            },
+        )
+        .into_bytes()),
         Format::Png => Ok(png::render(frame, &png::PngOptions { dpi: opts.dpi })?.bytes),
     }
 }

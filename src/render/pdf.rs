@@ -46,7 +46,10 @@ impl Ink {
         }
     }
     fn fill(self) -> Fill {
-        Fill { paint: self.paint(), ..Fill::default() }
+        Fill {
+            paint: self.paint(),
+            ..Fill::default()
+        }
     }
 }
 
@@ -71,7 +74,10 @@ pub struct PdfFonts {
 impl PdfFonts {
     pub fn new() -> Result<Self, RenderError> {
         let load = |bytes: &'static [u8]| Font::new(bytes.into(), 0).ok_or(RenderError::Font);
-        Ok(PdfFonts { regular: load(REGULAR_TTF)?, bold: load(BOLD_TTF)? })
+        Ok(PdfFonts {
+            regular: load(REGULAR_TTF)?,
+            bold: load(BOLD_TTF)?,
+        })
     }
     fn get(&self, w: Weight) -> Font {
         match w {
@@ -106,7 +112,11 @@ impl PdfWriter {
                 .creator(format!("iotlabel {}", env!("CARGO_PKG_VERSION")))
                 .creation_date(fixed_date()),
         );
-        Ok(PdfWriter { doc, fonts: PdfFonts::new()?, ink })
+        Ok(PdfWriter {
+            doc,
+            fonts: PdfFonts::new()?,
+            ink,
+        })
     }
 
     /// The fonts this document embeds (pass them to [`draw_frame`]).
@@ -126,8 +136,14 @@ impl PdfWriter {
         height_mm: f64,
         draw: impl FnOnce(&mut Surface<'_>, &PdfFonts, Ink),
     ) -> Result<(), RenderError> {
-        let (w, h) = ((width_mm * PT_PER_MM) as f32, (height_mm * PT_PER_MM) as f32);
-        let settings = PageSettings::from_wh(w, h).ok_or(RenderError::PageSize { width_mm, height_mm })?;
+        let (w, h) = (
+            (width_mm * PT_PER_MM) as f32,
+            (height_mm * PT_PER_MM) as f32,
+        );
+        let settings = PageSettings::from_wh(w, h).ok_or(RenderError::PageSize {
+            width_mm,
+            height_mm,
+        })?;
         let mut page = self.doc.start_page_with(settings);
         let mut surface = page.surface();
         draw(&mut surface, &self.fonts, self.ink);
@@ -138,12 +154,16 @@ impl PdfWriter {
 
     /// Adds one page exactly the size of `frame` with the frame on it.
     pub fn frame_page(&mut self, frame: &Frame) -> Result<(), RenderError> {
-        self.page(frame.width_mm, frame.height_mm, |s, fonts, ink| draw_frame(s, frame, (0.0, 0.0), fonts, ink))
+        self.page(frame.width_mm, frame.height_mm, |s, fonts, ink| {
+            draw_frame(s, frame, (0.0, 0.0), fonts, ink)
+        })
     }
 
     /// Serialises the document.
     pub fn finish(self) -> Result<Vec<u8>, RenderError> {
-        self.doc.finish().map_err(|e| RenderError::Pdf(format!("{e:?}")))
+        self.doc
+            .finish()
+            .map_err(|e| RenderError::Pdf(format!("{e:?}")))
     }
 }
 
@@ -164,7 +184,13 @@ fn rect(r: &RectMm) -> Option<Rect> {
 /// top-left). Does no layout: every position comes from the frame. Cheap enough to call
 /// thousands of times per document (one transform, one path per QR, one text object per
 /// run).
-pub fn draw_frame(surface: &mut Surface<'_>, frame: &Frame, origin_mm: (f64, f64), fonts: &PdfFonts, ink: Ink) {
+pub fn draw_frame(
+    surface: &mut Surface<'_>,
+    frame: &Frame,
+    origin_mm: (f64, f64),
+    fonts: &PdfFonts,
+    ink: Ink,
+) {
     let s = PT_PER_MM as f32;
     surface.push_transform(&Transform::from_row(
         s,
@@ -202,10 +228,18 @@ pub fn draw_frame(surface: &mut Surface<'_>, frame: &Frame, origin_mm: (f64, f64
                     TextDirection::Auto,
                 );
             }
-            Item::Outline { rect: r, radius_mm, stroke_mm } => {
+            Item::Outline {
+                rect: r,
+                radius_mm,
+                stroke_mm,
+            } => {
                 if let Some(path) = rounded_rect(r, *radius_mm) {
                     surface.set_fill(None);
-                    surface.set_stroke(Some(Stroke { paint: ink.paint(), width: *stroke_mm as f32, ..Stroke::default() }));
+                    surface.set_stroke(Some(Stroke {
+                        paint: ink.paint(),
+                        width: *stroke_mm as f32,
+                        ..Stroke::default()
+                    }));
                     surface.draw_path(&path);
                     surface.set_stroke(None);
                     surface.set_fill(Some(ink.fill()));
@@ -230,7 +264,14 @@ fn draw_qr(surface: &mut Surface<'_>, q: &QrItem) {
         }
     }
     let Some(path) = pb.finish() else { return };
-    surface.push_transform(&Transform::from_row(m, 0.0, 0.0, m, q.x_mm as f32 + qz, q.y_mm as f32 + qz));
+    surface.push_transform(&Transform::from_row(
+        m,
+        0.0,
+        0.0,
+        m,
+        q.x_mm as f32 + qz,
+        q.y_mm as f32 + qz,
+    ));
     surface.draw_path(&path);
     surface.pop();
 }
@@ -249,7 +290,14 @@ fn rounded_rect(r: &RectMm, radius: f64) -> Option<krilla::geom::Path> {
     pb.line_to(x + w - rad, y);
     pb.cubic_to(x + w - rad + k, y, x + w, y + rad - k, x + w, y + rad);
     pb.line_to(x + w, y + h - rad);
-    pb.cubic_to(x + w, y + h - rad + k, x + w - rad + k, y + h, x + w - rad, y + h);
+    pb.cubic_to(
+        x + w,
+        y + h - rad + k,
+        x + w - rad + k,
+        y + h,
+        x + w - rad,
+        y + h,
+    );
     pb.line_to(x + rad, y + h);
     pb.cubic_to(x + rad - k, y + h, x, y + h - rad + k, x, y + h - rad);
     pb.line_to(x, y + rad);

@@ -53,7 +53,10 @@ fn fontdb() -> Arc<usvg::fontdb::Database> {
 /// Pixel size of a frame at `dpi`: each side rounded to whole pixels. QR-only artwork
 /// made with [`crate::layout::snap_module_to_pixels`] comes out exact.
 pub fn pixel_size(frame: &Frame, dpi: f64) -> (f64, f64) {
-    ((frame.width_mm * dpi / 25.4).round(), (frame.height_mm * dpi / 25.4).round())
+    (
+        (frame.width_mm * dpi / 25.4).round(),
+        (frame.height_mm * dpi / 25.4).round(),
+    )
 }
 
 /// Renders `frame` to a greyscale PNG at `opts.dpi`.
@@ -64,14 +67,20 @@ pub fn render(frame: &Frame, opts: &PngOptions) -> Result<Png, RenderError> {
     let encoder = image::codecs::png::PngEncoder::new(&mut bytes);
     image::ImageEncoder::write_image(encoder, luma.as_raw(), w, h, image::ExtendedColorType::L8)
         .map_err(|e| RenderError::Png(e.to_string()))?;
-    Ok(Png { bytes, width_px: w, height_px: h })
+    Ok(Png {
+        bytes,
+        width_px: w,
+        height_px: h,
+    })
 }
 
 /// Renders `frame` to an in-memory greyscale image (for previews and scan tests).
 pub fn render_luma(frame: &Frame, opts: &PngOptions) -> Result<image::GrayImage, RenderError> {
     let dpi = opts.dpi;
     if !dpi.is_finite() || dpi <= 0.0 {
-        return Err(RenderError::Png(format!("dpi must be a positive number, not {dpi}")));
+        return Err(RenderError::Png(format!(
+            "dpi must be a positive number, not {dpi}"
+        )));
     }
     let (wpx, hpx) = pixel_size(frame, dpi);
     if wpx < 1.0 || hpx < 1.0 || wpx > MAX_SIDE_PX || hpx > MAX_SIDE_PX {
@@ -80,12 +89,16 @@ pub fn render_luma(frame: &Frame, opts: &PngOptions) -> Result<image::GrayImage,
         )));
     }
     let svg_text = svg::render(frame, &SvgOptions::default());
-    let mut opt = usvg::Options { font_family: FAMILY.to_string(), ..usvg::Options::default() };
+    let mut opt = usvg::Options {
+        font_family: FAMILY.to_string(),
+        ..usvg::Options::default()
+    };
     opt.fontdb = fontdb();
-    let tree = usvg::Tree::from_str(&svg_text, &opt).map_err(|e| RenderError::Png(e.to_string()))?;
+    let tree =
+        usvg::Tree::from_str(&svg_text, &opt).map_err(|e| RenderError::Png(e.to_string()))?;
     let (wpx, hpx) = (wpx as u32, hpx as u32);
-    let mut pixmap =
-        tiny_skia::Pixmap::new(wpx, hpx).ok_or_else(|| RenderError::Png("cannot allocate the image".into()))?;
+    let mut pixmap = tiny_skia::Pixmap::new(wpx, hpx)
+        .ok_or_else(|| RenderError::Png("cannot allocate the image".into()))?;
     pixmap.fill(tiny_skia::Color::WHITE);
     let size = tree.size();
     let transform =
@@ -98,5 +111,6 @@ pub fn render_luma(frame: &Frame, opts: &PngOptions) -> Result<image::GrayImage,
         .chunks_exact(4)
         .map(|p| ((u16::from(p[0]) + u16::from(p[1]) + u16::from(p[2])) / 3) as u8)
         .collect();
-    image::GrayImage::from_raw(wpx, hpx, luma).ok_or_else(|| RenderError::Png("image buffer size mismatch".into()))
+    image::GrayImage::from_raw(wpx, hpx, luma)
+        .ok_or_else(|| RenderError::Png("image buffer size mismatch".into()))
 }

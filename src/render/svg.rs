@@ -24,7 +24,11 @@ pub struct SvgOptions {
 pub(crate) fn num(v: f64) -> String {
     let s = format!("{v:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" || s.is_empty() { "0".to_string() } else { s.to_string() }
+    if s == "-0" || s.is_empty() {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 fn escape(s: &str) -> String {
@@ -64,10 +68,19 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
         }
         match item {
             Item::Text(run) if opts.outline_text => {
-                let _ = write!(s, r##"<path fill="#000" aria-label="{}" d="{}"/>"##, escape(&run.text), outline_path(run));
+                let _ = write!(
+                    s,
+                    r##"<path fill="#000" aria-label="{}" d="{}"/>"##,
+                    escape(&run.text),
+                    outline_path(run)
+                );
             }
             Item::Text(run) => {
-                let weight = if run.weight == Weight::Bold { r#" font-weight="bold""# } else { "" };
+                let weight = if run.weight == Weight::Bold {
+                    r#" font-weight="bold""#
+                } else {
+                    ""
+                };
                 let _ = write!(
                     s,
                     r#"<text x="{}" y="{}" font-size="{}"{weight}>{}</text>"#,
@@ -78,9 +91,20 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
                 );
             }
             Item::Fill(r) => {
-                let _ = write!(s, r#"<rect x="{}" y="{}" width="{}" height="{}"/>"#, num(r.x), num(r.y), num(r.w), num(r.h));
+                let _ = write!(
+                    s,
+                    r#"<rect x="{}" y="{}" width="{}" height="{}"/>"#,
+                    num(r.x),
+                    num(r.y),
+                    num(r.w),
+                    num(r.h)
+                );
             }
-            Item::Outline { rect: r, radius_mm, stroke_mm } => {
+            Item::Outline {
+                rect: r,
+                radius_mm,
+                stroke_mm,
+            } => {
                 let _ = write!(
                     s,
                     r##"<rect x="{}" y="{}" width="{}" height="{}" rx="{}" fill="none" stroke="#000" stroke-width="{}"/>"##,
@@ -182,7 +206,9 @@ pub fn qr_path(m: &QrModules) -> String {
                     })
                     .map(|i| (pts[i].0 as isize, pts[i].1 as isize))
                     .collect();
-                let Some(&start) = corners.first() else { continue };
+                let Some(&start) = corners.first() else {
+                    continue;
+                };
                 // Each step is written relative or absolute, whichever is shorter
                 // (coordinates are small integers, so "H3" often beats "h-12").
                 let rel = if start.1 - pen.1 < 0 {
@@ -215,14 +241,23 @@ pub fn qr_path(m: &QrModules) -> String {
 
 /// Glyph outlines of one text run as path data in frame millimetres.
 fn outline_path(run: &TextRun) -> String {
-    let Some(face) = font::face(run.weight) else { return String::new() };
+    let Some(face) = font::face(run.weight) else {
+        return String::new();
+    };
     let scale = run.size_pt * MM_PER_PT / face.upem;
-    let mut builder = PathSink { d: String::new(), ox: run.x_mm, oy: run.baseline_mm, scale };
+    let mut builder = PathSink {
+        d: String::new(),
+        ox: run.x_mm,
+        oy: run.baseline_mm,
+        scale,
+    };
     let mut pen = 0i64;
     for g in face.shape(&run.text) {
         builder.ox = run.x_mm + (pen + i64::from(g.x_offset)) as f64 * scale;
         builder.oy = run.baseline_mm - f64::from(g.y_offset) * scale;
-        let _ = face.ttf().outline_glyph(ttf_parser::GlyphId(g.glyph_id), &mut builder);
+        let _ = face
+            .ttf()
+            .outline_glyph(ttf_parser::GlyphId(g.glyph_id), &mut builder);
         pen += i64::from(g.x_advance);
     }
     builder.d
@@ -237,7 +272,10 @@ struct PathSink {
 
 impl PathSink {
     fn pt(&self, x: f32, y: f32) -> (String, String) {
-        (num(self.ox + f64::from(x) * self.scale), num(self.oy - f64::from(y) * self.scale))
+        (
+            num(self.ox + f64::from(x) * self.scale),
+            num(self.oy - f64::from(y) * self.scale),
+        )
     }
 }
 
@@ -265,4 +303,3 @@ impl ttf_parser::OutlineBuilder for PathSink {
         self.d.push('Z');
     }
 }
-

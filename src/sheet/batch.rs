@@ -133,7 +133,7 @@ pub fn prepare(path: &Path, opts: &BatchOptions, progress: &(dyn Fn(usize) + Syn
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let ctx = Ctx::new(opts, dir);
     let mut out = PrepareOutcome::default();
-    let mut handle = |chunk: Vec<RawRow>, out: &mut PrepareOutcome| {
+    let handle = |chunk: Vec<RawRow>, out: &mut PrepareOutcome| {
         let results: Vec<Result<Prepared, Vec<RowProblem>>> = chunk.par_iter().map(|r| ctx.resolve(r)).collect();
         for r in results {
             match r {

@@ -1,0 +1,137 @@
+//! `sheet`: a CSV/JSONL batch imposed onto label stock as print-ready PDF.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use miette::Result;
+
+use crate::render::pdf::Ink;
+use crate::sheet::{self, Marks, Progress, SheetJob, Stock};
+
+/// Print a batch of labels (CSV or JSONL) onto sheets or rolls of label stock.
+#[derive(Debug, Args)]
+pub struct SheetArgs {
+    /// The batch: .csv or .jsonl, one product per row (docs/stocks.md).
+    pub batch: PathBuf,
+    /// Stock id from `iotlabel stocks` (or from --stock-file).
+    #[arg(long, value_name = "ID")]
+    pub stock: Option<String>,
+    /// A stock file in the catalogue's format (docs/stocks.md); with one stock in it,
+    /// --stock may be left out.
+    #[arg(long, value_name = "FILE")]
+    pub stock_file: Option<PathBuf>,
+    /// Private key (PKCS#8 PEM) for rows that are declarations.
+    #[arg(long, value_name = "KEY.pem")]
+    pub key: Option<PathBuf>,
+    /// Base URL of the verifier page (overrides product.link_base_url; needed for .cose rows).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Label template (rows may override with a `template` column).
+    #[arg(long, default_value = "compact")]
+    pub template: String,
+    /// Language of the label text (rows may override with a `lang` column).
+    #[arg(long, default_value = "en")]
+    pub lang: String,
+    /// First cell to use on the first sheet (1 = top left, row by row), for partly used sheets.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub start_at: usize,
+    /// Draw crop marks in the sheet margin (plain sheets that are cut after printing).
+    #[arg(long)]
+    pub crop_marks: bool,
+    /// Bleed beyond the cut line, e.g. 2mm (needs --crop-marks).
+    #[arg(long, value_name = "LENGTH", value_parser = parse_length)]
+    pub bleed: Option<f64>,
+    /// Split the output into files of N pages: OUT-001.pdf, OUT-002.pdf, …
+    #[arg(long, value_name = "N")]
+    pub pages_per_file: Option<usize>,
+    /// Skip bad rows instead of refusing the job; writes OUT.skipped.txt.
+    #[arg(long)]
+    pub keep_going: bool,
+    /// RGB black instead of 100 % K (office printers, screen proofs).
+    #[arg(long)]
+    pub rgb: bool,
+    /// Output PDF.
+    #[arg(long, short = 'o', value_name = "OUT.pdf")]
+    pub out: PathBuf,
+}
+
+fn parse_length(s: &str) -> std::result::Result<f64, String> {
+    crate::qr::parse_length_mm(s).map_err(|e| e.to_string())
+}
+
+/// A progress bar on standard error when it is a terminal; silent otherwise.
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Progress for Bar {
+    fn phase(&self, name: &str, total: Option<u64>) {
+        if let Some(b) = &self.0 {
+            match total {
+                Some(t) => {
+                    b.set_length(t);
+                    b.set_style(
+                        indicatif::ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+                            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                            .progress_chars("=> "),
+                    );
+                }
+                None => b.set_style(indicatif::ProgressStyle::with_template("{msg:>14} {pos} rows").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())),
+            }
+            b.set_message(name.to_string());
+            b.set_position(0);
+        }
+    }
+    fn done(&self, n: u64) {
+        if let Some(b) = &self.0 {
+            b.set_position(n);
+        }
+    }
+}
+
+pub fn run(a: SheetArgs) -> Result<ExitCode> {
+    let stock = match (&a.stock_file, &a.stock) {
+        (Some(file), id) => Stock::from_file(file, id.as_deref())?,
+        (None, Some(id)) => Stock::by_id(id)?,
+        (None, None) => return Err(miette::miette!(help = "run `iotlabel stocks` to list them", "choose a stock with --stock ID or --stock-file FILE")),
+    };
+    if let Some(k) = &a.key
+        && let Some(w) = crate::keys::permission_warning(k)
+    {
+        eprintln!("warning: {w}");
+    }
+    let job = SheetJob {
+        batch: a.batch,
+        stock,
+        key: a.key,
+        base_url: a.base_url,
+        template: a.template,
+        lang: a.lang,
+        start_at: a.start_at,
+        marks: Marks { crop_marks: a.crop_marks, bleed_mm: a.bleed.unwrap_or(0.0) },
+        pages_per_file: a.pages_per_file,
+        keep_going: a.keep_going,
+        ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk },
+        output: a.out,
+    };
+    let bar = Bar(std::io::stderr().is_terminal().then(indicatif::ProgressBar::no_length));
+    let result = sheet::run(&job, &bar);
+    if let Some(b) = &bar.0 {
+        b.finish_and_clear();
+    }
+    let report = result?;
+    let files: Vec<String> = report.files.iter().map(|p| p.display().to_string()).collect();
+    eprintln!(
+        "wrote {} label{} on {} page{} of {} to {}",
+        report.labels,
+        if report.labels == 1 { "" } else { "s" },
+        report.pages,
+        if report.pages == 1 { "" } else { "s" },
+        job.stock.id,
+        files.join(", ")
+    );
+    if let Some(p) = &report.skipped_report {
+        eprintln!("skipped {} of {} rows; see {}", report.skipped_rows, report.rows, p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,48 @@
+//! `stocks`: the label stock catalogue with its geometry.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use miette::{IntoDiagnostic, Result};
+
+use crate::sheet::Stock;
+
+/// List the label stocks (sheets and rolls) with their exact geometry.
+#[derive(Debug, Args)]
+pub struct StocksArgs {
+    /// Machine-readable output (all fields, millimetres).
+    #[arg(long)]
+    pub json: bool,
+    /// Check and list a user stock file instead of the built-in catalogue.
+    #[arg(long, value_name = "FILE")]
+    pub stock_file: Option<PathBuf>,
+}
+
+pub fn run(a: StocksArgs) -> Result<ExitCode> {
+    let stocks = match &a.stock_file {
+        Some(f) => {
+            let text = std::fs::read_to_string(f).into_diagnostic()?;
+            let ids: Vec<String> = text
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("id").map(|r| r.trim_start_matches([' ', '=']).trim().trim_matches('"').to_string()))
+                .collect();
+            if ids.len() <= 1 {
+                vec![Stock::from_file(f, None)?]
+            } else {
+                ids.iter().map(|id| Stock::from_file(f, Some(id))).collect::<std::result::Result<Vec<_>, _>>()?
+            }
+        }
+        None => Stock::catalogue()?,
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&stocks).into_diagnostic()?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let w = stocks.iter().map(|s| s.id.len()).max().unwrap_or(0);
+    for s in &stocks {
+        println!("{:w$}  {}", s.id, s.name);
+        println!("{:w$}  {}", "", s.describe());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,498 @@
+//! Label sheets for print shops: a batch of products (CSV/JSONL) imposed onto real
+//! label stock (Avery sheets, thermal rolls) as print-ready PDF.
+//!
+//! Why it is built the way it is:
+//! - **Safety first.** Every row is read, validated, signed and laid out before the
+//!   first page is written, and all problems are reported at once with row number and
+//!   field. Files appear only when complete (`crate::fsutil`).
+//! - **One layout model.** Each label is the very [`Frame`] the single-label command
+//!   makes; the sheet only places frames into cells ([`impose`]).
+//! - **Fast and bounded.** Signing, QR encoding and layout run in parallel (rayon) on
+//!   chunks of pages while the previous chunk is drawn; nothing holds all labels at once.
+//!   Layouts are cached by their text (labels whose words agree share a layout and only
+//!   the QR matrix is swapped, which the layout does not depend on beyond its width).
+//!   Identical input gives byte-identical output.
+//!
+//! Entry point: [`run`] with a [`SheetJob`].
+
+pub mod batch;
+pub mod impose;
+pub mod stock;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+pub use batch::{Prepared, RowProblem};
+pub use impose::Marks;
+pub use stock::{Geometry, Stock, StockError, StockKind};
+
+use crate::declaration::CheckOptions;
+use crate::layout::{Frame, Item, LabelContent, LayoutError, QrModules, SizeMm, Template, TemplateError};
+use crate::link::{self, PayloadForm};
+use crate::render::RenderError;
+use crate::render::pdf::{Ink, PdfWriter};
+use crate::summary::{Catalogue, CatalogueError, summarize};
+
+/// Labels laid out per parallel chunk: enough to keep both cores busy, small enough
+/// that memory does not grow with the job.
+const CHUNK_LABELS: usize = 600;
+/// Most distinct layouts kept for reuse (each is a few KB).
+const LAYOUT_CACHE: usize = 4096;
+
+/// Everything a sheet job needs.
+#[derive(Debug, Clone)]
+pub struct SheetJob {
+    pub batch: PathBuf,
+    pub stock: Stock,
+    /// Private key for rows that are declarations.
+    pub key: Option<PathBuf>,
+    pub base_url: Option<String>,
+    /// Default template and language (rows may override).
+    pub template: String,
+    pub lang: String,
+    /// 1-based cell on the first sheet where printing starts.
+    pub start_at: usize,
+    pub marks: Marks,
+    /// Split the output into files of this many pages (`out-001.pdf`, …).
+    pub pages_per_file: Option<usize>,
+    /// Skip bad rows (and write a report) instead of refusing the job.
+    pub keep_going: bool,
+    pub ink: Ink,
+    pub output: PathBuf,
+}
+
+/// What a finished job did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SheetReport {
+    pub files: Vec<PathBuf>,
+    pub rows: usize,
+    pub labels: usize,
+    pub pages: usize,
+    pub skipped_rows: usize,
+    pub skipped_report: Option<PathBuf>,
+    /// Distinct label layouts computed.
+    pub layouts: usize,
+}
+
+/// Progress callbacks (the CLI shows a bar on a terminal; tests pass [`NoProgress`]).
+pub trait Progress: Sync {
+    /// A new phase with its total units (rows or labels).
+    fn phase(&self, name: &str, total: Option<u64>);
+    /// Units done so far in the current phase.
+    fn done(&self, n: u64);
+}
+
+/// Progress that shows nothing.
+pub struct NoProgress;
+impl Progress for NoProgress {
+    fn phase(&self, _: &str, _: Option<u64>) {}
+    fn done(&self, _: u64) {}
+}
+
+/// Why a sheet job failed. Nothing is written when it does.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum SheetError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Stock(#[from] StockError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Language(#[from] CatalogueError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Batch(#[from] batch::BatchError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Key(#[from] crate::keys::KeyError),
+    #[error("the {template} template does not fit the {width:.1}×{height:.1} mm labels of stock {stock}: {source}")]
+    #[diagnostic(help("choose a template that fits (iotlabel templates) or a stock with larger labels (iotlabel stocks)"))]
+    DoesNotFit { template: String, stock: String, width: f64, height: f64, source: LayoutError },
+    #[error("{} of {rows} rows in {batch} cannot be printed; nothing was written:\n{}", bad_rows, problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    #[diagnostic(help("fix the rows listed, or pass --keep-going to skip them and get a report of what was skipped"))]
+    Rows { batch: String, rows: usize, bad_rows: usize, problems: Vec<RowProblem> },
+    #[error("{batch} has no printable rows")]
+    Empty { batch: String },
+    #[error("--start-at {start_at} is outside the sheet: stock {stock} has {per_page} labels per page")]
+    #[diagnostic(help("positions count from 1 at the top left, row by row"))]
+    StartAt { start_at: usize, stock: String, per_page: usize },
+    #[error("{0}")]
+    #[diagnostic(help("crop marks and bleed are for plain sheets that are cut after printing (docs/stocks.md)"))]
+    Marks(String),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Write(#[from] crate::fsutil::WriteError),
+    #[error("--pages-per-file must be at least 1")]
+    PagesPerFile,
+}
+
+/// The files a job writes: `out.pdf`, or `out-001.pdf`, `out-002.pdf`, … when split.
+pub fn output_name(output: &Path, index: usize, split: bool) -> PathBuf {
+    if !split {
+        return output.to_path_buf();
+    }
+    let stem = output.file_stem().and_then(|s| s.to_str()).unwrap_or("sheets");
+    let ext = output.extension().and_then(|s| s.to_str()).unwrap_or("pdf");
+    output.with_file_name(format!("{stem}-{:03}.{ext}", index + 1))
+}
+
+/// The skipped-rows report path for an output.
+pub fn skipped_report_path(output: &Path) -> PathBuf {
+    let mut s = output.as_os_str().to_owned();
+    s.push(".skipped.txt");
+    PathBuf::from(s)
+}
+
+/// Shared, read-only state for laying out labels.
+struct Labeler {
+    templates: Vec<Template>,
+    catalogues: Vec<Catalogue>,
+    size: SizeMm,
+    cache: Mutex<HashMap<String, Arc<Frame>>>,
+}
+
+impl Labeler {
+    /// The label words and QR of a prepared row.
+    fn content(&self, p: &Prepared) -> Result<LabelContent, String> {
+        let text = link::format_link(&p.base, &p.cose, PayloadForm::Digits);
+        let opened = crate::envelope::open(&p.cose).map_err(|e| format!("malformed signed envelope: {e}"))?;
+        let facts = crate::payload::decode(&opened.payload).map_err(|e| format!("malformed payload: {e}"))?;
+        let cat = self.catalogues.get(p.lang).ok_or("unknown language")?;
+        let summary = summarize(&facts, cat).map_err(|e| e.to_string())?;
+        let symbol = crate::qr::encode(&text, crate::qr::EcLevel::M, None).map_err(|e| e.to_string())?;
+        let mut dark = Vec::with_capacity(symbol.width * symbol.width);
+        for y in 0..symbol.width {
+            for x in 0..symbol.width {
+                dark.push(symbol.is_dark(x, y));
+            }
+        }
+        let short = p.base.to_string().trim_start_matches("https://").trim_end_matches('/').to_string();
+        Ok(LabelContent::from_summary(&summary, QrModules { width: symbol.width, dark }, &short))
+    }
+
+    /// The frame for a prepared row: a cached layout with this row's QR swapped in, or
+    /// a fresh layout.
+    fn frame(&self, p: &Prepared) -> Result<Frame, String> {
+        let content = self.content(p)?;
+        let key = layout_key(p.template, &content);
+        let cached = self.cache.lock().map(|c| c.get(&key).cloned()).unwrap_or(None);
+        let base = match cached {
+            Some(f) => f,
+            None => {
+                let template = self.templates.get(p.template).ok_or("unknown template")?;
+                let frame = crate::layout::label_from_content(&content, template, Some(self.size)).map_err(|e| e.to_string())?;
+                let frame = Arc::new(frame);
+                if let Ok(mut c) = self.cache.lock()
+                    && c.len() < LAYOUT_CACHE
+                {
+                    c.insert(key, frame.clone());
+                }
+                frame
+            }
+        };
+        let mut frame = (*base).clone();
+        let mut swapped = false;
+        for item in &mut frame.items {
+            if let Item::Qr(q) = item
+                && q.modules.width == content.qr.width
+            {
+                q.modules = content.qr.clone();
+                swapped = true;
+            }
+        }
+        if !swapped {
+            return Err("the layout has no QR of the expected size".into());
+        }
+        Ok(frame)
+    }
+}
+
+/// Everything the layout depends on except the QR's modules (only its width matters).
+fn layout_key(template: usize, c: &LabelContent) -> String {
+    let mut k = format!("{template}\u{1f}{}\u{1f}{}", c.lang, c.qr.width);
+    for s in [&c.manufacturer, &c.model, &c.headline, &c.support, &c.title, &c.declaration, &c.scan, &c.more, &c.url] {
+        k.push('\u{1f}');
+        k.push_str(s);
+    }
+    for (a, b) in &c.statements {
+        k.push('\u{1e}');
+        k.push_str(a);
+        k.push('\u{1f}');
+        k.push_str(b);
+    }
+    k
+}
+
+/// Runs a sheet job: validate everything, then write the pages.
+pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, SheetError> {
+    job.stock.validate()?;
+    if job.pages_per_file == Some(0) {
+        return Err(SheetError::PagesPerFile);
+    }
+    // Templates and languages rows may name; the job's defaults first.
+    let default_template = Template::by_name(&job.template)?;
+    let mut templates = vec![default_template.clone()];
+    templates.extend(Template::all()?.into_iter().filter(|t| t.name != default_template.name));
+    let default_cat = Catalogue::built_in(&job.lang)?;
+    let mut langs = vec![job.lang.clone()];
+    langs.extend(Catalogue::languages().into_iter().map(str::to_string).filter(|l| !l.eq_ignore_ascii_case(&job.lang) && *l != default_cat.lang));
+    let mut catalogues = vec![default_cat];
+    for l in langs.iter().skip(1) {
+        catalogues.push(Catalogue::built_in(l)?);
+    }
+
+    let geometry = job.stock.geometry(default_template.height_mm);
+    let per_page = geometry.per_page();
+    if job.start_at == 0 || job.start_at > per_page {
+        return Err(SheetError::StartAt { start_at: job.start_at, stock: job.stock.id.clone(), per_page });
+    }
+    check_marks(job, &geometry)?;
+    let size = SizeMm { width_mm: geometry.label_width_mm, height_mm: geometry.label_height_mm };
+    let labeler = Labeler { templates, catalogues, size, cache: Mutex::new(HashMap::new()) };
+
+    // One layout attempt before any work: does the template fit this stock at all?
+    probe_fit(&labeler, &default_template, job)?;
+
+    let key = match &job.key {
+        Some(p) => Some(crate::keys::load_signing_key(p)?),
+        None => None,
+    };
+    let opts = batch::BatchOptions {
+        key,
+        base_url: job.base_url.clone(),
+        check: CheckOptions::default(),
+        templates: labeler.templates.iter().map(|t| t.name.clone()).collect(),
+        langs,
+    };
+    progress.phase("checking rows", None);
+    let outcome = batch::prepare(&job.batch, &opts, &|n| progress.done(n as u64))?;
+    let mut problems = outcome.problems;
+    let mut bad_rows = outcome.bad_rows;
+    let total_rows = outcome.rows.len() + bad_rows;
+
+    // Lay out every row once (through the cache) so that a label that does not fit is a
+    // row problem now, not a failure half-way through writing.
+    progress.phase("laying out", Some(outcome.rows.len() as u64));
+    let checked: Vec<Result<(), String>> = outcome.rows.par_iter().map(|p| labeler.frame(p).map(|_| ())).collect();
+    let mut rows = Vec::with_capacity(outcome.rows.len());
+    for (p, r) in outcome.rows.into_iter().zip(checked) {
+        match r {
+            Ok(()) => rows.push(p),
+            Err(message) => {
+                bad_rows += 1;
+                problems.push(RowProblem { row: p.row, line: p.line, field: "template".into(), message });
+            }
+        }
+    }
+    problems.sort_by_key(|p| p.row);
+    let batch_name = job.batch.display().to_string();
+    let mut report = SheetReport { rows: total_rows, skipped_rows: bad_rows, ..SheetReport::default() };
+    if !problems.is_empty() {
+        if !job.keep_going {
+            return Err(SheetError::Rows { batch: batch_name, rows: total_rows, bad_rows, problems });
+        }
+        let path = skipped_report_path(&job.output);
+        let mut text = format!("{bad_rows} of {total_rows} rows in {batch_name} were skipped:\n");
+        for p in &problems {
+            text.push_str(&format!("{p}\n"));
+        }
+        crate::fsutil::write_atomic(&path, text.as_bytes())?;
+        report.skipped_report = Some(path);
+    }
+    if rows.is_empty() {
+        return Err(SheetError::Empty { batch: batch_name });
+    }
+    let labels: usize = rows.iter().map(|p| p.quantity as usize).sum();
+    report.labels = labels;
+    report.layouts = labeler.cache.lock().map(|c| c.len()).unwrap_or(0);
+    write_pages(job, &geometry, &labeler, &rows, labels, progress, &mut report)?;
+    Ok(report)
+}
+
+fn check_marks(job: &SheetJob, g: &Geometry) -> Result<(), SheetError> {
+    let b = job.marks.bleed_mm;
+    if !b.is_finite() || !(0.0..=10.0).contains(&b) {
+        return Err(SheetError::Marks(format!("--bleed {b} mm is outside 0 to 10 mm")));
+    }
+    if b > 0.0 && !job.marks.crop_marks {
+        return Err(SheetError::Marks("--bleed needs --crop-marks: bleed only makes sense where the sheet is cut along the marks".into()));
+    }
+    if job.marks.crop_marks && job.stock.kind != StockKind::Sheet {
+        return Err(SheetError::Marks(format!("stock {} is a roll: its labels are die-cut, so there is nothing to mark for cutting", job.stock.id)));
+    }
+    if b > 0.0 {
+        let gap_x = g.horizontal_pitch_mm - g.label_width_mm;
+        let gap_y = g.vertical_pitch_mm - g.label_height_mm;
+        let tight = (g.columns > 1 && gap_x + 1e-6 < 2.0 * b) || (g.rows > 1 && gap_y + 1e-6 < 2.0 * b);
+        let margin = g.left_margin_mm.min(g.top_margin_mm);
+        if tight || margin + 1e-6 < b {
+            return Err(SheetError::Marks(format!(
+                "--bleed {b} mm does not fit stock {}: bleed needs gaps of at least {} mm between labels and margins of {b} mm (gaps are {gap_x:.2} × {gap_y:.2} mm)",
+                job.stock.id,
+                2.0 * b
+            )));
+        }
+    }
+    if job.marks.crop_marks && impose::crop_mark_segments(g, b).is_empty() {
+        return Err(SheetError::Marks(format!("stock {} has no page margin wide enough for crop marks", job.stock.id)));
+    }
+    Ok(())
+}
+
+/// Lays out a typical label (the shipped declaration template, signed with a throwaway
+/// key) to see whether the template can fit the stock's label at all.
+fn probe_fit(labeler: &Labeler, template: &Template, job: &SheetJob) -> Result<(), SheetError> {
+    let text = include_str!("../../assets/declaration-template.toml");
+    let Ok(d) = crate::declaration::parse_str(text, crate::declaration::Format::Toml, "template", &CheckOptions::lenient()) else {
+        return Ok(()); // no probe possible; every row is still laid out before writing
+    };
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    let cose = crate::source::sign_declaration(&d, &key);
+    let Ok(base) = link::BaseUrl::parse(d.product.link_base_url.as_deref().unwrap_or("https://example.com/v")) else { return Ok(()) };
+    let p = Prepared { row: 0, line: 0, cose, base, quantity: 1, template: 0, lang: 0 };
+    let content = labeler.content(&p).map_err(|e| SheetError::Marks(e.to_string()))?;
+    crate::layout::label_from_content(&content, template, Some(labeler.size)).map(|_| ()).map_err(|source| SheetError::DoesNotFit {
+        template: template.name.clone(),
+        stock: job.stock.id.clone(),
+        width: labeler.size.width_mm,
+        height: labeler.size.height_mm,
+        source,
+    })
+}
+
+/// One chunk of laid-out labels: distinct frames and, per label, (position, frame).
+struct Chunk {
+    frames: Vec<Frame>,
+    placed: Vec<(usize, usize)>,
+}
+
+fn write_pages(
+    job: &SheetJob,
+    g: &Geometry,
+    labeler: &Labeler,
+    rows: &[Prepared],
+    labels: usize,
+    progress: &dyn Progress,
+    report: &mut SheetReport,
+) -> Result<(), SheetError> {
+    let per_page = g.per_page();
+    let first = job.start_at - 1;
+    let total_positions = first + labels;
+    let pages = total_positions.div_ceil(per_page);
+    let split = job.pages_per_file.is_some();
+    let pages_per_file = job.pages_per_file.unwrap_or(usize::MAX);
+    // Chunks are whole pages so a chunk never straddles a page.
+    let chunk_pages = (CHUNK_LABELS / per_page).max(1);
+    progress.phase("writing", Some(labels as u64));
+    report.pages = pages;
+
+    // Expansion of rows by quantity, walked lazily chunk by chunk.
+    let mut cursor = (0usize, 0u32); // (row index, copies already placed)
+    let mut next_chunk = |page0: usize| -> Vec<(usize, usize)> {
+        let end = ((page0 + chunk_pages) * per_page).min(total_positions);
+        let mut out = Vec::new();
+        let mut pos = (page0 * per_page).max(first);
+        while pos < end && cursor.0 < rows.len() {
+            let q = rows.get(cursor.0).map(|r| r.quantity).unwrap_or(0);
+            if cursor.1 < q {
+                out.push((pos, cursor.0));
+                cursor.1 += 1;
+                pos += 1;
+            } else {
+                cursor = (cursor.0 + 1, 0);
+            }
+        }
+        out
+    };
+
+    let make_chunk = |items: Vec<(usize, usize)>| -> Result<Chunk, String> {
+        // Distinct rows in this chunk, in order of first appearance.
+        let mut index: HashMap<usize, usize> = HashMap::new();
+        let mut distinct = Vec::new();
+        for (_, r) in &items {
+            index.entry(*r).or_insert_with(|| {
+                distinct.push(*r);
+                distinct.len() - 1
+            });
+        }
+        let frames: Result<Vec<Frame>, String> = distinct
+            .par_iter()
+            .map(|r| rows.get(*r).ok_or_else(|| "row index".to_string()).and_then(|p| labeler.frame(p)))
+            .collect();
+        let placed = items.into_iter().map(|(pos, r)| (pos, index.get(&r).copied().unwrap_or(0))).collect();
+        Ok(Chunk { frames: frames?, placed })
+    };
+
+    let title = format!("iotlabel sheets — {}", job.stock.id);
+    let mut done = 0u64;
+    let mut file_index = 0usize;
+    let mut writer: Option<(PdfWriter, usize)> = None; // writer and pages in it
+    let finish = |w: PdfWriter, idx: usize, report: &mut SheetReport| -> Result<(), SheetError> {
+        let bytes = w.finish()?;
+        let path = output_name(&job.output, idx, split);
+        crate::fsutil::write_atomic(&path, &bytes)?;
+        report.files.push(path);
+        Ok(())
+    };
+
+    // Pipeline: a producer thread lays out chunk n+1 (in parallel) while this thread
+    // draws chunk n, so the serial PDF writer and the parallel layout overlap.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(usize, Chunk), String>>(1);
+    std::thread::scope(|scope| -> Result<(), SheetError> {
+        scope.spawn(move || {
+            let mut page0 = 0;
+            while page0 < pages {
+                let items = next_chunk(page0);
+                let msg = make_chunk(items).map(|c| (page0, c));
+                let failed = msg.is_err();
+                if tx.send(msg).is_err() || failed {
+                    return;
+                }
+                page0 += chunk_pages;
+            }
+        });
+        for msg in rx {
+            let (page0, chunk) = msg.map_err(|e| SheetError::Marks(format!("laying out a label failed after validation: {e}")))?;
+            let last_page = (page0 + chunk_pages).min(pages);
+            let mut placed = chunk.placed.iter().peekable();
+            for page in page0..last_page {
+                let mut on_page: Vec<(usize, &Frame)> = Vec::new();
+                while let Some((pos, fi)) = placed.peek() {
+                    if pos / per_page != page {
+                        break;
+                    }
+                    if let Some(f) = chunk.frames.get(*fi) {
+                        on_page.push((pos % per_page, f));
+                    }
+                    placed.next();
+                }
+                let (w, count) = match writer.take() {
+                    Some(w) => w,
+                    None => (PdfWriter::new(&title, &job.lang, job.ink)?, 0),
+                };
+                let mut w = w;
+                let marks = job.marks;
+                w.page(g.page_width_mm, g.page_height_mm, |surface, fonts, ink| impose::draw_page(surface, g, &on_page, marks, fonts, ink))?;
+                done += on_page.len() as u64;
+                if count + 1 >= pages_per_file {
+                    finish(w, file_index, report)?;
+                    file_index += 1;
+                } else {
+                    writer = Some((w, count + 1));
+                }
+            }
+            progress.done(done);
+        }
+        if let Some((w, _)) = writer.take() {
+            finish(w, file_index, report)?;
+        }
+        Ok(())
+    })
+}
