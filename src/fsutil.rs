@@ -73,9 +73,16 @@ where
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(io)?;
+    // tempfile creates files readable only by their owner. Outputs (labels, sheets,
+    // public keys) are meant to be shared, so give them the requested mode, or keep the
+    // mode of the file being replaced, or use the usual 0644.
     #[cfg(unix)]
-    if let Some(mode) = opts.mode {
+    {
         use std::os::unix::fs::PermissionsExt;
+        let mode = opts
+            .mode
+            .or_else(|| std::fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o7777))
+            .unwrap_or(0o644);
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode)).map_err(io)?;
     }
     {
@@ -135,6 +142,16 @@ mod tests {
         let err = write_atomic_with(&p, opts, |w| w.write_all(b"new")).unwrap_err();
         assert!(matches!(err, WriteError::Exists { .. }));
         assert_eq!(std::fs::read(&p).unwrap(), b"precious");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_are_world_readable_by_default() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("label.pdf");
+        write_atomic(&p, b"%PDF").unwrap();
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o644);
     }
 
     #[cfg(unix)]

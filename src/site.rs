@@ -168,7 +168,10 @@ pub fn generate(
     for f in files {
         let path = out_dir.join(f.name);
         // World-readable: a web server must be able to serve them.
-        let opts = WriteOptions { overwrite: Overwrite::Replace, mode: Some(0o644) };
+        let opts = WriteOptions {
+            overwrite: Overwrite::Replace,
+            mode: Some(0o644),
+        };
         write_atomic_with(&path, opts, |w| w.write_all(&f.bytes))?;
         written.push(path);
     }

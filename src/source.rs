@@ -267,7 +267,5 @@ pub fn decode_signed(input: &str) -> Result<Signed, SourceError> {
 }
 
 fn decode_image(bytes: &[u8], input: &str) -> Result<Vec<String>, SourceError> {
-    // SCAN-PENDING: replaced by crate::scan::decode_image_bytes once scan.rs lands.
-    let _ = bytes;
-    Err(SourceError::Unreadable { input: input.to_string(), message: "image input is not available in this build".into() })
+    crate::scan::decode_image_bytes(bytes).map_err(|e| SourceError::Unreadable { input: input.to_string(), message: e.to_string() })
 }

@@ -415,8 +415,8 @@ fn qr_artwork_round_trips_in_every_format_at_exact_size() {
         d.matches('z').count(),
         d.matches('h').count() + d.matches('v').count()
     );
-    // One outline per connected shape: ~1,550 corners for a dense v8 symbol, about
-    // 2.7 bytes each (docs/labels.md); well under a third of one-rect-per-module SVG.
+    // One outline per connected shape: ~1,600 corners for a dense v8 symbol, about
+    // 2.7 bytes each (docs/labels.md); about a fifth of one-rect-per-module SVG.
     assert!(s.len() < 5000, "v8 QR SVG is {} bytes", s.len());
     // PNG with modules on whole pixels: every module is a uniform block, so the
     // rasterised matrix equals the symbol exactly.

@@ -53,7 +53,8 @@ fn signed_samples() -> Vec<(String, Vec<u8>)> {
     paths
         .iter()
         .map(|p| {
-            let d = declaration::load(p, &CheckOptions::lenient()).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let d = declaration::load(p, &CheckOptions::lenient())
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
             (stem, source::sign_declaration(&d, &key))
         })
@@ -75,7 +76,14 @@ fn rust_verdict(input: &str, trust: &TrustStore) -> (&'static str, Option<Facts>
     let v = verify::verify(env, trust);
     match v.facts {
         Some(Err(_)) => ("malformed", None),
-        Some(Ok(f)) => (if v.verdict == verify::Verdict::Valid { "valid" } else { "unknown-key" }, Some(f)),
+        Some(Ok(f)) => (
+            if v.verdict == verify::Verdict::Valid {
+                "valid"
+            } else {
+                "unknown-key"
+            },
+            Some(f),
+        ),
         None => ("bad-signature", None),
     }
 }
@@ -89,9 +97,19 @@ fn rust_verdict_bytes(cose: &[u8], trust: &TrustStore) -> (&'static str, Option<
 }
 
 /// A vector in the tests/vectors format, with the expectations computed by Rust.
-fn vector(description: String, link: Option<&str>, cose: Option<&[u8]>, trust: &TrustStore, verdict: (&str, Option<Facts>)) -> Value {
+fn vector(
+    description: String,
+    link: Option<&str>,
+    cose: Option<&[u8]>,
+    trust: &TrustStore,
+    verdict: (&str, Option<Facts>),
+) -> Value {
     let (expected, facts) = verdict;
-    let pem = trust.keys.iter().map(|k| keys::public_key_pem(&k.key)).collect::<Vec<_>>();
+    let pem = trust
+        .keys
+        .iter()
+        .map(|k| keys::public_key_pem(&k.key))
+        .collect::<Vec<_>>();
     let mut v = json!({
         "description": description,
         "expected": expected,
@@ -123,7 +141,15 @@ fn vector(description: String, link: Option<&str>, cose: Option<&[u8]>, trust: &
 }
 
 fn generate_site(dir: &Path) {
-    site::generate(&demo_trust(), &SiteOptions { brand_name: Some("Verify Example".into()), logo: None }, dir).unwrap();
+    site::generate(
+        &demo_trust(),
+        &SiteOptions {
+            brand_name: Some("Verify Example".into()),
+            logo: None,
+        },
+        dir,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -135,22 +161,40 @@ fn site_is_written_idempotently_and_world_readable() {
     let second = site::generate(&demo_trust(), &SiteOptions::default(), &out).unwrap();
     assert_eq!(first, second);
     for (p, b) in second.iter().zip(&bytes) {
-        assert_eq!(&std::fs::read(p).unwrap(), b, "{} changed on a rerun", p.display());
+        assert_eq!(
+            &std::fs::read(p).unwrap(),
+            b,
+            "{} changed on a rerun",
+            p.display()
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode, 0o644, "{} must be readable by the web server", p.display());
+            assert_eq!(
+                mode,
+                0o644,
+                "{} must be readable by the web server",
+                p.display()
+            );
         }
     }
     // The page carries the trusted key, its key id, and no external resources.
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     let k = &demo_trust().keys[0];
     assert!(html.contains(&hex(&k.kid)) && html.contains(&hex(k.key.as_bytes())));
-    for bad in ["src=\"http", "href=\"http", "@import", "url(http", "document.cookie", "localStorage"] {
+    for bad in [
+        "src=\"http",
+        "href=\"http",
+        "@import",
+        "url(http",
+        "document.cookie",
+        "localStorage",
+    ] {
         assert!(!html.contains(bad), "page contains {bad}");
     }
-    let keys_json: Value = serde_json::from_slice(&std::fs::read(out.join("keys.json")).unwrap()).unwrap();
+    let keys_json: Value =
+        serde_json::from_slice(&std::fs::read(out.join("keys.json")).unwrap()).unwrap();
     assert_eq!(keys_json["keys"][0]["kid"], json!(hex(&k.kid)));
 }
 
@@ -159,7 +203,11 @@ fn cli_site_flags_and_logo_errors() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("site");
     let logo = dir.path().join("logo.svg");
-    std::fs::write(&logo, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>").unwrap();
+    std::fs::write(
+        &logo,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>",
+    )
+    .unwrap();
     let bin = env!("CARGO_BIN_EXE_iotlabel");
     let ok = Command::new(bin)
         .args(["site", "--trust"])
@@ -170,16 +218,31 @@ fn cli_site_flags_and_logo_errors() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(html.contains("data:image/svg+xml;base64,") && html.contains("Nordlicht Home"));
 
     let fake = dir.path().join("logo.png");
     std::fs::write(&fake, "not an image").unwrap();
-    let bad = Command::new(bin).args(["site", "--trust"]).arg(root().join("samples/trust")).arg("--logo").arg(&fake).arg("-o").arg(&out).output().unwrap();
+    let bad = Command::new(bin)
+        .args(["site", "--trust"])
+        .arg(root().join("samples/trust"))
+        .arg("--logo")
+        .arg(&fake)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(!bad.status.success());
     let err = String::from_utf8_lossy(&bad.stderr);
-    assert!(err.contains("logo.png") && err.contains("PNG, JPEG or SVG"), "{err}");
+    assert!(
+        err.contains("logo.png") && err.contains("PNG, JPEG or SVG"),
+        "{err}"
+    );
 }
 
 fn node() -> String {
@@ -207,25 +270,62 @@ fn page_javascript_agrees_with_rust_on_every_vector() {
     let mut all = Vec::new();
     for (name, cose) in &samples {
         let l = digits_link(cose);
-        all.push(vector(format!("sample {name} (digits)"), Some(&l), Some(cose), &trust, rust_verdict(&l, &trust)));
+        all.push(vector(
+            format!("sample {name} (digits)"),
+            Some(&l),
+            Some(cose),
+            &trust,
+            rust_verdict(&l, &trust),
+        ));
         let b = link::format_link(&BaseUrl::parse(BASE).unwrap(), cose, PayloadForm::Base64Url);
-        all.push(vector(format!("sample {name} (base64url)"), Some(&b), Some(cose), &trust, rust_verdict(&b, &trust)));
+        all.push(vector(
+            format!("sample {name} (base64url)"),
+            Some(&b),
+            Some(cose),
+            &trust,
+            rust_verdict(&b, &trust),
+        ));
     }
-    std::fs::write(vec_dir.join("samples.json"), serde_json::to_vec(&all).unwrap()).unwrap();
+    std::fs::write(
+        vec_dir.join("samples.json"),
+        serde_json::to_vec(&all).unwrap(),
+    )
+    .unwrap();
 
     // Signed by a key the store does not hold: made with keys::generate, as an attacker would.
     let kdir = tempfile::tempdir().unwrap();
-    let (sk, pk) = (kdir.path().join("other.pem"), kdir.path().join("other.pub.pem"));
+    let (sk, pk) = (
+        kdir.path().join("other.pem"),
+        kdir.path().join("other.pub.pem"),
+    );
     keys::generate(&sk, &pk).unwrap();
     let other = keys::load_signing_key(&sk).unwrap();
-    let d = declaration::load(&root().join("samples/thermostat.toml"), &CheckOptions::lenient()).unwrap();
+    let d = declaration::load(
+        &root().join("samples/thermostat.toml"),
+        &CheckOptions::lenient(),
+    )
+    .unwrap();
     let foreign = digits_link(&source::sign_declaration(&d, &other));
     let v = rust_verdict(&foreign, &trust);
     assert_eq!(v.0, "unknown-key");
-    std::fs::write(vec_dir.join("unknown.json"), serde_json::to_vec(&[vector("foreign key".into(), Some(&foreign), None, &trust, v)]).unwrap()).unwrap();
+    std::fs::write(
+        vec_dir.join("unknown.json"),
+        serde_json::to_vec(&[vector(
+            "foreign key".into(),
+            Some(&foreign),
+            None,
+            &trust,
+            v,
+        )])
+        .unwrap(),
+    )
+    .unwrap();
 
     // Every single-digit change of one link, and every single-bit flip of its COSE bytes.
-    let (_, cose) = samples.iter().find(|(n, _)| n == "thermostat").expect("thermostat sample");
+    let (_, cose) = samples
+        .iter()
+        .find(|(n, _)| n == "thermostat")
+        .expect("thermostat sample");
     let l = digits_link(cose);
     let at = l.find('#').unwrap() + 1;
     let mut digit_changes = Vec::new();
@@ -233,16 +333,36 @@ fn page_javascript_agrees_with_rust_on_every_vector() {
         let mut b = l.clone().into_bytes();
         b[i] = b'0' + (b[i] - b'0' + 1) % 10;
         let changed = String::from_utf8(b).unwrap();
-        digit_changes.push(vector(format!("digit {} changed", i - at + 1), Some(&changed), None, &trust, rust_verdict(&changed, &trust)));
+        digit_changes.push(vector(
+            format!("digit {} changed", i - at + 1),
+            Some(&changed),
+            None,
+            &trust,
+            rust_verdict(&changed, &trust),
+        ));
     }
-    std::fs::write(vec_dir.join("digit-changes.json"), serde_json::to_vec(&digit_changes).unwrap()).unwrap();
+    std::fs::write(
+        vec_dir.join("digit-changes.json"),
+        serde_json::to_vec(&digit_changes).unwrap(),
+    )
+    .unwrap();
     let mut bit_flips = Vec::new();
     for bit in 0..cose.len() * 8 {
         let mut c = cose.clone();
         c[bit / 8] ^= 0x80 >> (bit % 8);
-        bit_flips.push(vector(format!("bit {bit} flipped"), None, Some(&c), &trust, rust_verdict_bytes(&c, &trust)));
+        bit_flips.push(vector(
+            format!("bit {bit} flipped"),
+            None,
+            Some(&c),
+            &trust,
+            rust_verdict_bytes(&c, &trust),
+        ));
     }
-    std::fs::write(vec_dir.join("bit-flips.json"), serde_json::to_vec(&bit_flips).unwrap()).unwrap();
+    std::fs::write(
+        vec_dir.join("bit-flips.json"),
+        serde_json::to_vec(&bit_flips).unwrap(),
+    )
+    .unwrap();
 
     let out = Command::new(node())
         .arg(root().join("tests/site/vectors.mjs"))
@@ -254,18 +374,37 @@ fn page_javascript_agrees_with_rust_on_every_vector() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "the page's verifier disagrees with the Rust implementation:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "the page's verifier disagrees with the Rust implementation:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let tally = stdout.lines().last().unwrap_or_default();
     eprintln!("node: {tally}");
-    assert!(tally.ends_with("vectors passed") && !tally.starts_with("0/"), "{stdout}");
+    assert!(
+        tally.ends_with("vectors passed") && !tally.starts_with("0/"),
+        "{stdout}"
+    );
 }
 
 // ---------------------------------------------------------------- headless browser
 
 fn chromium() -> String {
-    let candidates = std::env::var("CHROMIUM").map(|c| vec![c]).unwrap_or_else(|_| vec!["/usr/bin/chromium".into(), "chromium".into(), "chromium-browser".into()]);
+    let candidates = std::env::var("CHROMIUM")
+        .map(|c| vec![c])
+        .unwrap_or_else(|_| {
+            vec![
+                "/usr/bin/chromium".into(),
+                "chromium".into(),
+                "chromium-browser".into(),
+            ]
+        });
     for c in &candidates {
-        if Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()) {
+        if Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
             return c.clone();
         }
     }
@@ -279,8 +418,18 @@ fn chromium() -> String {
 fn dump_dom(url: &str, extra: &[&str]) -> String {
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new(chromium())
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"])
-        .args(["--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+        ])
+        .args([
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg("--virtual-time-budget=5000")
         .args(extra)
@@ -288,9 +437,16 @@ fn dump_dom(url: &str, extra: &[&str]) -> String {
         .arg(url)
         .output()
         .unwrap();
-    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dom = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(dom.contains("data-state=\"done\""), "the page did not finish checking:\n{dom}");
+    assert!(
+        dom.contains("data-state=\"done\""),
+        "the page did not finish checking:\n{dom}"
+    );
     dom
 }
 
@@ -303,11 +459,17 @@ fn verdict_of(dom: &str) -> String {
 }
 
 fn text_in_dom(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\u{a0}', "&nbsp;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\u{a0}', "&nbsp;")
 }
 
 fn page_url(site: &Path, query: &str, fragment: &str) -> String {
-    format!("file://{}{query}#{fragment}", site.join("index.html").display())
+    format!(
+        "file://{}{query}#{fragment}",
+        site.join("index.html").display()
+    )
 }
 
 fn fragment(l: &str) -> &str {
@@ -319,19 +481,39 @@ fn browser_shows_verified_summary_for_a_valid_link() {
     let dir = tempfile::tempdir().unwrap();
     generate_site(dir.path());
     let trust = demo_trust();
-    for (name, cose) in signed_samples().iter().filter(|(n, _)| n == "thermostat" || n == "smart-bulb") {
+    for (name, cose) in signed_samples()
+        .iter()
+        .filter(|(n, _)| n == "thermostat" || n == "smart-bulb")
+    {
         let l = digits_link(cose);
-        let dom = dump_dom(&page_url(dir.path(), "", fragment(&l)), &["--accept-lang=en-US"]);
+        let dom = dump_dom(
+            &page_url(dir.path(), "", fragment(&l)),
+            &["--accept-lang=en-US"],
+        );
         assert_eq!(verdict_of(&dom), "valid", "{name}");
-        assert!(dom.contains(&format!("Signed by {}", trust.keys[0].name)), "{name}: signer not named");
+        assert!(
+            dom.contains(&format!("Signed by {}", trust.keys[0].name)),
+            "{name}: signer not named"
+        );
         let (_, facts) = rust_verdict(&l, &trust);
         let s = summarize(&facts.unwrap(), &Catalogue::built_in("en").unwrap()).unwrap();
-        assert!(dom.contains(&text_in_dom(&s.headline)), "{name}: headline {:?} missing", s.headline);
+        assert!(
+            dom.contains(&text_in_dom(&s.headline)),
+            "{name}: headline {:?} missing",
+            s.headline
+        );
         for st in &s.statements {
-            assert!(dom.contains(&text_in_dom(&st.text)), "{name}: statement {:?} missing", st.text);
+            assert!(
+                dom.contains(&text_in_dom(&st.text)),
+                "{name}: statement {:?} missing",
+                st.text
+            );
         }
         assert!(dom.contains(&text_in_dom(&format!("{} {}", s.manufacturer, s.model))));
-        assert!(dom.contains("id=\"unverified\" class=\"unverified\" hidden"), "{name}: a valid label must not say unverified");
+        assert!(
+            dom.contains("id=\"unverified\" class=\"unverified\" hidden"),
+            "{name}: a valid label must not say unverified"
+        );
     }
 }
 
@@ -350,9 +532,16 @@ fn browser_flags_a_changed_digit_as_invalid() {
     let dom = dump_dom(&page_url(dir.path(), "", &changed), &[]);
     let v = verdict_of(&dom);
     assert!(v == "bad-signature" || v == "malformed", "verdict {v}");
-    assert_eq!(v, rust_verdict(&format!("{BASE}#{changed}"), &demo_trust()).0, "browser and Rust disagree");
+    assert_eq!(
+        v,
+        rust_verdict(&format!("{BASE}#{changed}"), &demo_trust()).0,
+        "browser and Rust disagree"
+    );
     assert!(dom.contains("Invalid or damaged"));
-    assert!(dom.contains("id=\"declaration\" hidden"), "facts of a damaged label must not be shown");
+    assert!(
+        dom.contains("id=\"declaration\" hidden"),
+        "facts of a damaged label must not be shown"
+    );
 }
 
 #[test]
@@ -360,15 +549,28 @@ fn browser_reports_an_unknown_key() {
     let dir = tempfile::tempdir().unwrap();
     generate_site(dir.path());
     let kdir = tempfile::tempdir().unwrap();
-    let (sk, pk) = (kdir.path().join("other.pem"), kdir.path().join("other.pub.pem"));
+    let (sk, pk) = (
+        kdir.path().join("other.pem"),
+        kdir.path().join("other.pub.pem"),
+    );
     let kid = keys::generate(&sk, &pk).unwrap();
-    let d = declaration::load(&root().join("samples/thermostat.toml"), &CheckOptions::lenient()).unwrap();
-    let l = digits_link(&source::sign_declaration(&d, &keys::load_signing_key(&sk).unwrap()));
+    let d = declaration::load(
+        &root().join("samples/thermostat.toml"),
+        &CheckOptions::lenient(),
+    )
+    .unwrap();
+    let l = digits_link(&source::sign_declaration(
+        &d,
+        &keys::load_signing_key(&sk).unwrap(),
+    ));
     let dom = dump_dom(&page_url(dir.path(), "", fragment(&l)), &[]);
     assert_eq!(verdict_of(&dom), "unknown-key");
     assert!(dom.contains(&hex(&kid)), "the unknown key id is shown");
     assert!(dom.contains("Not verified: do not rely on these facts."));
-    assert!(!dom.contains("id=\"unverified\" class=\"unverified\" hidden"), "the unverified warning must be visible");
+    assert!(
+        !dom.contains("id=\"unverified\" class=\"unverified\" hidden"),
+        "the unverified warning must be visible"
+    );
 }
 
 #[test]
@@ -382,14 +584,24 @@ fn browser_speaks_french_when_asked() {
     let s = summarize(&facts.unwrap(), &Catalogue::built_in("fr").unwrap()).unwrap();
     // Forced by the URL (what the language switcher writes), in an English browser; and
     // chosen from the browser's languages without a query.
-    for (query, flags) in [("?lang=fr", &["--accept-lang=en-US"][..]), ("", &["--lang=fr", "--accept-lang=fr-FR,fr"][..])] {
+    for (query, flags) in [
+        ("?lang=fr", &["--accept-lang=en-US"][..]),
+        ("", &["--lang=fr", "--accept-lang=fr-FR,fr"][..]),
+    ] {
         let dom = dump_dom(&page_url(dir.path(), query, fragment(&l)), flags);
         assert_eq!(verdict_of(&dom), "valid");
-        assert!(dom.contains("<html lang=\"fr\">"), "{query:?}: page language is not fr");
+        assert!(
+            dom.contains("<html lang=\"fr\">"),
+            "{query:?}: page language is not fr"
+        );
         assert!(dom.contains("Vérifié"), "{query:?}: verdict not in French");
         assert!(dom.contains(&text_in_dom(&s.headline)));
         for st in &s.statements {
-            assert!(dom.contains(&text_in_dom(&st.text)), "{query:?}: French statement {:?} missing", st.text);
+            assert!(
+                dom.contains(&text_in_dom(&st.text)),
+                "{query:?}: French statement {:?} missing",
+                st.text
+            );
         }
     }
 }
@@ -399,14 +611,26 @@ fn browser_puts_no_updates_first() {
     let dir = tempfile::tempdir().unwrap();
     generate_site(dir.path());
     let trust = demo_trust();
-    let found = signed_samples().into_iter().find(|(_, c)| rust_verdict(&digits_link(c), &trust).1.is_some_and(|f| !f.security_updates));
+    let found = signed_samples().into_iter().find(|(_, c)| {
+        rust_verdict(&digits_link(c), &trust)
+            .1
+            .is_some_and(|f| !f.security_updates)
+    });
     let Some((name, cose)) = found else {
         panic!("no sample declares a device without security updates");
     };
-    let dom = dump_dom(&page_url(dir.path(), "", fragment(&digits_link(&cose))), &["--accept-lang=en"]);
+    let dom = dump_dom(
+        &page_url(dir.path(), "", fragment(&digits_link(&cose))),
+        &["--accept-lang=en"],
+    );
     assert_eq!(verdict_of(&dom), "valid", "{name}");
-    let headline = dom.find("No security updates").expect("headline says no security updates");
+    let headline = dom
+        .find("No security updates")
+        .expect("headline says no security updates");
     let statements = dom.find("id=\"statements\"").unwrap();
-    assert!(headline < statements, "the no-updates headline comes before the details");
+    assert!(
+        headline < statements,
+        "the no-updates headline comes before the details"
+    );
     assert!(dom.contains("class=\"headline no-updates\""));
 }

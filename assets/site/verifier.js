@@ -250,7 +250,7 @@ var IotlabelVerifier = (function () {
         value = 0n;
         for (let i = 0; i < n; i++) value = (value << 8n) | BigInt(bytes[pos++]);
         // Shortest form: a value must not fit a smaller head.
-        const min = 0n;
+        const min = info === 24 ? 24n : 1n << BigInt(8 * (n / 2));
         if (value < min) fail(stage, `non-shortest CBOR integer or length at byte ${pos - n - 1}`);
       } else if (info === 31) {
         fail(stage, `indefinite-length CBOR item at byte ${pos - 1} (only definite lengths are allowed)`);

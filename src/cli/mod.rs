@@ -99,7 +99,9 @@ pub fn main(cli: Cli) -> ExitCode {
 
 /// The smallest QR version for a link at each error-correction level (for `inspect`).
 pub fn qr_versions(link: &str) -> Vec<(String, Option<u8>)> {
-    // QR-PENDING: filled in from crate::qr once it lands.
-    let _ = link;
-    Vec::new()
+    use crate::qr::EcLevel;
+    [EcLevel::L, EcLevel::M, EcLevel::Q, EcLevel::H]
+        .into_iter()
+        .map(|ec| (ec.to_string(), crate::qr::min_version(link, ec).ok()))
+        .collect()
 }
