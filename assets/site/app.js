@@ -54,7 +54,7 @@
     setText('keys-title', t('keys.title'));
     setText('privacy', t('privacy'));
     setText('not-official', t('not_official'));
-    setText('lang-label', t('language') + ':');
+    setText('lang-label', t('language'));
     for (const b of $('lang-switch').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
     const keys = $('keys');
     keys.textContent = '';
@@ -167,7 +167,10 @@
     b.type = 'button';
     b.lang = l.code;
     b.dataset.lang = l.code;
-    b.textContent = l.name;
+    // Short codes keep the switcher on one line on a phone; the full name is read out.
+    b.textContent = l.code.toUpperCase();
+    b.title = l.name;
+    b.setAttribute('aria-label', l.name);
     b.addEventListener('click', () => {
       lang = l.code;
       // Keep the choice in the URL (not in a cookie); the fragment stays as it is.

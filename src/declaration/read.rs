@@ -264,7 +264,9 @@ impl Document {
             if let Some(s) = self.spans.get(f) {
                 return Some(s.clone());
             }
-            let cut = f.rfind(['.', '['])?;
+            let Some(cut) = f.rfind(['.', '[']) else {
+                return self.spans.get("").cloned();
+            };
             f = &f[..cut];
         }
     }
@@ -669,7 +671,7 @@ fn read_product(r: &mut Reader<'_>, v: &Value) -> Option<Product> {
     let hardware_version = r.string(t, p, "hardware_version", false, 40);
     let details_url = r.string(t, p, "details_url", false, 200).and_then(|u| check_https(r, "product.details_url", u));
     let vulnerability_contact = r.string(t, p, "vulnerability_contact", false, 200).and_then(|c| {
-        if c.starts_with("https://") || c.starts_with("http://") || c.starts_with("HTTPS://") {
+        if c.to_ascii_lowercase().starts_with("http") {
             check_https(r, "product.vulnerability_contact", c)
         } else if is_email(c.strip_prefix("mailto:").unwrap_or(&c)) {
             Some(c)
