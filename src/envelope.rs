@@ -78,7 +78,7 @@ pub struct Opened {
 pub fn open(bytes: &[u8]) -> Result<Opened, EnvelopeError> {
     let tagged = bytes.first() == Some(&0xd2);
     let sign1 = if tagged { CoseSign1::from_tagged_slice(bytes) } else { CoseSign1::from_slice(bytes) }
-        .map_err(|e| EnvelopeError::Cose(e.to_string()))?;
+        .map_err(|e| EnvelopeError::Cose(describe(e)))?;
     let payload = sign1.payload.clone().ok_or(EnvelopeError::NoPayload)?;
     let alg = match &sign1.protected.header.alg {
         Some(coset::RegisteredLabelWithPrivate::Assigned(a)) => {
@@ -100,6 +100,18 @@ pub fn open(bytes: &[u8]) -> Result<Opened, EnvelopeError> {
         return Err(EnvelopeError::SignatureLength(sign1.signature.len()));
     }
     Ok(Opened { alg, kid, payload, tagged, sign1 })
+}
+
+/// A reader's description of coset's parse errors.
+fn describe(e: coset::CoseError) -> String {
+    use coset::CoseError as E;
+    match e {
+        E::DecodeFailed(_) => "the bytes are not valid CBOR (truncated or damaged)".into(),
+        E::ExtraneousData => "extra bytes follow the structure".into(),
+        E::UnexpectedItem(got, want) => format!("found {got} where {want} belongs"),
+        E::DuplicateMapKey => "a header map repeats a key".into(),
+        other => other.to_string(),
+    }
 }
 
 impl Opened {

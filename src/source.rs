@@ -57,12 +57,12 @@ pub enum SourceError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Key(#[from] KeyError),
-    #[error("{input}: {source}")]
-    Link { input: String, source: LinkError },
-    #[error("{input}: malformed signed envelope: {source}")]
-    Envelope { input: String, source: EnvelopeError },
-    #[error("{input}: malformed payload: {source}")]
-    Payload { input: String, source: PayloadError },
+    #[error("{input}: {error}")]
+    Link { input: String, error: LinkError },
+    #[error("{input}: malformed signed envelope: {error}")]
+    Envelope { input: String, error: EnvelopeError },
+    #[error("{input}: malformed payload: {error}")]
+    Payload { input: String, error: PayloadError },
     #[error("{input}: {message}")]
     Unreadable { input: String, message: String },
     #[error("cannot read {path}: {source}")]
@@ -85,7 +85,10 @@ impl SourceError {
     /// True when the input itself is damaged or not a signed payload (as opposed to a
     /// missing file, key or option). `verify` gives these their own exit code.
     pub fn is_malformed(&self) -> bool {
-        matches!(self, SourceError::Link { .. } | SourceError::Envelope { .. } | SourceError::Payload { .. } | SourceError::Unreadable { .. })
+        matches!(
+            self,
+            SourceError::Link { .. } | SourceError::Envelope { .. } | SourceError::Payload { .. } | SourceError::Unreadable { .. }
+        )
     }
 }
 
@@ -129,7 +132,7 @@ impl Envelope {
     }
     /// Decodes the payload (without any trust decision).
     pub fn decode(self) -> Result<Signed, SourceError> {
-        let facts = payload::decode(&self.opened.payload).map_err(|source| SourceError::Payload { input: self.input.clone(), source })?;
+        let facts = payload::decode(&self.opened.payload).map_err(|source| SourceError::Payload { input: self.input.clone(), error: source })?;
         Ok(Signed { envelope: self, facts })
     }
 }
@@ -181,7 +184,7 @@ fn ext(path: &Path) -> String {
 /// Reads the input into a parsed (unverified) envelope.
 pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> {
     let path = Path::new(input);
-    let link_err = |source| SourceError::Link { input: input.to_string(), source };
+    let link_err = |source| SourceError::Link { input: input.to_string(), error: source };
     let read = |p: &Path| std::fs::read(p).map_err(|source| SourceError::Io { path: p.to_path_buf(), source });
     let is_file = path.is_file();
     let (cose, base, kind, decl) = match ext(path).as_str() {
@@ -252,7 +255,7 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
             (parsed.cose, base, kind, None)
         }
     };
-    let opened = envelope::open(&cose).map_err(|source| SourceError::Envelope { input: input.to_string(), source })?;
+    let opened = envelope::open(&cose).map_err(|source| SourceError::Envelope { input: input.to_string(), error: source })?;
     Ok(Envelope { cose, opened, base, kind, declaration: decl, input: input.to_string() })
 }
 

@@ -27,13 +27,22 @@ fn declaration(i: usize) -> serde_json::Value {
 fn expected_link(dir: &Path, i: usize) -> String {
     let p = dir.join(format!("expected-{i}.json"));
     std::fs::write(&p, serde_json::to_string(&declaration(i)).unwrap()).unwrap();
-    let opts = SourceOptions { key: Some(key()), ..SourceOptions::default() };
-    source::resolve(&p.display().to_string(), &opts).unwrap().link().unwrap()
+    let opts = SourceOptions {
+        key: Some(key()),
+        ..SourceOptions::default()
+    };
+    source::resolve(&p.display().to_string(), &opts)
+        .unwrap()
+        .link()
+        .unwrap()
 }
 
 fn write_jsonl(dir: &Path, rows: &[serde_json::Value]) -> PathBuf {
     let p = dir.join("batch.jsonl");
-    let text: String = rows.iter().map(|r| format!("{}\n", serde_json::to_string(r).unwrap())).collect();
+    let text: String = rows
+        .iter()
+        .map(|r| format!("{}\n", serde_json::to_string(r).unwrap()))
+        .collect();
     std::fs::write(&p, text).unwrap();
     p
 }
@@ -59,11 +68,22 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
 fn render(pdf: &Path) -> Vec<image::GrayImage> {
     let dir = tempfile::tempdir().unwrap();
     let prefix = dir.path().join("p");
-    let st = Command::new("pdftoppm").args(["-r", "300", "-png"]).arg(pdf).arg(&prefix).status().expect("pdftoppm");
+    let st = Command::new("pdftoppm")
+        .args(["-r", "300", "-png"])
+        .arg(pdf)
+        .arg(&prefix)
+        .status()
+        .expect("pdftoppm");
     assert!(st.success());
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
-    files.iter().map(|f| image::open(f).unwrap().to_luma8()).collect()
+    files
+        .iter()
+        .map(|f| image::open(f).unwrap().to_luma8())
+        .collect()
 }
 
 /// The QR texts found inside each cell of a page (cropped per the stock's geometry).
@@ -74,7 +94,10 @@ fn decode_cells(page: &image::GrayImage, stock: &Stock) -> Vec<Vec<String>> {
         .iter()
         .map(|c| {
             let (x, y) = (px(c.x), px(c.y));
-            let (w, h) = (px(c.w).min(page.width() - x), px(c.h).min(page.height() - y));
+            let (w, h) = (
+                px(c.w).min(page.width() - x),
+                px(c.h).min(page.height() - y),
+            );
             let crop = image::imageops::crop_imm(page, x, y, w, h).to_image();
             iotlabel::scan::decode_luma(w, h, crop.as_raw()).unwrap_or_default()
         })
@@ -109,10 +132,20 @@ fn start_at_leaves_the_first_cells_empty() {
     sheet::run(&j, &NoProgress).unwrap();
     let cells = decode_cells(&render(&out)[0], &j.stock);
     for (i, texts) in cells.iter().enumerate().take(6) {
-        assert!(texts.is_empty(), "cell {} should be empty, found {texts:?}", i + 1);
+        assert!(
+            texts.is_empty(),
+            "cell {} should be empty, found {texts:?}",
+            i + 1
+        );
     }
     for i in 0..3 {
-        assert_eq!(cells[6 + i], vec![expected_link(dir.path(), i)], "row {} goes in cell {}", i + 1, 7 + i);
+        assert_eq!(
+            cells[6 + i],
+            vec![expected_link(dir.path(), i)],
+            "row {} goes in cell {}",
+            i + 1,
+            7 + i
+        );
     }
     assert!(cells[9..].iter().all(Vec::is_empty));
 }
@@ -123,7 +156,10 @@ fn start_at_past_the_sheet_is_refused() {
     let batch = write_jsonl(dir.path(), &[declaration(0)]);
     let mut j = job(&batch, "avery-5160", &dir.path().join("o.pdf"));
     j.start_at = 31;
-    assert!(matches!(sheet::run(&j, &NoProgress), Err(SheetError::StartAt { per_page: 30, .. })));
+    assert!(matches!(
+        sheet::run(&j, &NoProgress),
+        Err(SheetError::StartAt { per_page: 30, .. })
+    ));
 }
 
 #[test]
@@ -152,7 +188,11 @@ fn quantity_expands_rows_and_pages_follow() {
 fn csv_rows_with_dotted_columns_links_and_declaration_paths() {
     let dir = tempfile::tempdir().unwrap();
     let link = expected_link(dir.path(), 5);
-    std::fs::write(dir.path().join("decl.json"), serde_json::to_string(&declaration(6)).unwrap()).unwrap();
+    std::fs::write(
+        dir.path().join("decl.json"),
+        serde_json::to_string(&declaration(6)).unwrap(),
+    )
+    .unwrap();
     let csv = format!(
         "link,declaration,quantity,format,product.manufacturer,product.model,product.link_base_url,updates.security_updates,updates.delivery,updates.user_action,updates.cost,support.end,support.commitment,notification.channels,notification.schedule,end_of_support.behaviour,security.measures\n\
          {link},,2,,,,,,,,,,,,,,\n\
@@ -179,23 +219,42 @@ fn bad_rows_are_all_named_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let mut rows: Vec<serde_json::Value> = (0..30).map(declaration).collect();
     rows[14]["updates"]["delivery"] = "sometimes".into();
-    rows[21]["product"].as_object_mut().unwrap().remove("manufacturer");
+    rows[21]["product"]
+        .as_object_mut()
+        .unwrap()
+        .remove("manufacturer");
     rows[25] = serde_json::json!({"link": "https://example.com/v#123", "quantity": 0});
     let batch = write_jsonl(dir.path(), &rows);
     let out = dir.path().join("sheets.pdf");
     std::fs::write(&out, b"previous good output").unwrap();
     let err = sheet::run(&job(&batch, "avery-5160", &out), &NoProgress).unwrap_err();
-    let SheetError::Rows { problems, bad_rows, .. } = &err else { panic!("{err}") };
+    let SheetError::Rows {
+        problems, bad_rows, ..
+    } = &err
+    else {
+        panic!("{err}")
+    };
     assert_eq!(*bad_rows, 3);
     let named = |row: usize, field: &str| problems.iter().any(|p| p.row == row && p.field == field);
     assert!(named(15, "updates.delivery"), "{err}");
     assert!(named(22, "product.manufacturer"), "{err}");
     assert!(named(26, "link") && named(26, "quantity"), "{err}");
     let text = err.to_string();
-    assert!(text.contains("row 15 (line 15)") && text.contains("row 22") && text.contains("row 26"), "{text}");
+    assert!(
+        text.contains("row 15 (line 15)") && text.contains("row 22") && text.contains("row 26"),
+        "{text}"
+    );
     assert_eq!(std::fs::read(&out).unwrap(), b"previous good output");
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert!(!names.iter().any(|n| n.to_string_lossy().starts_with(".iotlabel-")), "temporary left: {names:?}");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.to_string_lossy().starts_with(".iotlabel-")),
+        "temporary left: {names:?}"
+    );
 
     // A fresh output name is not created either.
     let fresh = dir.path().join("fresh.pdf");
@@ -215,9 +274,16 @@ fn keep_going_skips_bad_rows_and_reports_them() {
     let report = sheet::run(&j, &NoProgress).unwrap();
     assert_eq!((report.labels, report.skipped_rows), (29, 1));
     let skipped = std::fs::read_to_string(sheet::skipped_report_path(&out)).unwrap();
-    assert!(skipped.contains("row 15") && skipped.contains("updates.delivery"), "{skipped}");
+    assert!(
+        skipped.contains("row 15") && skipped.contains("updates.delivery"),
+        "{skipped}"
+    );
     let cells = decode_cells(&render(&out)[0], &j.stock);
-    assert_eq!(cells[14], vec![expected_link(dir.path(), 15)], "row 16 moves up into cell 15");
+    assert_eq!(
+        cells[14],
+        vec![expected_link(dir.path(), 15)],
+        "row 16 moves up into cell 15"
+    );
     assert!(cells[29].is_empty());
 }
 
@@ -227,7 +293,10 @@ fn identical_input_gives_identical_bytes() {
     let batch = write_jsonl(dir.path(), &(0..40).map(declaration).collect::<Vec<_>>());
     let (a, b) = (dir.path().join("a.pdf"), dir.path().join("b.pdf"));
     let mut j = job(&batch, "avery-5160", &a);
-    j.marks = Marks { crop_marks: true, bleed_mm: 0.0 };
+    j.marks = Marks {
+        crop_marks: true,
+        bleed_mm: 0.0,
+    };
     sheet::run(&j, &NoProgress).unwrap();
     j.output = b.clone();
     sheet::run(&j, &NoProgress).unwrap();
@@ -243,7 +312,10 @@ fn pages_per_file_splits_the_output() {
     j.start_at = 5; // 6 + 3 labels → 2 pages
     j.pages_per_file = Some(1);
     let report = sheet::run(&j, &NoProgress).unwrap();
-    assert_eq!(report.files, vec![dir.path().join("s-001.pdf"), dir.path().join("s-002.pdf")]);
+    assert_eq!(
+        report.files,
+        vec![dir.path().join("s-001.pdf"), dir.path().join("s-002.pdf")]
+    );
     assert!(!out.exists());
     let second = decode_cells(&render(&report.files[1])[0], &j.stock);
     assert_eq!(second[2], vec![expected_link(dir.path(), 8)]);
@@ -253,7 +325,11 @@ fn pages_per_file_splits_the_output() {
 fn template_that_cannot_fit_the_stock_fails_before_reading_rows() {
     let dir = tempfile::tempdir().unwrap();
     // The batch does not even exist: the fit check comes first.
-    let j = job(&dir.path().join("missing.jsonl"), "avery-5167", &dir.path().join("o.pdf"));
+    let j = job(
+        &dir.path().join("missing.jsonl"),
+        "avery-5167",
+        &dir.path().join("o.pdf"),
+    );
     let err = sheet::run(&j, &NoProgress).unwrap_err();
     assert!(matches!(err, SheetError::DoesNotFit { .. }), "{err}");
     assert!(err.to_string().contains("avery-5167"), "{err}");
@@ -263,7 +339,10 @@ fn template_that_cannot_fit_the_stock_fails_before_reading_rows() {
 fn roll_stock_prints_one_label_per_page_of_the_label_size() {
     let dir = tempfile::tempdir().unwrap();
     let batch = write_jsonl(dir.path(), &(0..2).map(declaration).collect::<Vec<_>>());
-    for (stock, w, h) in [("roll-62x29mm", 62.0, 29.0), ("roll-62mm-continuous", 62.0, 25.0)] {
+    for (stock, w, h) in [
+        ("roll-62x29mm", 62.0, 29.0),
+        ("roll-62mm-continuous", 62.0, 25.0),
+    ] {
         let out = dir.path().join(format!("{stock}.pdf"));
         let j = job(&batch, stock, &out);
         let report = sheet::run(&j, &NoProgress).unwrap();
@@ -272,10 +351,16 @@ fn roll_stock_prints_one_label_per_page_of_the_label_size() {
         let px = |mm: f64| (mm * 300.0 / 25.4).round() as u32;
         // pdftoppm rounds the page size up to whole pixels.
         let (pw, ph) = pages[0].dimensions();
-        assert!(pw.abs_diff(px(w)) <= 1 && ph.abs_diff(px(h)) <= 1, "{stock}: {pw}×{ph}");
+        assert!(
+            pw.abs_diff(px(w)) <= 1 && ph.abs_diff(px(h)) <= 1,
+            "{stock}: {pw}×{ph}"
+        );
         for (i, p) in pages.iter().enumerate() {
             let (wd, ht) = p.dimensions();
-            assert_eq!(iotlabel::scan::decode_luma(wd, ht, p.as_raw()).unwrap(), vec![expected_link(dir.path(), i)]);
+            assert_eq!(
+                iotlabel::scan::decode_luma(wd, ht, p.as_raw()).unwrap(),
+                vec![expected_link(dir.path(), i)]
+            );
         }
     }
 }
@@ -288,7 +373,14 @@ fn every_catalogue_stock_passes_geometry_validation() {
         s.validate().unwrap();
         let g = s.geometry(25.0);
         for c in g.cells() {
-            assert!(c.x >= 0.0 && c.y >= 0.0 && c.right() <= g.page_width_mm + 0.01 && c.bottom() <= g.page_height_mm + 0.01, "{}", s.id);
+            assert!(
+                c.x >= 0.0
+                    && c.y >= 0.0
+                    && c.right() <= g.page_width_mm + 0.01
+                    && c.bottom() <= g.page_height_mm + 0.01,
+                "{}",
+                s.id
+            );
         }
         let cells = g.cells();
         for (i, a) in cells.iter().enumerate() {
@@ -305,11 +397,18 @@ fn user_stock_file_is_validated_naming_the_field() {
     let p = dir.path().join("my.toml");
     let good = "[[stock]]\nid = \"shop-2x4\"\nname = \"Shop sheet\"\npage_width_mm = 210\npage_height_mm = 297\nlabel_width_mm = 100\nlabel_height_mm = 70\ncolumns = 2\nrows = 4\nleft_margin_mm = 5\ntop_margin_mm = 8.5\nhorizontal_pitch_mm = 100\nvertical_pitch_mm = 70\n";
     std::fs::write(&p, good).unwrap();
-    assert_eq!(Stock::from_file(&p, None).unwrap().geometry(0.0).per_page(), 8);
+    assert_eq!(
+        Stock::from_file(&p, None).unwrap().geometry(0.0).per_page(),
+        8
+    );
     std::fs::write(&p, good.replace("rows = 4", "rows = 5")).unwrap();
     let e = Stock::from_file(&p, None).unwrap_err().to_string();
     assert!(e.contains("`rows`") && e.contains("page height"), "{e}");
-    std::fs::write(&p, good.replace("vertical_pitch_mm = 70", "vertical_pitch_mm = 60")).unwrap();
+    std::fs::write(
+        &p,
+        good.replace("vertical_pitch_mm = 70", "vertical_pitch_mm = 60"),
+    )
+    .unwrap();
     let e = Stock::from_file(&p, None).unwrap_err().to_string();
     assert!(e.contains("`vertical_pitch_mm`"), "{e}");
     std::fs::write(&p, good.replace("columns = 2", "colums = 2")).unwrap();
@@ -323,24 +422,57 @@ fn crop_marks_and_bleed_rules() {
     let batch = write_jsonl(dir.path(), &[declaration(0)]);
     let out = dir.path().join("m.pdf");
     let mut j = job(&batch, "a4-3x8", &out);
-    j.marks = Marks { crop_marks: false, bleed_mm: 2.0 };
-    assert!(matches!(sheet::run(&j, &NoProgress), Err(SheetError::Marks(_))), "bleed without marks");
-    j.marks = Marks { crop_marks: true, bleed_mm: 2.0 };
-    assert!(matches!(sheet::run(&j, &NoProgress), Err(SheetError::Marks(_))), "gapless grid cannot bleed");
-    j.marks = Marks { crop_marks: true, bleed_mm: 0.0 };
+    j.marks = Marks {
+        crop_marks: false,
+        bleed_mm: 2.0,
+    };
+    assert!(
+        matches!(sheet::run(&j, &NoProgress), Err(SheetError::Marks(_))),
+        "bleed without marks"
+    );
+    j.marks = Marks {
+        crop_marks: true,
+        bleed_mm: 2.0,
+    };
+    assert!(
+        matches!(sheet::run(&j, &NoProgress), Err(SheetError::Marks(_))),
+        "gapless grid cannot bleed"
+    );
+    j.marks = Marks {
+        crop_marks: true,
+        bleed_mm: 0.0,
+    };
     sheet::run(&j, &NoProgress).unwrap();
     let mut r = job(&batch, "roll-4x6in", &out);
     r.template = "panel".into();
-    r.marks = Marks { crop_marks: true, bleed_mm: 0.0 };
-    assert!(matches!(sheet::run(&r, &NoProgress), Err(SheetError::Marks(_))), "rolls are die-cut");
+    r.marks = Marks {
+        crop_marks: true,
+        bleed_mm: 0.0,
+    };
+    assert!(
+        matches!(sheet::run(&r, &NoProgress), Err(SheetError::Marks(_))),
+        "rolls are die-cut"
+    );
 }
 
 #[test]
 fn cli_lists_stocks_as_json() {
-    let out = assert_cmd::Command::cargo_bin("iotlabel").unwrap().args(["stocks", "--json"]).output().unwrap();
+    let out = assert_cmd::Command::cargo_bin("iotlabel")
+        .unwrap()
+        .args(["stocks", "--json"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let s5160 = v.as_array().unwrap().iter().find(|s| s["id"] == "avery-5160").unwrap();
-    assert_eq!((s5160["columns"].as_u64(), s5160["rows"].as_u64()), (Some(3), Some(10)));
+    let s5160 = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "avery-5160")
+        .unwrap();
+    assert_eq!(
+        (s5160["columns"].as_u64(), s5160["rows"].as_u64()),
+        (Some(3), Some(10))
+    );
     assert_eq!(s5160["label_width_mm"].as_f64(), Some(66.675));
 }

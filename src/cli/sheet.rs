@@ -71,12 +71,17 @@ impl Progress for Bar {
                 Some(t) => {
                     b.set_length(t);
                     b.set_style(
-                        indicatif::ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
-                            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                            .progress_chars("=> "),
+                        indicatif::ProgressStyle::with_template(
+                            "{msg:>14} [{bar:40}] {pos}/{len} ({per_sec}, {eta})",
+                        )
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                        .progress_chars("=> "),
                     );
                 }
-                None => b.set_style(indicatif::ProgressStyle::with_template("{msg:>14} {pos} rows").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())),
+                None => b.set_style(
+                    indicatif::ProgressStyle::with_template("{msg:>14} {pos} rows")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                ),
             }
             b.set_message(name.to_string());
             b.set_position(0);
@@ -93,7 +98,12 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
     let stock = match (&a.stock_file, &a.stock) {
         (Some(file), id) => Stock::from_file(file, id.as_deref())?,
         (None, Some(id)) => Stock::by_id(id)?,
-        (None, None) => return Err(miette::miette!(help = "run `iotlabel stocks` to list them", "choose a stock with --stock ID or --stock-file FILE")),
+        (None, None) => {
+            return Err(miette::miette!(
+                help = "run `iotlabel stocks` to list them",
+                "choose a stock with --stock ID or --stock-file FILE"
+            ));
+        }
     };
     if let Some(k) = &a.key
         && let Some(w) = crate::keys::permission_warning(k)
@@ -108,19 +118,28 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         template: a.template,
         lang: a.lang,
         start_at: a.start_at,
-        marks: Marks { crop_marks: a.crop_marks, bleed_mm: a.bleed.unwrap_or(0.0) },
+        marks: Marks {
+            crop_marks: a.crop_marks,
+            bleed_mm: a.bleed.unwrap_or(0.0),
+        },
         pages_per_file: a.pages_per_file,
         keep_going: a.keep_going,
         ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk },
         output: a.out,
     };
-    let bar = Bar(std::io::stderr().is_terminal().then(indicatif::ProgressBar::no_length));
+    let bar = Bar(std::io::stderr()
+        .is_terminal()
+        .then(indicatif::ProgressBar::no_length));
     let result = sheet::run(&job, &bar);
     if let Some(b) = &bar.0 {
         b.finish_and_clear();
     }
     let report = result?;
-    let files: Vec<String> = report.files.iter().map(|p| p.display().to_string()).collect();
+    let files: Vec<String> = report
+        .files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     eprintln!(
         "wrote {} label{} on {} page{} of {} to {}",
         report.labels,
@@ -131,7 +150,12 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         files.join(", ")
     );
     if let Some(p) = &report.skipped_report {
-        eprintln!("skipped {} of {} rows; see {}", report.skipped_rows, report.rows, p.display());
+        eprintln!(
+            "skipped {} of {} rows; see {}",
+            report.skipped_rows,
+            report.rows,
+            p.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

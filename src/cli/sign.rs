@@ -33,9 +33,6 @@ pub struct SignArgs {
 }
 
 pub fn sign(a: SignArgs) -> Result<ExitCode> {
-    if let Some(w) = crate::keys::permission_warning(&a.key) {
-        eprintln!("warning: {w}");
-    }
     let opts = SourceOptions {
         key: Some(a.key.clone()),
         base_url: a.base_url.clone(),
@@ -44,6 +41,9 @@ pub fn sign(a: SignArgs) -> Result<ExitCode> {
     };
     let input = a.declaration.display().to_string();
     let env = source::load(&input, &opts)?;
+    if let Some(w) = crate::keys::permission_warning(&a.key) {
+        eprintln!("warning: {w}");
+    }
     let raw = a.out.as_ref().is_some_and(|o| o.extension().is_some_and(|e| e == "cose"));
     match (&a.out, raw) {
         (Some(out), true) => {

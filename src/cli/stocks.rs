@@ -25,18 +25,30 @@ pub fn run(a: StocksArgs) -> Result<ExitCode> {
             let text = std::fs::read_to_string(f).into_diagnostic()?;
             let ids: Vec<String> = text
                 .lines()
-                .filter_map(|l| l.trim().strip_prefix("id").map(|r| r.trim_start_matches([' ', '=']).trim().trim_matches('"').to_string()))
+                .filter_map(|l| {
+                    l.trim().strip_prefix("id").map(|r| {
+                        r.trim_start_matches([' ', '='])
+                            .trim()
+                            .trim_matches('"')
+                            .to_string()
+                    })
+                })
                 .collect();
             if ids.len() <= 1 {
                 vec![Stock::from_file(f, None)?]
             } else {
-                ids.iter().map(|id| Stock::from_file(f, Some(id))).collect::<std::result::Result<Vec<_>, _>>()?
+                ids.iter()
+                    .map(|id| Stock::from_file(f, Some(id)))
+                    .collect::<std::result::Result<Vec<_>, _>>()?
             }
         }
         None => Stock::catalogue()?,
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&stocks).into_diagnostic()?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&stocks).into_diagnostic()?
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let w = stocks.iter().map(|s| s.id.len()).max().unwrap_or(0);

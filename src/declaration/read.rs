@@ -34,6 +34,11 @@ impl Format {
     }
 }
 
+/// "expected X", or a suggestion as it stands.
+fn accepted(e: &str) -> String {
+    if e.starts_with("did you mean") { e.to_string() } else { format!("expected {e}") }
+}
+
 /// One thing wrong with a declaration.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Problem {
@@ -96,7 +101,7 @@ impl std::fmt::Display for Problem {
         }
         write!(f, "`{}`: {}", self.field, self.message)?;
         if let Some(e) = &self.expected {
-            write!(f, " (expected {e})")?;
+            write!(f, "; {}", accepted(e))?;
         }
         Ok(())
     }
@@ -171,7 +176,7 @@ impl Diagnostic for ReadError {
                     let span = p.span.clone()?;
                     let mut text = format!("{}: {}", p.field, p.message);
                     if let Some(e) = &p.expected {
-                        text.push_str(&format!("; expected {e}"));
+                        text.push_str(&format!("; {}", accepted(e)));
                     }
                     Some(LabeledSpan::new_with_span(Some(text), SourceSpan::from(span)))
                 }),
@@ -181,8 +186,12 @@ impl Diagnostic for ReadError {
     }
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         match self {
+            // With the source shown, every problem is already labelled in place.
+            ReadError::Invalid { src: Some(_), .. } => {
+                Some(Box::new("fix the fields marked above; `iotlabel init` prints a commented template, docs/declaration.md lists every field"))
+            }
             ReadError::Invalid { problems, .. } => {
-                let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+                let list: Vec<String> = problems.iter().map(|p| format!("- {p}")).collect();
                 Some(Box::new(list.join("\n")))
             }
             ReadError::Syntax { .. } => Some(Box::new("see docs/declaration.md or run `iotlabel init` for a template")),

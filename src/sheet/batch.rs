@@ -61,7 +61,11 @@ pub struct RowProblem {
 
 impl std::fmt::Display for RowProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "row {} (line {}): `{}`: {}", self.row, self.line, self.field, self.message)
+        write!(
+            f,
+            "row {} (line {}): `{}`: {}",
+            self.row, self.line, self.field, self.message
+        )
     }
 }
 
@@ -111,7 +115,9 @@ pub enum BatchError {
     #[error("cannot read batch {path}: {message}")]
     Io { path: PathBuf, message: String },
     #[error("batch {path} has an unknown extension; use .csv or .jsonl")]
-    #[diagnostic(help("CSV: a header row, then one product per row; JSONL: one JSON object per line (docs/stocks.md)"))]
+    #[diagnostic(help(
+        "CSV: a header row, then one product per row; JSONL: one JSON object per line (docs/stocks.md)"
+    ))]
     Format { path: PathBuf },
     #[error("batch {path}: CSV header: {message}")]
     Header { path: PathBuf, message: String },
@@ -128,13 +134,20 @@ pub struct PrepareOutcome {
 
 /// Reads the whole batch in chunks, validating and signing rows in parallel.
 /// `progress(rows_done)` is called after each chunk.
-pub fn prepare(path: &Path, opts: &BatchOptions, progress: &(dyn Fn(usize) + Sync)) -> Result<PrepareOutcome, BatchError> {
-    let format = BatchFormat::from_path(path).ok_or_else(|| BatchError::Format { path: path.to_path_buf() })?;
+pub fn prepare(
+    path: &Path,
+    opts: &BatchOptions,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<PrepareOutcome, BatchError> {
+    let format = BatchFormat::from_path(path).ok_or_else(|| BatchError::Format {
+        path: path.to_path_buf(),
+    })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let ctx = Ctx::new(opts, dir);
     let mut out = PrepareOutcome::default();
     let handle = |chunk: Vec<RawRow>, out: &mut PrepareOutcome| {
-        let results: Vec<Result<Prepared, Vec<RowProblem>>> = chunk.par_iter().map(|r| ctx.resolve(r)).collect();
+        let results: Vec<Result<Prepared, Vec<RowProblem>>> =
+            chunk.par_iter().map(|r| ctx.resolve(r)).collect();
         for r in results {
             match r {
                 Ok(p) => out.rows.push(p),
@@ -146,7 +159,10 @@ pub fn prepare(path: &Path, opts: &BatchOptions, progress: &(dyn Fn(usize) + Syn
         }
         progress(out.rows.len() + out.bad_rows);
     };
-    let io = |e: &dyn std::fmt::Display| BatchError::Io { path: path.to_path_buf(), message: e.to_string() };
+    let io = |e: &dyn std::fmt::Display| BatchError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
     match format {
         BatchFormat::Jsonl => {
             let file = std::fs::File::open(path).map_err(|e| io(&e))?;
@@ -158,7 +174,11 @@ pub fn prepare(path: &Path, opts: &BatchOptions, progress: &(dyn Fn(usize) + Syn
                     continue;
                 }
                 row += 1;
-                chunk.push(RawRow { row, line: i + 1, fields: RawFields::Json(line_text) });
+                chunk.push(RawRow {
+                    row,
+                    line: i + 1,
+                    fields: RawFields::Json(line_text),
+                });
                 if chunk.len() == CHUNK_ROWS {
                     handle(std::mem::take(&mut chunk), &mut out);
                 }
@@ -166,10 +186,17 @@ pub fn prepare(path: &Path, opts: &BatchOptions, progress: &(dyn Fn(usize) + Syn
             handle(chunk, &mut out);
         }
         BatchFormat::Csv => {
-            let mut reader = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_path(path).map_err(|e| io(&e))?;
+            let mut reader = csv::ReaderBuilder::new()
+                .flexible(false)
+                .trim(csv::Trim::All)
+                .from_path(path)
+                .map_err(|e| io(&e))?;
             let headers: Vec<String> = reader
                 .headers()
-                .map_err(|e| BatchError::Header { path: path.to_path_buf(), message: e.to_string() })?
+                .map_err(|e| BatchError::Header {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?
                 .iter()
                 .map(str::to_string)
                 .collect();
@@ -181,15 +208,31 @@ pub fn prepare(path: &Path, opts: &BatchOptions, progress: &(dyn Fn(usize) + Syn
                     Ok(false) => break,
                     Ok(true) => {
                         row += 1;
-                        let line = record.position().map(|p| p.line() as usize).unwrap_or(row + 1);
-                        let fields = headers.iter().cloned().zip(record.iter().map(str::to_string)).collect();
-                        chunk.push(RawRow { row, line, fields: RawFields::Csv(fields) });
+                        let line = record
+                            .position()
+                            .map(|p| p.line() as usize)
+                            .unwrap_or(row + 1);
+                        let fields = headers
+                            .iter()
+                            .cloned()
+                            .zip(record.iter().map(str::to_string))
+                            .collect();
+                        chunk.push(RawRow {
+                            row,
+                            line,
+                            fields: RawFields::Csv(fields),
+                        });
                     }
                     Err(e) => {
                         row += 1;
                         let line = e.position().map(|p| p.line() as usize).unwrap_or(row + 1);
                         out.bad_rows += 1;
-                        out.problems.push(RowProblem { row, line, field: "(row)".into(), message: format!("not a valid CSV row: {e}") });
+                        out.problems.push(RowProblem {
+                            row,
+                            line,
+                            field: "(row)".into(),
+                            message: format!("not a valid CSV row: {e}"),
+                        });
                     }
                 }
                 if chunk.len() == CHUNK_ROWS {
@@ -219,19 +262,37 @@ struct Ctx<'a> {
     leaf_cache: std::sync::Mutex<HashMap<String, Option<Leaf>>>,
 }
 
-const BATCH_KEYS: [&str; 6] = ["link", "cose", "declaration", "quantity", "template", "lang"];
+const BATCH_KEYS: [&str; 6] = [
+    "link",
+    "cose",
+    "declaration",
+    "quantity",
+    "template",
+    "lang",
+];
 
 impl<'a> Ctx<'a> {
     fn new(opts: &'a BatchOptions, dir: PathBuf) -> Self {
-        Ctx { opts, dir, schema: declaration::json_schema(), leaf_cache: std::sync::Mutex::new(HashMap::new()) }
+        Ctx {
+            opts,
+            dir,
+            schema: declaration::json_schema(),
+            leaf_cache: std::sync::Mutex::new(HashMap::new()),
+        }
     }
 
     fn resolve(&self, raw: &RawRow) -> Result<Prepared, Vec<RowProblem>> {
-        let problem = |field: &str, message: String| RowProblem { row: raw.row, line: raw.line, field: field.to_string(), message };
+        let problem = |field: &str, message: String| RowProblem {
+            row: raw.row,
+            line: raw.line,
+            field: field.to_string(),
+            message,
+        };
         // Normalise both formats to: batch keys + an optional inline declaration object.
         let (batch, inline): (Map<String, Value>, Option<Value>) = match &raw.fields {
             RawFields::Json(text) => {
-                let v: Value = serde_json::from_str(text).map_err(|e| vec![problem("(row)", format!("not valid JSON: {e}"))])?;
+                let v: Value = serde_json::from_str(text)
+                    .map_err(|e| vec![problem("(row)", format!("not valid JSON: {e}"))])?;
                 let Value::Object(mut obj) = v else {
                     return Err(vec![problem("(row)", "must be a JSON object".into())]);
                 };
@@ -244,11 +305,17 @@ impl<'a> Ctx<'a> {
                 let inline = match batch.get("declaration") {
                     Some(Value::Object(_)) => batch.remove("declaration"),
                     _ if !obj.is_empty() => {
-                        if batch.contains_key("link") || batch.contains_key("cose") || batch.contains_key("declaration") {
+                        if batch.contains_key("link")
+                            || batch.contains_key("cose")
+                            || batch.contains_key("declaration")
+                        {
                             let extra: Vec<&String> = obj.keys().collect();
-                            return Err(vec![problem(extra.first().map(|s| s.as_str()).unwrap_or("(row)"), format!(
-                                "unknown key(s) {extra:?}; a row has `link`, `cose` or `declaration` plus optional `quantity`, `template`, `lang`"
-                            ))]);
+                            return Err(vec![problem(
+                                extra.first().map(|s| s.as_str()).unwrap_or("(row)"),
+                                format!(
+                                    "unknown key(s) {extra:?}; a row has `link`, `cose` or `declaration` plus optional `quantity`, `template`, `lang`"
+                                ),
+                            )]);
                         }
                         Some(Value::Object(obj))
                     }
@@ -276,16 +343,29 @@ impl<'a> Ctx<'a> {
                 if !problems.is_empty() {
                     return Err(problems);
                 }
-                (batch, if decl.is_empty() { None } else { Some(Value::Object(decl)) })
+                (
+                    batch,
+                    if decl.is_empty() {
+                        None
+                    } else {
+                        Some(Value::Object(decl))
+                    },
+                )
             }
         };
         let mut problems = Vec::new();
         let quantity = match batch.get("quantity") {
             None => 1,
-            Some(v) => match v.as_u64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())) {
+            Some(v) => match v
+                .as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+            {
                 Some(q) if (1..=u64::from(MAX_QUANTITY)).contains(&q) => q as u32,
                 _ => {
-                    problems.push(problem("quantity", format!("{v} is not a whole number from 1 to {MAX_QUANTITY}")));
+                    problems.push(problem(
+                        "quantity",
+                        format!("{v} is not a whole number from 1 to {MAX_QUANTITY}"),
+                    ));
                     1
                 }
             },
@@ -295,9 +375,14 @@ impl<'a> Ctx<'a> {
                 None => Ok(0),
                 Some(v) => {
                     let s = v.as_str().unwrap_or_default();
-                    list.iter().position(|t| t.eq_ignore_ascii_case(s.trim())).ok_or_else(|| {
-                        problem(key, format!("{v} is not available; use one of {}", list.join(", ")))
-                    })
+                    list.iter()
+                        .position(|t| t.eq_ignore_ascii_case(s.trim()))
+                        .ok_or_else(|| {
+                            problem(
+                                key,
+                                format!("{v} is not available; use one of {}", list.join(", ")),
+                            )
+                        })
                 }
             }
         };
@@ -309,7 +394,10 @@ impl<'a> Ctx<'a> {
             problems.push(p);
             0
         });
-        let sources: Vec<&str> = ["link", "cose", "declaration"].into_iter().filter(|k| batch.contains_key(*k)).collect();
+        let sources: Vec<&str> = ["link", "cose", "declaration"]
+            .into_iter()
+            .filter(|k| batch.contains_key(*k))
+            .collect();
         let signed = match (sources.as_slice(), inline) {
             ([], None) => Err(vec![problem("(row)", "names no product: give `link`, `cose` or `declaration`, or the declaration's fields".into())]),
             ([], Some(decl)) => self.sign_inline(decl, raw),
@@ -328,7 +416,15 @@ impl<'a> Ctx<'a> {
             )]),
         };
         match signed {
-            Ok((cose, base)) if problems.is_empty() => Ok(Prepared { row: raw.row, line: raw.line, cose, base, quantity, template, lang }),
+            Ok((cose, base)) if problems.is_empty() => Ok(Prepared {
+                row: raw.row,
+                line: raw.line,
+                cose,
+                base,
+                quantity,
+                template,
+                lang,
+            }),
             Ok(_) => Err(problems),
             Err(mut ps) => {
                 ps.append(&mut problems);
@@ -339,54 +435,117 @@ impl<'a> Ctx<'a> {
 
     fn key(&self, raw: &RawRow) -> Result<&ed25519_dalek::SigningKey, Vec<RowProblem>> {
         self.opts.key.as_ref().ok_or_else(|| {
-            vec![RowProblem { row: raw.row, line: raw.line, field: "declaration".into(), message: "is a declaration, and signing it needs --key KEY.pem".into() }]
+            vec![RowProblem {
+                row: raw.row,
+                line: raw.line,
+                field: "declaration".into(),
+                message: "is a declaration, and signing it needs --key KEY.pem".into(),
+            }]
         })
     }
 
     fn base(&self, d: &declaration::Declaration, raw: &RawRow) -> Result<BaseUrl, Vec<RowProblem>> {
-        let opts = SourceOptions { base_url: self.opts.base_url.clone(), ..SourceOptions::default() };
-        let p = |field: &str, message: String| vec![RowProblem { row: raw.row, line: raw.line, field: field.into(), message }];
-        match source::base_for(Some(d), &opts, |e: LinkError| SourceError::Link { input: "base URL".into(), source: e }) {
+        let opts = SourceOptions {
+            base_url: self.opts.base_url.clone(),
+            ..SourceOptions::default()
+        };
+        let p = |field: &str, message: String| {
+            vec![RowProblem {
+                row: raw.row,
+                line: raw.line,
+                field: field.into(),
+                message,
+            }]
+        };
+        match source::base_for(Some(d), &opts, |e: LinkError| SourceError::Link {
+            input: "base URL".into(),
+            error: e,
+        }) {
             Ok(Some(b)) => Ok(b),
-            Ok(None) => Err(p("product.link_base_url", "is missing and no --base-url was given".into())),
+            Ok(None) => Err(p(
+                "product.link_base_url",
+                "is missing and no --base-url was given".into(),
+            )),
             Err(e) => Err(p("product.link_base_url", e.to_string())),
         }
     }
 
-    fn sign_inline(&self, decl: Value, raw: &RawRow) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
-        let d = declaration::from_json_value(decl, &format!("row {}", raw.row), &self.opts.check).map_err(|e| self.read_problems(&e, raw, ""))?;
+    fn sign_inline(
+        &self,
+        decl: Value,
+        raw: &RawRow,
+    ) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
+        let d = declaration::from_json_value(decl, &format!("row {}", raw.row), &self.opts.check)
+            .map_err(|e| self.read_problems(&e, raw, ""))?;
         let key = self.key(raw)?;
         let base = self.base(&d, raw)?;
         Ok((source::sign_declaration(&d, key), base))
     }
 
     fn sign_file(&self, path: &Path, raw: &RawRow) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
-        let d = declaration::load(path, &self.opts.check).map_err(|e| self.read_problems(&e, raw, &format!("declaration {}: ", path.display())))?;
+        let d = declaration::load(path, &self.opts.check).map_err(|e| {
+            self.read_problems(&e, raw, &format!("declaration {}: ", path.display()))
+        })?;
         let key = self.key(raw)?;
         let base = self.base(&d, raw)?;
         Ok((source::sign_declaration(&d, key), base))
     }
 
-    fn read_problems(&self, e: &declaration::ReadError, raw: &RawRow, prefix: &str) -> Vec<RowProblem> {
+    fn read_problems(
+        &self,
+        e: &declaration::ReadError,
+        raw: &RawRow,
+        prefix: &str,
+    ) -> Vec<RowProblem> {
         let ps = e.problems();
         if ps.is_empty() {
-            return vec![RowProblem { row: raw.row, line: raw.line, field: "declaration".into(), message: format!("{prefix}{e}") }];
+            return vec![RowProblem {
+                row: raw.row,
+                line: raw.line,
+                field: "declaration".into(),
+                message: format!("{prefix}{e}"),
+            }];
         }
         ps.iter()
             .map(|p| RowProblem {
                 row: raw.row,
                 line: raw.line,
                 field: p.field.clone(),
-                message: format!("{prefix}{}{}", p.message, p.expected.as_ref().map(|x| format!(" (expected {x})")).unwrap_or_default()),
+                message: format!(
+                    "{prefix}{}{}",
+                    p.message,
+                    p.expected
+                        .as_ref()
+                        .map(|x| format!(" (expected {x})"))
+                        .unwrap_or_default()
+                ),
             })
             .collect()
     }
 
-    fn load_signed(&self, input: &str, field: &str, raw: &RawRow) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
-        let p = |message: String| vec![RowProblem { row: raw.row, line: raw.line, field: field.into(), message }];
-        let opts = SourceOptions { base_url: self.opts.base_url.clone(), ..SourceOptions::default() };
+    fn load_signed(
+        &self,
+        input: &str,
+        field: &str,
+        raw: &RawRow,
+    ) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
+        let p = |message: String| {
+            vec![RowProblem {
+                row: raw.row,
+                line: raw.line,
+                field: field.into(),
+                message,
+            }]
+        };
+        let opts = SourceOptions {
+            base_url: self.opts.base_url.clone(),
+            ..SourceOptions::default()
+        };
         let env = source::load(input, &opts).map_err(|e| p(e.to_string()))?;
-        let base = env.base.clone().ok_or_else(|| p("has no base URL for the link; pass --base-url".into()))?;
+        let base = env
+            .base
+            .clone()
+            .ok_or_else(|| p("has no base URL for the link; pass --base-url".into()))?;
         let signed = env.decode().map_err(|e| p(e.to_string()))?;
         Ok((signed.envelope.cose, base))
     }
@@ -395,7 +554,9 @@ impl<'a> Ctx<'a> {
     fn csv_value(&self, path: &str, cell: &str) -> Result<Value, String> {
         let leaf = {
             let mut cache = self.leaf_cache.lock().unwrap_or_else(|e| e.into_inner());
-            *cache.entry(path.to_string()).or_insert_with(|| leaf_type(&self.schema, path))
+            *cache
+                .entry(path.to_string())
+                .or_insert_with(|| leaf_type(&self.schema, path))
         };
         let Some(leaf) = leaf else {
             return Err("is not a declaration field (dotted paths as in the JSON form, e.g. product.manufacturer) nor a batch column (link, cose, declaration, quantity, template, lang)".into());
@@ -407,11 +568,23 @@ impl<'a> Ctx<'a> {
                 "false" | "no" | "0" => Value::Bool(false),
                 _ => return Err(format!("{cell:?} is not true or false")),
             },
-            Leaf::Int => Value::from(cell.parse::<i64>().map_err(|_| format!("{cell:?} is not a whole number"))?),
-            Leaf::Num => serde_json::Number::from_f64(cell.parse::<f64>().map_err(|_| format!("{cell:?} is not a number"))?)
-                .map(Value::Number)
-                .ok_or_else(|| format!("{cell:?} is not a finite number"))?,
-            Leaf::List => Value::Array(cell.split(';').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.into())).collect()),
+            Leaf::Int => Value::from(
+                cell.parse::<i64>()
+                    .map_err(|_| format!("{cell:?} is not a whole number"))?,
+            ),
+            Leaf::Num => serde_json::Number::from_f64(
+                cell.parse::<f64>()
+                    .map_err(|_| format!("{cell:?} is not a number"))?,
+            )
+            .map(Value::Number)
+            .ok_or_else(|| format!("{cell:?} is not a finite number"))?,
+            Leaf::List => Value::Array(
+                cell.split(';')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Value::String(s.into()))
+                    .collect(),
+            ),
         })
     }
 }
@@ -424,7 +597,9 @@ fn insert_dotted(root: &mut Map<String, Value>, path: &str, v: Value) {
             cur.insert(part.to_string(), v);
             return;
         }
-        let entry = cur.entry(part.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        let entry = cur
+            .entry(part.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
         if !entry.is_object() {
             *entry = Value::Object(Map::new());
         }
@@ -444,7 +619,11 @@ fn leaf_type(schema: &Value, path: &str) -> Option<Leaf> {
 }
 
 fn deref<'v>(root: &'v Value, node: &'v Value) -> &'v Value {
-    match node.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/")) {
+    match node
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/"))
+    {
         Some(ptr) => root.pointer(&format!("/{ptr}")).unwrap_or(node),
         None => node,
     }
@@ -457,10 +636,10 @@ fn object_branch<'v>(root: &'v Value, node: &'v Value) -> Option<&'v Value> {
         return Some(node);
     }
     for key in ["anyOf", "oneOf", "allOf"] {
-        if let Some(list) = node.get(key).and_then(Value::as_array) {
-            if let Some(found) = list.iter().find_map(|b| object_branch(root, b)) {
-                return Some(found);
-            }
+        if let Some(list) = node.get(key).and_then(Value::as_array)
+            && let Some(found) = list.iter().find_map(|b| object_branch(root, b))
+        {
+            return Some(found);
         }
     }
     None
@@ -487,10 +666,13 @@ fn type_of(root: &Value, node: &Value, depth: usize) -> Option<Leaf> {
         }
     }
     for key in ["anyOf", "oneOf", "allOf"] {
-        if let Some(list) = node.get(key).and_then(Value::as_array) {
-            if let Some(t) = list.iter().filter(|b| b.get("type") != Some(&Value::String("null".into()))).find_map(|b| type_of(root, b, depth + 1)) {
-                return Some(t);
-            }
+        if let Some(list) = node.get(key).and_then(Value::as_array)
+            && let Some(t) = list
+                .iter()
+                .filter(|b| b.get("type") != Some(&Value::String("null".into())))
+                .find_map(|b| type_of(root, b, depth + 1))
+        {
+            return Some(t);
         }
     }
     if node.get("enum").is_some() || node.get("const").is_some() {

@@ -30,7 +30,14 @@ pub struct Marks {
 }
 
 /// Draws one page: each `(cell index, frame)` at its cell, then the crop marks.
-pub fn draw_page(surface: &mut Surface<'_>, geometry: &Geometry, labels: &[(usize, &Frame)], marks: Marks, fonts: &pdf::PdfFonts, ink: Ink) {
+pub fn draw_page(
+    surface: &mut Surface<'_>,
+    geometry: &Geometry,
+    labels: &[(usize, &Frame)],
+    marks: Marks,
+    fonts: &pdf::PdfFonts,
+    ink: Ink,
+) {
     for (cell, frame) in labels {
         let r = geometry.cell(*cell);
         pdf::draw_frame(surface, frame, (r.x, r.y), fonts, ink);
@@ -46,7 +53,9 @@ pub fn draw_page(surface: &mut Surface<'_>, geometry: &Geometry, labels: &[(usiz
 /// from the grid and never enter a label cell.
 pub fn crop_mark_segments(g: &Geometry, bleed_mm: f64) -> Vec<((f64, f64), (f64, f64))> {
     let cells = g.cells();
-    let Some(first) = cells.first() else { return Vec::new() };
+    let Some(first) = cells.first() else {
+        return Vec::new();
+    };
     let mut grid = *first;
     for c in &cells {
         let (r, b) = (grid.right().max(c.right()), grid.bottom().max(c.bottom()));
@@ -104,7 +113,11 @@ fn draw_crop_marks(surface: &mut Surface<'_>, g: &Geometry, bleed_mm: f64, ink: 
         Ink::Rgb => rgb::Color::new(0, 0, 0).into(),
     };
     surface.set_fill(None);
-    surface.set_stroke(Some(Stroke { paint, width: pt(MARK_STROKE_MM), ..Stroke::default() }));
+    surface.set_stroke(Some(Stroke {
+        paint,
+        width: pt(MARK_STROKE_MM),
+        ..Stroke::default()
+    }));
     surface.draw_path(&path);
     surface.set_stroke(None);
 }
@@ -128,7 +141,12 @@ mod tests {
                     let touches = seg.x <= r && seg.right() >= l && seg.y <= b && seg.bottom() >= t;
                     assert!(!touches, "{id}: {seg:?} touches {c:?}");
                 }
-                assert!(seg.x >= 0.0 && seg.y >= 0.0 && seg.right() <= g.page_width_mm && seg.bottom() <= g.page_height_mm);
+                assert!(
+                    seg.x >= 0.0
+                        && seg.y >= 0.0
+                        && seg.right() <= g.page_width_mm
+                        && seg.bottom() <= g.page_height_mm
+                );
             }
         }
     }

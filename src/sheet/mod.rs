@@ -30,7 +30,9 @@ pub use impose::Marks;
 pub use stock::{Geometry, Stock, StockError, StockKind};
 
 use crate::declaration::CheckOptions;
-use crate::layout::{Frame, Item, LabelContent, LayoutError, QrModules, SizeMm, Template, TemplateError};
+use crate::layout::{
+    Frame, Item, LabelContent, LayoutError, QrModules, SizeMm, Template, TemplateError,
+};
 use crate::link::{self, PayloadForm};
 use crate::render::RenderError;
 use crate::render::pdf::{Ink, PdfWriter};
@@ -110,19 +112,44 @@ pub enum SheetError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Key(#[from] crate::keys::KeyError),
-    #[error("the {template} template does not fit the {width:.1}×{height:.1} mm labels of stock {stock}: {source}")]
-    #[diagnostic(help("choose a template that fits (iotlabel templates) or a stock with larger labels (iotlabel stocks)"))]
-    DoesNotFit { template: String, stock: String, width: f64, height: f64, source: LayoutError },
+    #[error(
+        "the {template} template does not fit the {width:.1}×{height:.1} mm labels of stock {stock}: {source}"
+    )]
+    #[diagnostic(help(
+        "choose a template that fits (iotlabel templates) or a stock with larger labels (iotlabel stocks)"
+    ))]
+    DoesNotFit {
+        template: String,
+        stock: String,
+        width: f64,
+        height: f64,
+        source: Box<LayoutError>,
+    },
     #[error("{} of {rows} rows in {batch} cannot be printed; nothing was written:\n{}", bad_rows, problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
-    #[diagnostic(help("fix the rows listed, or pass --keep-going to skip them and get a report of what was skipped"))]
-    Rows { batch: String, rows: usize, bad_rows: usize, problems: Vec<RowProblem> },
+    #[diagnostic(help(
+        "fix the rows listed, or pass --keep-going to skip them and get a report of what was skipped"
+    ))]
+    Rows {
+        batch: String,
+        rows: usize,
+        bad_rows: usize,
+        problems: Vec<RowProblem>,
+    },
     #[error("{batch} has no printable rows")]
     Empty { batch: String },
-    #[error("--start-at {start_at} is outside the sheet: stock {stock} has {per_page} labels per page")]
+    #[error(
+        "--start-at {start_at} is outside the sheet: stock {stock} has {per_page} labels per page"
+    )]
     #[diagnostic(help("positions count from 1 at the top left, row by row"))]
-    StartAt { start_at: usize, stock: String, per_page: usize },
+    StartAt {
+        start_at: usize,
+        stock: String,
+        per_page: usize,
+    },
     #[error("{0}")]
-    #[diagnostic(help("crop marks and bleed are for plain sheets that are cut after printing (docs/stocks.md)"))]
+    #[diagnostic(help(
+        "crop marks and bleed are for plain sheets that are cut after printing (docs/stocks.md)"
+    ))]
     Marks(String),
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -138,7 +165,10 @@ pub fn output_name(output: &Path, index: usize, split: bool) -> PathBuf {
     if !split {
         return output.to_path_buf();
     }
-    let stem = output.file_stem().and_then(|s| s.to_str()).unwrap_or("sheets");
+    let stem = output
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("sheets");
     let ext = output.extension().and_then(|s| s.to_str()).unwrap_or("pdf");
     output.with_file_name(format!("{stem}-{:03}.{ext}", index + 1))
 }
@@ -159,45 +189,77 @@ struct Labeler {
 }
 
 impl Labeler {
-    /// The label words and QR of a prepared row.
-    fn content(&self, p: &Prepared) -> Result<LabelContent, String> {
+    /// The label words and QR of a prepared row. With `modules == false` the QR matrix
+    /// is left empty (only its width, which is all the layout depends on, is computed):
+    /// the cheap form used to check every row before writing.
+    fn content(&self, p: &Prepared, modules: bool) -> Result<LabelContent, String> {
         let text = link::format_link(&p.base, &p.cose, PayloadForm::Digits);
-        let opened = crate::envelope::open(&p.cose).map_err(|e| format!("malformed signed envelope: {e}"))?;
-        let facts = crate::payload::decode(&opened.payload).map_err(|e| format!("malformed payload: {e}"))?;
+        let opened = crate::envelope::open(&p.cose)
+            .map_err(|e| format!("malformed signed envelope: {e}"))?;
+        let facts = crate::payload::decode(&opened.payload)
+            .map_err(|e| format!("malformed payload: {e}"))?;
         let cat = self.catalogues.get(p.lang).ok_or("unknown language")?;
         let summary = summarize(&facts, cat).map_err(|e| e.to_string())?;
-        let symbol = crate::qr::encode(&text, crate::qr::EcLevel::M, None).map_err(|e| e.to_string())?;
-        let mut dark = Vec::with_capacity(symbol.width * symbol.width);
-        for y in 0..symbol.width {
-            for x in 0..symbol.width {
-                dark.push(symbol.is_dark(x, y));
-            }
-        }
-        let short = p.base.to_string().trim_start_matches("https://").trim_end_matches('/').to_string();
-        Ok(LabelContent::from_summary(&summary, QrModules { width: symbol.width, dark }, &short))
-    }
-
-    /// The frame for a prepared row: a cached layout with this row's QR swapped in, or
-    /// a fresh layout.
-    fn frame(&self, p: &Prepared) -> Result<Frame, String> {
-        let content = self.content(p)?;
-        let key = layout_key(p.template, &content);
-        let cached = self.cache.lock().map(|c| c.get(&key).cloned()).unwrap_or(None);
-        let base = match cached {
-            Some(f) => f,
-            None => {
-                let template = self.templates.get(p.template).ok_or("unknown template")?;
-                let frame = crate::layout::label_from_content(&content, template, Some(self.size)).map_err(|e| e.to_string())?;
-                let frame = Arc::new(frame);
-                if let Ok(mut c) = self.cache.lock()
-                    && c.len() < LAYOUT_CACHE
-                {
-                    c.insert(key, frame.clone());
+        let qr = if modules {
+            let symbol =
+                crate::qr::encode(&text, crate::qr::EcLevel::M, None).map_err(|e| e.to_string())?;
+            let mut dark = Vec::with_capacity(symbol.width * symbol.width);
+            for y in 0..symbol.width {
+                for x in 0..symbol.width {
+                    dark.push(symbol.is_dark(x, y));
                 }
-                frame
+            }
+            QrModules {
+                width: symbol.width,
+                dark,
+            }
+        } else {
+            let version =
+                crate::qr::min_version(&text, crate::qr::EcLevel::M).map_err(|e| e.to_string())?;
+            QrModules {
+                width: 17 + 4 * usize::from(version),
+                dark: Vec::new(),
             }
         };
-        let mut frame = (*base).clone();
+        let short = p
+            .base
+            .to_string()
+            .trim_start_matches("https://")
+            .trim_end_matches('/')
+            .to_string();
+        Ok(LabelContent::from_summary(&summary, qr, &short))
+    }
+
+    /// The layout for `content`, from the cache or freshly made (and cached).
+    fn layout(&self, template: usize, content: &LabelContent) -> Result<Arc<Frame>, String> {
+        let key = layout_key(template, content);
+        if let Some(f) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(f);
+        }
+        let t = self.templates.get(template).ok_or("unknown template")?;
+        let frame = Arc::new(
+            crate::layout::label_from_content(content, t, Some(self.size))
+                .map_err(|e| e.to_string())?,
+        );
+        if let Ok(mut c) = self.cache.lock()
+            && c.len() < LAYOUT_CACHE
+        {
+            c.insert(key, frame.clone());
+        }
+        Ok(frame)
+    }
+
+    /// Checks that a row can be printed: decodes, words, QR size, layout.
+    fn check(&self, p: &Prepared) -> Result<(), String> {
+        let content = self.content(p, false)?;
+        self.layout(p.template, &content).map(|_| ())
+    }
+
+    /// The frame for a prepared row: the (cached) layout of its words with this row's
+    /// QR matrix swapped in.
+    fn frame(&self, p: &Prepared) -> Result<Frame, String> {
+        let content = self.content(p, true)?;
+        let mut frame = (*self.layout(p.template, &content)?).clone();
         let mut swapped = false;
         for item in &mut frame.items {
             if let Item::Qr(q) = item
@@ -217,7 +279,17 @@ impl Labeler {
 /// Everything the layout depends on except the QR's modules (only its width matters).
 fn layout_key(template: usize, c: &LabelContent) -> String {
     let mut k = format!("{template}\u{1f}{}\u{1f}{}", c.lang, c.qr.width);
-    for s in [&c.manufacturer, &c.model, &c.headline, &c.support, &c.title, &c.declaration, &c.scan, &c.more, &c.url] {
+    for s in [
+        &c.manufacturer,
+        &c.model,
+        &c.headline,
+        &c.support,
+        &c.title,
+        &c.declaration,
+        &c.scan,
+        &c.more,
+        &c.url,
+    ] {
         k.push('\u{1f}');
         k.push_str(s);
     }
@@ -239,10 +311,19 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
     // Templates and languages rows may name; the job's defaults first.
     let default_template = Template::by_name(&job.template)?;
     let mut templates = vec![default_template.clone()];
-    templates.extend(Template::all()?.into_iter().filter(|t| t.name != default_template.name));
+    templates.extend(
+        Template::all()?
+            .into_iter()
+            .filter(|t| t.name != default_template.name),
+    );
     let default_cat = Catalogue::built_in(&job.lang)?;
     let mut langs = vec![job.lang.clone()];
-    langs.extend(Catalogue::languages().into_iter().map(str::to_string).filter(|l| !l.eq_ignore_ascii_case(&job.lang) && *l != default_cat.lang));
+    langs.extend(
+        Catalogue::languages()
+            .into_iter()
+            .map(str::to_string)
+            .filter(|l| !l.eq_ignore_ascii_case(&job.lang) && *l != default_cat.lang),
+    );
     let mut catalogues = vec![default_cat];
     for l in langs.iter().skip(1) {
         catalogues.push(Catalogue::built_in(l)?);
@@ -251,11 +332,23 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
     let geometry = job.stock.geometry(default_template.height_mm);
     let per_page = geometry.per_page();
     if job.start_at == 0 || job.start_at > per_page {
-        return Err(SheetError::StartAt { start_at: job.start_at, stock: job.stock.id.clone(), per_page });
+        return Err(SheetError::StartAt {
+            start_at: job.start_at,
+            stock: job.stock.id.clone(),
+            per_page,
+        });
     }
     check_marks(job, &geometry)?;
-    let size = SizeMm { width_mm: geometry.label_width_mm, height_mm: geometry.label_height_mm };
-    let labeler = Labeler { templates, catalogues, size, cache: Mutex::new(HashMap::new()) };
+    let size = SizeMm {
+        width_mm: geometry.label_width_mm,
+        height_mm: geometry.label_height_mm,
+    };
+    let labeler = Labeler {
+        templates,
+        catalogues,
+        size,
+        cache: Mutex::new(HashMap::new()),
+    };
 
     // One layout attempt before any work: does the template fit this stock at all?
     probe_fit(&labeler, &default_template, job)?;
@@ -280,23 +373,38 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
     // Lay out every row once (through the cache) so that a label that does not fit is a
     // row problem now, not a failure half-way through writing.
     progress.phase("laying out", Some(outcome.rows.len() as u64));
-    let checked: Vec<Result<(), String>> = outcome.rows.par_iter().map(|p| labeler.frame(p).map(|_| ())).collect();
+    let checked: Vec<Result<(), String>> =
+        outcome.rows.par_iter().map(|p| labeler.check(p)).collect();
     let mut rows = Vec::with_capacity(outcome.rows.len());
     for (p, r) in outcome.rows.into_iter().zip(checked) {
         match r {
             Ok(()) => rows.push(p),
             Err(message) => {
                 bad_rows += 1;
-                problems.push(RowProblem { row: p.row, line: p.line, field: "template".into(), message });
+                problems.push(RowProblem {
+                    row: p.row,
+                    line: p.line,
+                    field: "template".into(),
+                    message,
+                });
             }
         }
     }
     problems.sort_by_key(|p| p.row);
     let batch_name = job.batch.display().to_string();
-    let mut report = SheetReport { rows: total_rows, skipped_rows: bad_rows, ..SheetReport::default() };
+    let mut report = SheetReport {
+        rows: total_rows,
+        skipped_rows: bad_rows,
+        ..SheetReport::default()
+    };
     if !problems.is_empty() {
         if !job.keep_going {
-            return Err(SheetError::Rows { batch: batch_name, rows: total_rows, bad_rows, problems });
+            return Err(SheetError::Rows {
+                batch: batch_name,
+                rows: total_rows,
+                bad_rows,
+                problems,
+            });
         }
         let path = skipped_report_path(&job.output);
         let mut text = format!("{bad_rows} of {total_rows} rows in {batch_name} were skipped:\n");
@@ -312,25 +420,39 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
     let labels: usize = rows.iter().map(|p| p.quantity as usize).sum();
     report.labels = labels;
     report.layouts = labeler.cache.lock().map(|c| c.len()).unwrap_or(0);
-    write_pages(job, &geometry, &labeler, &rows, labels, progress, &mut report)?;
+    write_pages(
+        job,
+        &geometry,
+        &labeler,
+        &rows,
+        labels,
+        progress,
+        &mut report,
+    )?;
     Ok(report)
 }
 
 fn check_marks(job: &SheetJob, g: &Geometry) -> Result<(), SheetError> {
     let b = job.marks.bleed_mm;
     if !b.is_finite() || !(0.0..=10.0).contains(&b) {
-        return Err(SheetError::Marks(format!("--bleed {b} mm is outside 0 to 10 mm")));
+        return Err(SheetError::Marks(format!(
+            "--bleed {b} mm is outside 0 to 10 mm"
+        )));
     }
     if b > 0.0 && !job.marks.crop_marks {
         return Err(SheetError::Marks("--bleed needs --crop-marks: bleed only makes sense where the sheet is cut along the marks".into()));
     }
     if job.marks.crop_marks && job.stock.kind != StockKind::Sheet {
-        return Err(SheetError::Marks(format!("stock {} is a roll: its labels are die-cut, so there is nothing to mark for cutting", job.stock.id)));
+        return Err(SheetError::Marks(format!(
+            "stock {} is a roll: its labels are die-cut, so there is nothing to mark for cutting",
+            job.stock.id
+        )));
     }
     if b > 0.0 {
         let gap_x = g.horizontal_pitch_mm - g.label_width_mm;
         let gap_y = g.vertical_pitch_mm - g.label_height_mm;
-        let tight = (g.columns > 1 && gap_x + 1e-6 < 2.0 * b) || (g.rows > 1 && gap_y + 1e-6 < 2.0 * b);
+        let tight =
+            (g.columns > 1 && gap_x + 1e-6 < 2.0 * b) || (g.rows > 1 && gap_y + 1e-6 < 2.0 * b);
         let margin = g.left_margin_mm.min(g.top_margin_mm);
         if tight || margin + 1e-6 < b {
             return Err(SheetError::Marks(format!(
@@ -341,7 +463,10 @@ fn check_marks(job: &SheetJob, g: &Geometry) -> Result<(), SheetError> {
         }
     }
     if job.marks.crop_marks && impose::crop_mark_segments(g, b).is_empty() {
-        return Err(SheetError::Marks(format!("stock {} has no page margin wide enough for crop marks", job.stock.id)));
+        return Err(SheetError::Marks(format!(
+            "stock {} has no page margin wide enough for crop marks",
+            job.stock.id
+        )));
     }
     Ok(())
 }
@@ -350,21 +475,45 @@ fn check_marks(job: &SheetJob, g: &Geometry) -> Result<(), SheetError> {
 /// key) to see whether the template can fit the stock's label at all.
 fn probe_fit(labeler: &Labeler, template: &Template, job: &SheetJob) -> Result<(), SheetError> {
     let text = include_str!("../../assets/declaration-template.toml");
-    let Ok(d) = crate::declaration::parse_str(text, crate::declaration::Format::Toml, "template", &CheckOptions::lenient()) else {
+    let Ok(d) = crate::declaration::parse_str(
+        text,
+        crate::declaration::Format::Toml,
+        "template",
+        &CheckOptions::lenient(),
+    ) else {
         return Ok(()); // no probe possible; every row is still laid out before writing
     };
     let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
     let cose = crate::source::sign_declaration(&d, &key);
-    let Ok(base) = link::BaseUrl::parse(d.product.link_base_url.as_deref().unwrap_or("https://example.com/v")) else { return Ok(()) };
-    let p = Prepared { row: 0, line: 0, cose, base, quantity: 1, template: 0, lang: 0 };
-    let content = labeler.content(&p).map_err(|e| SheetError::Marks(e.to_string()))?;
-    crate::layout::label_from_content(&content, template, Some(labeler.size)).map(|_| ()).map_err(|source| SheetError::DoesNotFit {
-        template: template.name.clone(),
-        stock: job.stock.id.clone(),
-        width: labeler.size.width_mm,
-        height: labeler.size.height_mm,
-        source,
-    })
+    let Ok(base) = link::BaseUrl::parse(
+        d.product
+            .link_base_url
+            .as_deref()
+            .unwrap_or("https://example.com/v"),
+    ) else {
+        return Ok(());
+    };
+    let p = Prepared {
+        row: 0,
+        line: 0,
+        cose,
+        base,
+        quantity: 1,
+        template: 0,
+        lang: 0,
+    };
+    let content = labeler
+        .content(&p, true)
+        .map_err(|e| SheetError::Marks(e.to_string()))?;
+    crate::layout::label_from_content(&content, template, Some(labeler.size))
+        .map(|_| ())
+        .map_err(|source| SheetError::DoesNotFit {
+            template: template.name.clone(),
+            stock: job.stock.id.clone(),
+            width: labeler.size.width_mm,
+            height: labeler.size.height_mm,
+            source: Box::new(source),
+        })
 }
 
 /// One chunk of laid-out labels: distinct frames and, per label, (position, frame).
@@ -424,10 +573,20 @@ fn write_pages(
         }
         let frames: Result<Vec<Frame>, String> = distinct
             .par_iter()
-            .map(|r| rows.get(*r).ok_or_else(|| "row index".to_string()).and_then(|p| labeler.frame(p)))
+            .map(|r| {
+                rows.get(*r)
+                    .ok_or_else(|| "row index".to_string())
+                    .and_then(|p| labeler.frame(p))
+            })
             .collect();
-        let placed = items.into_iter().map(|(pos, r)| (pos, index.get(&r).copied().unwrap_or(0))).collect();
-        Ok(Chunk { frames: frames?, placed })
+        let placed = items
+            .into_iter()
+            .map(|(pos, r)| (pos, index.get(&r).copied().unwrap_or(0)))
+            .collect();
+        Ok(Chunk {
+            frames: frames?,
+            placed,
+        })
     };
 
     let title = format!("iotlabel sheets — {}", job.stock.id);
@@ -459,7 +618,9 @@ fn write_pages(
             }
         });
         for msg in rx {
-            let (page0, chunk) = msg.map_err(|e| SheetError::Marks(format!("laying out a label failed after validation: {e}")))?;
+            let (page0, chunk) = msg.map_err(|e| {
+                SheetError::Marks(format!("laying out a label failed after validation: {e}"))
+            })?;
             let last_page = (page0 + chunk_pages).min(pages);
             let mut placed = chunk.placed.iter().peekable();
             for page in page0..last_page {
@@ -479,7 +640,9 @@ fn write_pages(
                 };
                 let mut w = w;
                 let marks = job.marks;
-                w.page(g.page_width_mm, g.page_height_mm, |surface, fonts, ink| impose::draw_page(surface, g, &on_page, marks, fonts, ink))?;
+                w.page(g.page_width_mm, g.page_height_mm, |surface, fonts, ink| {
+                    impose::draw_page(surface, g, &on_page, marks, fonts, ink)
+                })?;
                 done += on_page.len() as u64;
                 if count + 1 >= pages_per_file {
                     finish(w, file_index, report)?;

@@ -88,14 +88,22 @@ struct StockFile {
 #[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
 pub enum StockError {
     #[error("unknown stock {id:?}; available: {available}")]
-    #[diagnostic(help("run `iotlabel stocks` for the list with geometry, or describe your own with --stock-file FILE (format in docs/stocks.md)"))]
+    #[diagnostic(help(
+        "run `iotlabel stocks` for the list with geometry, or describe your own with --stock-file FILE (format in docs/stocks.md)"
+    ))]
     Unknown { id: String, available: String },
     #[error("stock file {file}: {message}")]
     #[diagnostic(help("a stock file holds one or more [[stock]] tables; see docs/stocks.md"))]
     Syntax { file: String, message: String },
     #[error("stock {id}: `{field}` {message}")]
-    #[diagnostic(help("fix the field in the stock file; all lengths are millimetres from the page's top-left corner"))]
-    Invalid { id: String, field: &'static str, message: String },
+    #[diagnostic(help(
+        "fix the field in the stock file; all lengths are millimetres from the page's top-left corner"
+    ))]
+    Invalid {
+        id: String,
+        field: &'static str,
+        message: String,
+    },
     #[error("cannot read stock file {file}: {message}")]
     Io { file: String, message: String },
 }
@@ -151,24 +159,47 @@ impl Stock {
     pub fn by_id(id: &str) -> Result<Stock, StockError> {
         let all = Stock::catalogue()?;
         let wanted = id.trim();
-        all.iter().find(|s| s.id.eq_ignore_ascii_case(wanted)).cloned().ok_or_else(|| StockError::Unknown {
-            id: id.to_string(),
-            available: all.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", "),
-        })
+        all.iter()
+            .find(|s| s.id.eq_ignore_ascii_case(wanted))
+            .cloned()
+            .ok_or_else(|| StockError::Unknown {
+                id: id.to_string(),
+                available: all
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 
     /// Stocks from a user file. With `id`, the one with that id; otherwise the file
     /// must hold exactly one.
     pub fn from_file(path: &Path, id: Option<&str>) -> Result<Stock, StockError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| StockError::Io { file: file.clone(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| StockError::Io {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
         let all = parse_all(&text, &file)?;
         match id {
-            Some(id) => all.iter().find(|s| s.id.eq_ignore_ascii_case(id.trim())).cloned().ok_or_else(|| StockError::Unknown {
-                id: id.to_string(),
-                available: all.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", "),
-            }),
-            None if all.len() == 1 => Ok(all.into_iter().next().ok_or_else(|| StockError::Syntax { file, message: "no [[stock]] table".into() })?),
+            Some(id) => all
+                .iter()
+                .find(|s| s.id.eq_ignore_ascii_case(id.trim()))
+                .cloned()
+                .ok_or_else(|| StockError::Unknown {
+                    id: id.to_string(),
+                    available: all
+                        .iter()
+                        .map(|s| s.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }),
+            None if all.len() == 1 => {
+                Ok(all.into_iter().next().ok_or_else(|| StockError::Syntax {
+                    file,
+                    message: "no [[stock]] table".into(),
+                })?)
+            }
             None => Err(StockError::Syntax {
                 file,
                 message: format!("holds {} stocks; choose one with --stock ID", all.len()),
@@ -185,7 +216,10 @@ impl Stock {
             _ => self.label_height_mm.unwrap_or(template_height_mm),
         };
         let (pw, ph) = match self.kind {
-            StockKind::Sheet => (self.page_width_mm.unwrap_or(lw), self.page_height_mm.unwrap_or(lh)),
+            StockKind::Sheet => (
+                self.page_width_mm.unwrap_or(lw),
+                self.page_height_mm.unwrap_or(lh),
+            ),
             StockKind::Roll | StockKind::Continuous => (lw, lh),
         };
         let single = self.kind != StockKind::Sheet;
@@ -199,29 +233,62 @@ impl Stock {
             rows: if single { 1 } else { self.rows },
             left_margin_mm: if single { 0.0 } else { self.left_margin_mm },
             top_margin_mm: if single { 0.0 } else { self.top_margin_mm },
-            horizontal_pitch_mm: if single { lw } else { self.horizontal_pitch_mm.unwrap_or(lw) },
-            vertical_pitch_mm: if single { lh } else { self.vertical_pitch_mm.unwrap_or(lh) },
+            horizontal_pitch_mm: if single {
+                lw
+            } else {
+                self.horizontal_pitch_mm.unwrap_or(lw)
+            },
+            vertical_pitch_mm: if single {
+                lh
+            } else {
+                self.vertical_pitch_mm.unwrap_or(lh)
+            },
         }
     }
 
     /// Checks the stock's geometry; the error names the first bad field.
     pub fn validate(&self) -> Result<(), StockError> {
-        let bad = |field: &'static str, message: String| Err(StockError::Invalid { id: self.id.clone(), field, message });
-        if self.id.trim().is_empty() || !self.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return bad("id", format!("{:?} must be non-empty letters, digits, '-' or '_'", self.id));
+        let bad = |field: &'static str, message: String| {
+            Err(StockError::Invalid {
+                id: self.id.clone(),
+                field,
+                message,
+            })
+        };
+        if self.id.trim().is_empty()
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return bad(
+                "id",
+                format!(
+                    "{:?} must be non-empty letters, digits, '-' or '_'",
+                    self.id
+                ),
+            );
         }
         let positive = |field: &'static str, v: f64| -> Result<(), StockError> {
             if v.is_finite() && v > 0.0 && v <= 2000.0 {
                 Ok(())
             } else {
-                Err(StockError::Invalid { id: self.id.clone(), field, message: format!("is {v}; must be greater than 0 and at most 2000 mm") })
+                Err(StockError::Invalid {
+                    id: self.id.clone(),
+                    field,
+                    message: format!("is {v}; must be greater than 0 and at most 2000 mm"),
+                })
             }
         };
         let non_negative = |field: &'static str, v: f64| -> Result<(), StockError> {
             if v.is_finite() && (0.0..=2000.0).contains(&v) {
                 Ok(())
             } else {
-                Err(StockError::Invalid { id: self.id.clone(), field, message: format!("is {v}; must be between 0 and 2000 mm") })
+                Err(StockError::Invalid {
+                    id: self.id.clone(),
+                    field,
+                    message: format!("is {v}; must be between 0 and 2000 mm"),
+                })
             }
         };
         positive("label_width_mm", self.label_width_mm)?;
@@ -231,7 +298,11 @@ impl Stock {
         match self.kind {
             StockKind::Continuous => {
                 if self.label_height_mm.is_some() {
-                    return bad("label_height_mm", "must be absent on continuous stock (the length comes from the template)".into());
+                    return bad(
+                        "label_height_mm",
+                        "must be absent on continuous stock (the length comes from the template)"
+                            .into(),
+                    );
                 }
             }
             StockKind::Roll | StockKind::Sheet => {
@@ -243,7 +314,14 @@ impl Stock {
         }
         if self.kind == StockKind::Sheet {
             let (Some(pw), Some(ph)) = (self.page_width_mm, self.page_height_mm) else {
-                return bad(if self.page_width_mm.is_none() { "page_width_mm" } else { "page_height_mm" }, "is missing (needed for sheet stock)".into());
+                return bad(
+                    if self.page_width_mm.is_none() {
+                        "page_width_mm"
+                    } else {
+                        "page_height_mm"
+                    },
+                    "is missing (needed for sheet stock)".into(),
+                );
             };
             positive("page_width_mm", pw)?;
             positive("page_height_mm", ph)?;
@@ -257,39 +335,79 @@ impl Stock {
             if let Some(hp) = self.horizontal_pitch_mm {
                 positive("horizontal_pitch_mm", hp)?;
                 if self.columns > 1 && hp + EPS_MM < self.label_width_mm {
-                    return bad("horizontal_pitch_mm", format!("is {hp} mm, less than label_width_mm {} mm: neighbouring labels would overlap", self.label_width_mm));
+                    return bad(
+                        "horizontal_pitch_mm",
+                        format!(
+                            "is {hp} mm, less than label_width_mm {} mm: neighbouring labels would overlap",
+                            self.label_width_mm
+                        ),
+                    );
                 }
             } else if self.columns > 1 {
-                return bad("horizontal_pitch_mm", "is missing (needed with more than one column)".into());
+                return bad(
+                    "horizontal_pitch_mm",
+                    "is missing (needed with more than one column)".into(),
+                );
             }
             if let Some(vp) = self.vertical_pitch_mm {
                 positive("vertical_pitch_mm", vp)?;
                 if self.rows > 1 && vp + EPS_MM < lh {
-                    return bad("vertical_pitch_mm", format!("is {vp} mm, less than label_height_mm {lh} mm: neighbouring labels would overlap"));
+                    return bad(
+                        "vertical_pitch_mm",
+                        format!(
+                            "is {vp} mm, less than label_height_mm {lh} mm: neighbouring labels would overlap"
+                        ),
+                    );
                 }
             } else if self.rows > 1 {
-                return bad("vertical_pitch_mm", "is missing (needed with more than one row)".into());
+                return bad(
+                    "vertical_pitch_mm",
+                    "is missing (needed with more than one row)".into(),
+                );
             }
             let g = self.geometry(lh);
             let last = g.cell(g.per_page().saturating_sub(1));
             if last.right() > pw + EPS_MM {
-                return bad("columns", format!(
-                    "{} columns from left_margin_mm {} at horizontal_pitch_mm {} end at {:.2} mm, past the page width {pw} mm",
-                    self.columns, self.left_margin_mm, g.horizontal_pitch_mm, last.right()
-                ));
+                return bad(
+                    "columns",
+                    format!(
+                        "{} columns from left_margin_mm {} at horizontal_pitch_mm {} end at {:.2} mm, past the page width {pw} mm",
+                        self.columns,
+                        self.left_margin_mm,
+                        g.horizontal_pitch_mm,
+                        last.right()
+                    ),
+                );
             }
             if last.bottom() > ph + EPS_MM {
-                return bad("rows", format!(
-                    "{} rows from top_margin_mm {} at vertical_pitch_mm {} end at {:.2} mm, past the page height {ph} mm",
-                    self.rows, self.top_margin_mm, g.vertical_pitch_mm, last.bottom()
-                ));
+                return bad(
+                    "rows",
+                    format!(
+                        "{} rows from top_margin_mm {} at vertical_pitch_mm {} end at {:.2} mm, past the page height {ph} mm",
+                        self.rows,
+                        self.top_margin_mm,
+                        g.vertical_pitch_mm,
+                        last.bottom()
+                    ),
+                );
             }
         } else if self.columns != 1 || self.rows != 1 {
-            return bad(if self.columns != 1 { "columns" } else { "rows" }, "must be 1 on roll and continuous stock (one label per page)".into());
+            return bad(
+                if self.columns != 1 { "columns" } else { "rows" },
+                "must be 1 on roll and continuous stock (one label per page)".into(),
+            );
         }
-        let short_side = self.label_width_mm.min(self.label_height_mm.unwrap_or(f64::INFINITY));
+        let short_side = self
+            .label_width_mm
+            .min(self.label_height_mm.unwrap_or(f64::INFINITY));
         if self.corner_radius_mm * 2.0 > short_side + EPS_MM {
-            return bad("corner_radius_mm", format!("{} mm is more than half the label's shorter side", self.corner_radius_mm));
+            return bad(
+                "corner_radius_mm",
+                format!(
+                    "{} mm is more than half the label's shorter side",
+                    self.corner_radius_mm
+                ),
+            );
         }
         Ok(())
     }
@@ -301,14 +419,30 @@ impl Stock {
             s.trim_end_matches('0').trim_end_matches('.').to_string()
         };
         match self.kind {
-            StockKind::Continuous => format!("{} mm wide tape, length from the template", mm(self.label_width_mm)),
-            StockKind::Roll => format!("roll, {}×{} mm, one per page", mm(self.label_width_mm), mm(self.label_height_mm.unwrap_or(0.0))),
+            StockKind::Continuous => format!(
+                "{} mm wide tape, length from the template",
+                mm(self.label_width_mm)
+            ),
+            StockKind::Roll => format!(
+                "roll, {}×{} mm, one per page",
+                mm(self.label_width_mm),
+                mm(self.label_height_mm.unwrap_or(0.0))
+            ),
             StockKind::Sheet => {
                 let g = self.geometry(0.0);
                 format!(
                     "{}×{} mm page, {}×{} of {}×{} mm, margins left {} top {}, pitch {}×{}, radius {}",
-                    mm(g.page_width_mm), mm(g.page_height_mm), g.columns, g.rows, mm(g.label_width_mm), mm(g.label_height_mm),
-                    mm(g.left_margin_mm), mm(g.top_margin_mm), mm(g.horizontal_pitch_mm), mm(g.vertical_pitch_mm), mm(g.corner_radius_mm)
+                    mm(g.page_width_mm),
+                    mm(g.page_height_mm),
+                    g.columns,
+                    g.rows,
+                    mm(g.label_width_mm),
+                    mm(g.label_height_mm),
+                    mm(g.left_margin_mm),
+                    mm(g.top_margin_mm),
+                    mm(g.horizontal_pitch_mm),
+                    mm(g.vertical_pitch_mm),
+                    mm(g.corner_radius_mm)
                 )
             }
         }
@@ -316,9 +450,15 @@ impl Stock {
 }
 
 fn parse_all(text: &str, file: &str) -> Result<Vec<Stock>, StockError> {
-    let parsed: StockFile = toml::from_str(text).map_err(|e| StockError::Syntax { file: file.to_string(), message: e.to_string() })?;
+    let parsed: StockFile = toml::from_str(text).map_err(|e| StockError::Syntax {
+        file: file.to_string(),
+        message: e.to_string(),
+    })?;
     if parsed.stock.is_empty() {
-        return Err(StockError::Syntax { file: file.to_string(), message: "no [[stock]] table".into() });
+        return Err(StockError::Syntax {
+            file: file.to_string(),
+            message: "no [[stock]] table".into(),
+        });
     }
     for s in &parsed.stock {
         s.validate()?;
@@ -333,9 +473,25 @@ mod tests {
     #[test]
     fn catalogue_is_valid_and_has_the_required_stocks() {
         let all = Stock::catalogue().unwrap();
-        for id in ["avery-5160", "avery-5161", "avery-5163", "avery-5164", "avery-5167", "avery-22805", "avery-l7160", "avery-l7161",
-            "avery-l7163", "avery-l7165", "avery-l7651", "a4-3x8", "letter-3x10", "roll-4x6in", "roll-2x1in", "roll-62x29mm", "roll-62mm-continuous"]
-        {
+        for id in [
+            "avery-5160",
+            "avery-5161",
+            "avery-5163",
+            "avery-5164",
+            "avery-5167",
+            "avery-22805",
+            "avery-l7160",
+            "avery-l7161",
+            "avery-l7163",
+            "avery-l7165",
+            "avery-l7651",
+            "a4-3x8",
+            "letter-3x10",
+            "roll-4x6in",
+            "roll-2x1in",
+            "roll-62x29mm",
+            "roll-62mm-continuous",
+        ] {
             assert!(all.iter().any(|s| s.id == id), "{id} missing");
         }
         let g = Stock::by_id("AVERY-5160").unwrap().geometry(0.0);
@@ -348,9 +504,21 @@ mod tests {
         let mut s = Stock::by_id("avery-5160").unwrap();
         s.horizontal_pitch_mm = Some(60.0);
         let e = s.validate().unwrap_err();
-        assert!(matches!(e, StockError::Invalid { field: "horizontal_pitch_mm", .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                StockError::Invalid {
+                    field: "horizontal_pitch_mm",
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let mut s = Stock::by_id("avery-5160").unwrap();
         s.rows = 11;
-        assert!(matches!(s.validate().unwrap_err(), StockError::Invalid { field: "rows", .. }));
+        assert!(matches!(
+            s.validate().unwrap_err(),
+            StockError::Invalid { field: "rows", .. }
+        ));
     }
 }

@@ -155,5 +155,21 @@ for (const [name, v] of vectors) {
     if (!quiet) console.log(`ok   ${name} (${v.expected})`);
   }
 }
+// A browser without WebCrypto Ed25519 must say it cannot check, never "valid".
+const firstValid = vectors.find(([, v]) => v.expected === 'valid' && typeof v.link === 'string');
+if (firstValid) {
+  const [name, v] = firstValid;
+  const noEd25519 = {
+    digest: (...a) => subtle.digest(...a),
+    importKey: () => Promise.reject(new DOMException('Ed25519 is not supported', 'NotSupportedError')),
+    verify: () => Promise.reject(new Error('unreachable')),
+  };
+  const r = await V.verify(v.link, await trustFrom(v), noEd25519, { link: true });
+  if (r.verdict !== 'unsupported' || r.signer !== null) {
+    failed++;
+    console.log(`FAIL ${name} without Ed25519: verdict ${r.verdict}, expected unsupported`);
+  } else if (!quiet) console.log(`ok   ${name} without Ed25519 (unsupported)`);
+}
+
 console.log(`${vectors.length - failed}/${vectors.length} vectors passed`);
 process.exit(failed ? 1 : 0);
