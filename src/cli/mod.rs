@@ -7,6 +7,7 @@
 //! do by calling the same library functions.
 
 pub mod nfc;
+mod completions;
 mod declaration;
 mod keys;
 mod sign;
@@ -49,6 +50,8 @@ pub enum Command {
     Verify(sign::VerifyArgs),
     /// Show every stage of a signed payload.
     Inspect(sign::InspectArgs),
+    /// Print a shell completion script.
+    Completions(completions::CompletionsArgs),
     /// Write an NFC tag: NDEF message, NTAG memory image or hex dump.
     Nfc(nfc::NfcArgs),
     /// Print a CSV/JSONL batch of labels onto sheets or rolls of label stock.
@@ -79,6 +82,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Sign(a) => sign::sign(a),
         Command::Verify(a) => sign::verify(a),
         Command::Inspect(a) => sign::inspect(a),
+        Command::Completions(a) => completions::completions(a),
         Command::Nfc(a) => nfc::run(a),
         Command::Sheet(a) => sheet::run(a),
         Command::Stocks(a) => stocks::run(a),
