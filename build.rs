@@ -11,11 +11,21 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     entries.sort();
-    let mut out = String::from("/// Built-in phrase catalogues: (language code, TOML text).\npub const BUILT_IN: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Built-in phrase catalogues: (language code, TOML text).\npub const BUILT_IN: &[(&str, &str)] = &[\n",
+    );
     for p in entries {
         println!("cargo:rerun-if-changed={}", p.display());
-        let lang = p.file_stem().and_then(|s| s.to_str()).expect("utf-8 file name");
-        writeln!(out, "    ({lang:?}, include_str!({:?})),", p.display().to_string()).unwrap();
+        let lang = p
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("utf-8 file name");
+        writeln!(
+            out,
+            "    ({lang:?}, include_str!({:?})),",
+            p.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("];\n");
     let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("phrases.rs");

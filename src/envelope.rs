@@ -11,7 +11,9 @@
 //! header and payload bytes, never from re-encoded values (coset keeps the original
 //! protected bytes). Entry points: [`sign`] and [`open`] + [`Opened::verify`].
 
-use coset::{CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana};
+use coset::{
+    CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana,
+};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
 /// COSE algorithm id for Ed25519 (RFC 9864), the one we emit.
@@ -77,16 +79,28 @@ pub struct Opened {
 /// Parses COSE_Sign1 bytes without checking the signature. Never panics.
 pub fn open(bytes: &[u8]) -> Result<Opened, EnvelopeError> {
     let tagged = bytes.first() == Some(&0xd2);
-    let sign1 = if tagged { CoseSign1::from_tagged_slice(bytes) } else { CoseSign1::from_slice(bytes) }
-        .map_err(|e| EnvelopeError::Cose(describe(e)))?;
+    let sign1 = if tagged {
+        CoseSign1::from_tagged_slice(bytes)
+    } else {
+        CoseSign1::from_slice(bytes)
+    }
+    .map_err(|e| EnvelopeError::Cose(describe(e)))?;
     let payload = sign1.payload.clone().ok_or(EnvelopeError::NoPayload)?;
     let alg = match &sign1.protected.header.alg {
         Some(coset::RegisteredLabelWithPrivate::Assigned(a)) => {
             let id = *a as i64;
-            if id == ALG_ED25519 || id == ALG_EDDSA { id } else { return Err(EnvelopeError::Algorithm(format!("{id}"))) }
+            if id == ALG_ED25519 || id == ALG_EDDSA {
+                id
+            } else {
+                return Err(EnvelopeError::Algorithm(format!("{id}")));
+            }
         }
         Some(other) => return Err(EnvelopeError::Algorithm(format!("{other:?}"))),
-        None => return Err(EnvelopeError::Algorithm("none (no alg in the protected header)".into())),
+        None => {
+            return Err(EnvelopeError::Algorithm(
+                "none (no alg in the protected header)".into(),
+            ));
+        }
     };
     // The kid may sit in either header bucket; we emit it protected.
     let kid = if !sign1.protected.header.key_id.is_empty() {
@@ -99,7 +113,13 @@ pub fn open(bytes: &[u8]) -> Result<Opened, EnvelopeError> {
     if sign1.signature.len() != 64 {
         return Err(EnvelopeError::SignatureLength(sign1.signature.len()));
     }
-    Ok(Opened { alg, kid, payload, tagged, sign1 })
+    Ok(Opened {
+        alg,
+        kid,
+        payload,
+        tagged,
+        sign1,
+    })
 }
 
 /// A reader's description of coset's parse errors.
@@ -137,7 +157,11 @@ impl Opened {
 
     /// The protected header bytes as received.
     pub fn protected_bytes(&self) -> Vec<u8> {
-        self.sign1.protected.original_data.clone().unwrap_or_default()
+        self.sign1
+            .protected
+            .original_data
+            .clone()
+            .unwrap_or_default()
     }
 }
 
@@ -175,7 +199,13 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for bad in [&b""[..], b"\x84", b"\x80", b"\xd2\x84\x40\xa0\xf6\x40", b"\xff\xff"] {
+        for bad in [
+            &b""[..],
+            b"\x84",
+            b"\x80",
+            b"\xd2\x84\x40\xa0\xf6\x40",
+            b"\xff\xff",
+        ] {
             assert!(open(bad).is_err());
         }
     }

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// The destination exists and the caller asked us not to replace it.
-    #[error("{path} already exists; refusing to overwrite it (move it away or choose another name)")]
+    #[error(
+        "{path} already exists; refusing to overwrite it (move it away or choose another name)"
+    )]
     Exists { path: PathBuf },
     /// An I/O error while creating, writing or renaming.
     #[error("cannot write {path}: {source}")]
@@ -42,7 +44,10 @@ pub struct WriteOptions {
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { overwrite: Overwrite::Replace, mode: None }
+        WriteOptions {
+            overwrite: Overwrite::Replace,
+            mode: None,
+        }
     }
 }
 
@@ -60,9 +65,14 @@ pub fn write_atomic_with<F>(path: &Path, opts: WriteOptions, fill: F) -> Result<
 where
     F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
 {
-    let io = |source| WriteError::Io { path: path.to_path_buf(), source };
+    let io = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     if opts.overwrite == Overwrite::Refuse && path.exists() {
-        return Err(WriteError::Exists { path: path.to_path_buf() });
+        return Err(WriteError::Exists {
+            path: path.to_path_buf(),
+        });
     }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -81,7 +91,11 @@ where
         use std::os::unix::fs::PermissionsExt;
         let mode = opts
             .mode
-            .or_else(|| std::fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o7777))
+            .or_else(|| {
+                std::fs::metadata(path)
+                    .ok()
+                    .map(|m| m.permissions().mode() & 0o7777)
+            })
             .unwrap_or(0o644);
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode)).map_err(io)?;
     }
@@ -96,7 +110,9 @@ where
         // persist_noclobber closes the race between the exists() check and the rename.
         Overwrite::Refuse => tmp.persist_noclobber(path).map_err(|e| {
             if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                WriteError::Exists { path: path.to_path_buf() }
+                WriteError::Exists {
+                    path: path.to_path_buf(),
+                }
             } else {
                 io(e.error)
             }
@@ -138,7 +154,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("key.pem");
         std::fs::write(&p, b"precious").unwrap();
-        let opts = WriteOptions { overwrite: Overwrite::Refuse, mode: Some(0o600) };
+        let opts = WriteOptions {
+            overwrite: Overwrite::Refuse,
+            mode: Some(0o600),
+        };
         let err = write_atomic_with(&p, opts, |w| w.write_all(b"new")).unwrap_err();
         assert!(matches!(err, WriteError::Exists { .. }));
         assert_eq!(std::fs::read(&p).unwrap(), b"precious");
@@ -151,7 +170,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("label.pdf");
         write_atomic(&p, b"%PDF").unwrap();
-        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o644);
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
     }
 
     #[cfg(unix)]
@@ -160,7 +182,10 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("key.pem");
-        let opts = WriteOptions { overwrite: Overwrite::Refuse, mode: Some(0o600) };
+        let opts = WriteOptions {
+            overwrite: Overwrite::Refuse,
+            mode: Some(0o600),
+        };
         write_atomic_with(&p, opts, |w| w.write_all(b"secret")).unwrap();
         let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

@@ -16,7 +16,9 @@
 use crate::declaration::YearMonth;
 use crate::envelope::{KID_LEN, key_id};
 use crate::fsutil::{Overwrite, WriteOptions, write_atomic_with};
-use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, KeypairBytes};
+use ed25519_dalek::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, KeypairBytes,
+};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use std::path::{Path, PathBuf};
 
@@ -24,50 +26,76 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum KeyError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Write(#[from] crate::fsutil::WriteError),
     #[error("{path} is not an Ed25519 private key in PKCS#8 PEM form ({detail})")]
-    #[diagnostic(help("make one with `iotlabel keygen --out KEY.pem` or `openssl genpkey -algorithm ed25519 -out KEY.pem`"))]
+    #[diagnostic(help(
+        "make one with `iotlabel keygen --out KEY.pem` or `openssl genpkey -algorithm ed25519 -out KEY.pem`"
+    ))]
     BadPrivateKey { path: PathBuf, detail: String },
     #[error("{path} holds a public key, but signing needs the private key")]
-    #[diagnostic(help("pass the private key file (BEGIN PRIVATE KEY); the .pub.pem file is for verifiers"))]
+    #[diagnostic(help(
+        "pass the private key file (BEGIN PRIVATE KEY); the .pub.pem file is for verifiers"
+    ))]
     PublicNotPrivate { path: PathBuf },
     #[error("{path}: not an Ed25519 public key in PEM form ({detail})")]
-    #[diagnostic(help("expected a file with -----BEGIN PUBLIC KEY----- made by `iotlabel keygen` or `openssl pkey -pubout`"))]
+    #[diagnostic(help(
+        "expected a file with -----BEGIN PUBLIC KEY----- made by `iotlabel keygen` or `openssl pkey -pubout`"
+    ))]
     BadPublicKey { path: PathBuf, detail: String },
     #[error("{path}: a private key was given where a public key belongs; refusing to use it")]
-    #[diagnostic(help("give verifiers only the .pub.pem file; the private key stays with the signer"))]
+    #[diagnostic(help(
+        "give verifiers only the .pub.pem file; the private key stays with the signer"
+    ))]
     PrivateInTrustStore { path: PathBuf },
     #[error("{path}: keyset file is invalid: {detail}")]
     BadKeyset { path: PathBuf, detail: String },
     #[error("the trust store is empty: no public keys found in {0}")]
-    #[diagnostic(help("pass --trust with a .pub.pem file, a directory of them, or a keyset .toml"))]
+    #[diagnostic(help(
+        "pass --trust with a .pub.pem file, a directory of them, or a keyset .toml"
+    ))]
     EmptyTrustStore(String),
     #[error("the system random number generator failed: {0}")]
     Random(String),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
-    move |source| KeyError::Io { path: path.to_path_buf(), source }
+    move |source| KeyError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// The default public-key path for a private key path: `KEY.pem` → `KEY.pub.pem`.
 pub fn default_public_path(private: &Path) -> PathBuf {
-    let stem = private.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "key".into());
+    let stem = private
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "key".into());
     private.with_file_name(format!("{stem}.pub.pem"))
 }
 
 /// The PKCS#8 v1 PEM of a private key (OpenSSL-compatible).
 pub fn private_key_pem(key: &SigningKey) -> Result<zeroize::Zeroizing<String>, KeyError> {
-    let kp = KeypairBytes { secret_key: key.to_bytes(), public_key: None };
+    let kp = KeypairBytes {
+        secret_key: key.to_bytes(),
+        public_key: None,
+    };
     kp.to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-        .map_err(|e| KeyError::BadPrivateKey { path: PathBuf::new(), detail: e.to_string() })
+        .map_err(|e| KeyError::BadPrivateKey {
+            path: PathBuf::new(),
+            detail: e.to_string(),
+        })
 }
 
 /// The SubjectPublicKeyInfo PEM of a public key.
 pub fn public_key_pem(key: &VerifyingKey) -> String {
-    key.to_public_key_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF).unwrap_or_default()
+    key.to_public_key_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+        .unwrap_or_default()
 }
 
 /// Generates a key pair and writes both files. The private file gets mode 0600 and
@@ -77,13 +105,23 @@ pub fn generate(private: &Path, public: &Path) -> Result<[u8; KID_LEN], KeyError
     getrandom::fill(seed.as_mut()).map_err(|e| KeyError::Random(e.to_string()))?;
     let key = SigningKey::from_bytes(&seed);
     if public.exists() {
-        return Err(crate::fsutil::WriteError::Exists { path: public.to_path_buf() }.into());
+        return Err(crate::fsutil::WriteError::Exists {
+            path: public.to_path_buf(),
+        }
+        .into());
     }
     let pem = private_key_pem(&key)?;
-    let refuse = |mode| WriteOptions { overwrite: Overwrite::Refuse, mode };
-    write_atomic_with(private, refuse(Some(0o600)), |w| w.write_all(pem.as_bytes()))?;
+    let refuse = |mode| WriteOptions {
+        overwrite: Overwrite::Refuse,
+        mode,
+    };
+    write_atomic_with(private, refuse(Some(0o600)), |w| {
+        w.write_all(pem.as_bytes())
+    })?;
     let pub_pem = public_key_pem(&key.verifying_key());
-    write_atomic_with(public, refuse(Some(0o644)), |w| w.write_all(pub_pem.as_bytes()))?;
+    write_atomic_with(public, refuse(Some(0o644)), |w| {
+        w.write_all(pub_pem.as_bytes())
+    })?;
     Ok(key_id(&key.verifying_key()))
 }
 
@@ -91,9 +129,14 @@ pub fn generate(private: &Path, public: &Path) -> Result<[u8; KID_LEN], KeyError
 pub fn load_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
     let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(io_err(path))?);
     if text.contains("BEGIN PUBLIC KEY") {
-        return Err(KeyError::PublicNotPrivate { path: path.to_path_buf() });
+        return Err(KeyError::PublicNotPrivate {
+            path: path.to_path_buf(),
+        });
     }
-    SigningKey::from_pkcs8_pem(&text).map_err(|e| KeyError::BadPrivateKey { path: path.to_path_buf(), detail: e.to_string() })
+    SigningKey::from_pkcs8_pem(&text).map_err(|e| KeyError::BadPrivateKey {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })
 }
 
 /// A warning when a private key file can be read by others (Unix), else `None`.
@@ -118,9 +161,14 @@ pub fn permission_warning(path: &Path) -> Option<String> {
 /// Parses a public key PEM.
 pub fn parse_public_pem(text: &str, path: &Path) -> Result<VerifyingKey, KeyError> {
     if text.contains("PRIVATE KEY") {
-        return Err(KeyError::PrivateInTrustStore { path: path.to_path_buf() });
+        return Err(KeyError::PrivateInTrustStore {
+            path: path.to_path_buf(),
+        });
     }
-    VerifyingKey::from_public_key_pem(text.trim()).map_err(|e| KeyError::BadPublicKey { path: path.to_path_buf(), detail: e.to_string() })
+    VerifyingKey::from_public_key_pem(text.trim()).map_err(|e| KeyError::BadPublicKey {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })
 }
 
 /// One trusted key.
@@ -198,20 +246,36 @@ impl TrustStore {
         let key = parse_public_pem(&text, path)?;
         let name = path
             .file_name()
-            .map(|s| s.to_string_lossy().trim_end_matches(".pem").trim_end_matches(".pub").to_string())
+            .map(|s| {
+                s.to_string_lossy()
+                    .trim_end_matches(".pem")
+                    .trim_end_matches(".pub")
+                    .to_string()
+            })
             .unwrap_or_default();
         self.push(name, key, None, None, path);
         Ok(())
     }
 
     fn add_keyset(&mut self, path: &Path, text: &str) -> Result<(), KeyError> {
-        let bad = |detail: String| KeyError::BadKeyset { path: path.to_path_buf(), detail };
+        let bad = |detail: String| KeyError::BadKeyset {
+            path: path.to_path_buf(),
+            detail,
+        };
         let set: KeysetFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
         for (i, e) in set.keys.into_iter().enumerate() {
             let month = |v: &Option<String>, f: &str| -> Result<Option<YearMonth>, KeyError> {
-                v.as_deref().map(|s| s.parse::<YearMonth>().map_err(|m| bad(format!("key[{i}].{f}: {m}")))).transpose()
+                v.as_deref()
+                    .map(|s| {
+                        s.parse::<YearMonth>()
+                            .map_err(|m| bad(format!("key[{i}].{f}: {m}")))
+                    })
+                    .transpose()
             };
-            let (from, until) = (month(&e.valid_from, "valid_from")?, month(&e.valid_until, "valid_until")?);
+            let (from, until) = (
+                month(&e.valid_from, "valid_from")?,
+                month(&e.valid_until, "valid_until")?,
+            );
             let key = match (&e.file, &e.pem) {
                 (Some(f), None) => {
                     let full = path.parent().unwrap_or(Path::new(".")).join(f);
@@ -219,18 +283,37 @@ impl TrustStore {
                     parse_public_pem(&t, &full)?
                 }
                 (None, Some(pem)) => parse_public_pem(pem, path)?,
-                _ => return Err(bad(format!("key[{i}] (\"{}\") needs exactly one of `file` or `pem`", e.name))),
+                _ => {
+                    return Err(bad(format!(
+                        "key[{i}] (\"{}\") needs exactly one of `file` or `pem`",
+                        e.name
+                    )));
+                }
             };
             self.push(e.name, key, from, until, path);
         }
         Ok(())
     }
 
-    fn push(&mut self, name: String, key: VerifyingKey, valid_from: Option<YearMonth>, valid_until: Option<YearMonth>, source: &Path) {
+    fn push(
+        &mut self,
+        name: String,
+        key: VerifyingKey,
+        valid_from: Option<YearMonth>,
+        valid_until: Option<YearMonth>,
+        source: &Path,
+    ) {
         if self.keys.iter().any(|k| k.key == key) {
             return;
         }
-        self.keys.push(TrustedKey { name, kid: key_id(&key), key, valid_from, valid_until, source: source.to_path_buf() });
+        self.keys.push(TrustedKey {
+            name,
+            kid: key_id(&key),
+            key,
+            valid_from,
+            valid_until,
+            source: source.to_path_buf(),
+        });
     }
 
     /// Adds a key directly (for library users and tests).
@@ -258,7 +341,11 @@ mod tests {
         let key = load_signing_key(&sk).unwrap();
         assert_eq!(key_id(&key.verifying_key()), kid);
         assert!(permission_warning(&sk).is_none());
-        assert!(std::fs::read_to_string(&sk).unwrap().starts_with("-----BEGIN PRIVATE KEY-----"));
+        assert!(
+            std::fs::read_to_string(&sk)
+                .unwrap()
+                .starts_with("-----BEGIN PRIVATE KEY-----")
+        );
         let before = std::fs::read(&sk).unwrap();
         assert!(generate(&sk, &dir.path().join("other.pub.pem")).is_err());
         assert_eq!(std::fs::read(&sk).unwrap(), before);
@@ -273,8 +360,14 @@ mod tests {
         let sk = dir.path().join("k.pem");
         let pk = dir.path().join("k.pub.pem");
         generate(&sk, &pk).unwrap();
-        assert!(matches!(TrustStore::load(std::slice::from_ref(&sk)), Err(KeyError::PrivateInTrustStore { .. })));
-        assert!(matches!(load_signing_key(&pk), Err(KeyError::PublicNotPrivate { .. })));
+        assert!(matches!(
+            TrustStore::load(std::slice::from_ref(&sk)),
+            Err(KeyError::PrivateInTrustStore { .. })
+        ));
+        assert!(matches!(
+            load_signing_key(&pk),
+            Err(KeyError::PublicNotPrivate { .. })
+        ));
     }
 
     #[test]
@@ -290,6 +383,12 @@ mod tests {
         .unwrap();
         let store = TrustStore::load(&[set]).unwrap();
         assert_eq!(store.keys[0].name, "Acme 2026");
-        assert_eq!(store.keys[0].valid_until, Some(YearMonth { year: 2027, month: 12 }));
+        assert_eq!(
+            store.keys[0].valid_until,
+            Some(YearMonth {
+                year: 2027,
+                month: 12
+            })
+        );
     }
 }

@@ -32,6 +32,6 @@ pub mod render;
 pub mod scan;
 pub mod sheet;
 pub mod site;
+pub mod source;
 pub mod summary;
 pub mod verify;
-pub mod source;

@@ -12,8 +12,8 @@
 
 use crate::declaration::{
     Channel, Coded, Commitment, Cost, Declaration, Delivery, EndOfSupport, EosBehaviour, EosOffer,
-    Measure, Notification, PeriodStart, Product, Schedule, Security, Standard, Support,
-    SupportEnd, SupportEndSpec, Updates, UserAction, YearMonth, from_mask, to_mask,
+    Measure, Notification, PeriodStart, Product, Schedule, Security, Standard, Support, SupportEnd,
+    SupportEndSpec, Updates, UserAction, YearMonth, from_mask, to_mask,
 };
 use minicbor::{Decode, Encode};
 
@@ -96,14 +96,20 @@ const OPEN_UNKNOWN: u8 = 2;
 pub enum PayloadError {
     #[error("payload is not valid CBOR for this format: {0}")]
     Cbor(String),
-    #[error("payload format version {0} is not supported (this build reads version {PAYLOAD_VERSION}); update iotlabel")]
+    #[error(
+        "payload format version {0} is not supported (this build reads version {PAYLOAD_VERSION}); update iotlabel"
+    )]
     UnsupportedVersion(u32),
     #[error("payload has unknown map key {0} (version 1 uses keys 0–{MAX_KEY})")]
     UnknownKey(u64),
     #[error("payload map keys are not in ascending order (key {0} after {1})")]
     KeyOrder(u64, u64),
     #[error("payload field {field} has code {code}, which names no {what}")]
-    BadCode { field: &'static str, what: &'static str, code: u64 },
+    BadCode {
+        field: &'static str,
+        what: &'static str,
+        code: u64,
+    },
     #[error("payload field {0} is invalid: {1}")]
     BadValue(&'static str, String),
     #[error("payload is not in deterministic encoding (RFC 8949 §4.2.1); it may have been altered")]
@@ -128,14 +134,23 @@ impl Facts {
             cost: d.updates.cost,
             support_end: d.support_end(),
             commitment: d.support.as_ref().and_then(|s| s.commitment),
-            channels: d.notification.as_ref().and_then(|n| {
-                (!n.channels.is_empty()).then(|| sorted(&n.channels))
-            }),
+            channels: d
+                .notification
+                .as_ref()
+                .and_then(|n| (!n.channels.is_empty()).then(|| sorted(&n.channels))),
             schedule: d.notification.as_ref().and_then(|n| n.schedule),
             eos_behaviour: d.end_of_support.as_ref().map(|e| e.behaviour),
             eos_offer: d.end_of_support.as_ref().and_then(|e| e.offer),
-            measures: d.security.as_ref().map(|s| sorted(&s.measures)).unwrap_or_default(),
-            standards: d.security.as_ref().map(|s| sorted(&s.standards)).unwrap_or_default(),
+            measures: d
+                .security
+                .as_ref()
+                .map(|s| sorted(&s.measures))
+                .unwrap_or_default(),
+            standards: d
+                .security
+                .as_ref()
+                .map(|s| sorted(&s.standards))
+                .unwrap_or_default(),
         }
     }
 
@@ -144,12 +159,26 @@ impl Facts {
     pub fn to_declaration(&self) -> Declaration {
         let support = self.support_end.map(|end| {
             let (end, period_months, period_from) = match end {
-                SupportEnd::Until(ym) => (Some(SupportEndSpec::Date { year: ym.year, month: ym.month, day: None }), None, None),
+                SupportEnd::Until(ym) => (
+                    Some(SupportEndSpec::Date {
+                        year: ym.year,
+                        month: ym.month,
+                        day: None,
+                    }),
+                    None,
+                    None,
+                ),
                 SupportEnd::Period { months, from } => (None, Some(months), Some(from)),
                 SupportEnd::Indefinite => (Some(SupportEndSpec::Indefinite), None, None),
                 SupportEnd::Unknown => (Some(SupportEndSpec::Unknown), None, None),
             };
-            Support { end, period_months, period_from, commitment: self.commitment, note: None }
+            Support {
+                end,
+                period_months,
+                period_from,
+                commitment: self.commitment,
+                note: None,
+            }
         });
         Declaration {
             format: crate::declaration::FORMAT_VERSION,
@@ -173,12 +202,18 @@ impl Facts {
                 note: None,
             },
             support,
-            notification: (self.channels.is_some() || self.schedule.is_some()).then(|| Notification {
-                channels: self.channels.clone().unwrap_or_default(),
-                schedule: self.schedule,
+            notification: (self.channels.is_some() || self.schedule.is_some()).then(|| {
+                Notification {
+                    channels: self.channels.clone().unwrap_or_default(),
+                    schedule: self.schedule,
+                    note: None,
+                }
+            }),
+            end_of_support: self.eos_behaviour.map(|behaviour| EndOfSupport {
+                behaviour,
+                offer: self.eos_offer,
                 note: None,
             }),
-            end_of_support: self.eos_behaviour.map(|behaviour| EndOfSupport { behaviour, offer: self.eos_offer, note: None }),
             security: (!self.measures.is_empty() || !self.standards.is_empty()).then(|| Security {
                 measures: self.measures.clone(),
                 standards: self.standards.clone(),
@@ -191,7 +226,9 @@ impl Facts {
         let (end_month, period_months, period_from, end_open) = match self.support_end {
             None => (None, None, None, None),
             Some(SupportEnd::Until(ym)) => (Some(ym.index()), None, None, None),
-            Some(SupportEnd::Period { months, from }) => (None, Some(months), Some(from.code()), None),
+            Some(SupportEnd::Period { months, from }) => {
+                (None, Some(months), Some(from.code()), None)
+            }
             Some(SupportEnd::Indefinite) => (None, None, None, Some(OPEN_INDEFINITE)),
             Some(SupportEnd::Unknown) => (None, None, None, Some(OPEN_UNKNOWN)),
         };
@@ -210,7 +247,14 @@ impl Facts {
             end_open,
             commitment: self.commitment.map(Coded::code),
             // "none" is the empty mask.
-            channels: self.channels.as_ref().map(|c| to_mask(&c.iter().copied().filter(|c| *c != Channel::None).collect::<Vec<_>>())),
+            channels: self.channels.as_ref().map(|c| {
+                to_mask(
+                    &c.iter()
+                        .copied()
+                        .filter(|c| *c != Channel::None)
+                        .collect::<Vec<_>>(),
+                )
+            }),
             schedule: self.schedule.map(Coded::code),
             eos: self.eos_behaviour.map(Coded::code),
             offer: self.eos_offer.map(Coded::code),
@@ -236,15 +280,24 @@ pub fn encode(facts: &Facts) -> Vec<u8> {
 }
 
 fn code<T: Coded>(field: &'static str, v: Option<u8>) -> Result<Option<T>, PayloadError> {
-    v.map(|c| T::from_code(u64::from(c)).ok_or(PayloadError::BadCode { field, what: T::WHAT, code: u64::from(c) }))
-        .transpose()
+    v.map(|c| {
+        T::from_code(u64::from(c)).ok_or(PayloadError::BadCode {
+            field,
+            what: T::WHAT,
+            code: u64::from(c),
+        })
+    })
+    .transpose()
 }
 
 /// Checks the map's shape and key order before decoding, for precise errors.
 fn scan_keys(bytes: &[u8]) -> Result<(), PayloadError> {
     let mut d = minicbor::Decoder::new(bytes);
     let cbor = |e: minicbor::decode::Error| PayloadError::Cbor(e.to_string());
-    let n = d.map().map_err(cbor)?.ok_or_else(|| PayloadError::Cbor("indefinite-length map".into()))?;
+    let n = d
+        .map()
+        .map_err(cbor)?
+        .ok_or_else(|| PayloadError::Cbor("indefinite-length map".into()))?;
     let mut last: Option<u64> = None;
     for _ in 0..n {
         let k = d.u64().map_err(cbor)?;
@@ -260,7 +313,10 @@ fn scan_keys(bytes: &[u8]) -> Result<(), PayloadError> {
         d.skip().map_err(cbor)?;
     }
     if d.position() != bytes.len() {
-        return Err(PayloadError::Cbor(format!("{} bytes of trailing data after the map", bytes.len() - d.position())));
+        return Err(PayloadError::Cbor(format!(
+            "{} bytes of trailing data after the map",
+            bytes.len() - d.position()
+        )));
     }
     Ok(())
 }
@@ -272,12 +328,20 @@ pub fn decode(bytes: &[u8]) -> Result<Facts, PayloadError> {
     if w.version != PAYLOAD_VERSION {
         return Err(PayloadError::UnsupportedVersion(w.version));
     }
-    let text_ok = |s: &str| !s.trim().is_empty() && !s.chars().any(char::is_control) && s.chars().count() <= 120;
+    let text_ok = |s: &str| {
+        !s.trim().is_empty() && !s.chars().any(char::is_control) && s.chars().count() <= 120
+    };
     if !text_ok(&w.manufacturer) {
-        return Err(PayloadError::BadValue("manufacturer (1)", "empty, too long or has control characters".into()));
+        return Err(PayloadError::BadValue(
+            "manufacturer (1)",
+            "empty, too long or has control characters".into(),
+        ));
     }
     if !text_ok(&w.model) {
-        return Err(PayloadError::BadValue("model (2)", "empty, too long or has control characters".into()));
+        return Err(PayloadError::BadValue(
+            "model (2)",
+            "empty, too long or has control characters".into(),
+        ));
     }
     let gtin = match w.gtin {
         None => None,
@@ -289,32 +353,59 @@ pub fn decode(bytes: &[u8]) -> Result<Facts, PayloadError> {
     };
     let support_end = match (w.end_month, w.period_months, w.end_open) {
         (None, None, None) => None,
-        (Some(m), None, None) => Some(SupportEnd::Until(
-            YearMonth::from_index(m).ok_or_else(|| PayloadError::BadValue("end month (8)", format!("{m} is out of range")))?,
-        )),
+        (Some(m), None, None) => Some(SupportEnd::Until(YearMonth::from_index(m).ok_or_else(
+            || PayloadError::BadValue("end month (8)", format!("{m} is out of range")),
+        )?)),
         (None, Some(months), None) => {
-            let from = code::<PeriodStart>("period start (10)", w.period_from)?
-                .ok_or_else(|| PayloadError::BadValue("period start (10)", "a period needs its start".into()))?;
+            let from =
+                code::<PeriodStart>("period start (10)", w.period_from)?.ok_or_else(|| {
+                    PayloadError::BadValue("period start (10)", "a period needs its start".into())
+                })?;
             Some(SupportEnd::Period { months, from })
         }
         (None, None, Some(OPEN_INDEFINITE)) => Some(SupportEnd::Indefinite),
         (None, None, Some(OPEN_UNKNOWN)) => Some(SupportEnd::Unknown),
-        (None, None, Some(c)) => return Err(PayloadError::BadCode { field: "open end (11)", what: "open support end", code: u64::from(c) }),
-        _ => return Err(PayloadError::BadValue("support end (8–11)", "more than one form of support end".into())),
+        (None, None, Some(c)) => {
+            return Err(PayloadError::BadCode {
+                field: "open end (11)",
+                what: "open support end",
+                code: u64::from(c),
+            });
+        }
+        _ => {
+            return Err(PayloadError::BadValue(
+                "support end (8–11)",
+                "more than one form of support end".into(),
+            ));
+        }
     };
     if w.period_from.is_some() && w.period_months.is_none() {
-        return Err(PayloadError::BadValue("period start (10)", "given without a period".into()));
+        return Err(PayloadError::BadValue(
+            "period start (10)",
+            "given without a period".into(),
+        ));
     }
-    let bad_mask = |field: &'static str, what: &'static str| move |bits: u64| PayloadError::BadCode { field, what, code: bits };
+    let bad_mask = |field: &'static str, what: &'static str| {
+        move |bits: u64| PayloadError::BadCode {
+            field,
+            what,
+            code: bits,
+        }
+    };
     let channels = match w.channels {
         None => None,
         Some(0) => Some(vec![Channel::None]),
-        Some(m) if m & (1 << Channel::None.code()) != 0 => return Err(bad_mask("channels (13)", Channel::WHAT)(m)),
+        Some(m) if m & (1 << Channel::None.code()) != 0 => {
+            return Err(bad_mask("channels (13)", Channel::WHAT)(m));
+        }
         Some(m) => Some(from_mask::<Channel>(m).map_err(bad_mask("channels (13)", Channel::WHAT))?),
     };
     let mask = |field: &'static str, m: Option<u64>| -> Result<u64, PayloadError> {
         match m {
-            Some(0) => Err(PayloadError::BadValue(field, "an empty set is written by leaving the key out".into())),
+            Some(0) => Err(PayloadError::BadValue(
+                field,
+                "an empty set is written by leaving the key out".into(),
+            )),
             Some(m) => Ok(m),
             None => Ok(0),
         }
@@ -333,8 +424,10 @@ pub fn decode(bytes: &[u8]) -> Result<Facts, PayloadError> {
         schedule: code("schedule (14)", w.schedule)?,
         eos_behaviour: code("end-of-support behaviour (15)", w.eos)?,
         eos_offer: code("end-of-support offer (16)", w.offer)?,
-        measures: from_mask(mask("measures (17)", w.measures)?).map_err(bad_mask("measures (17)", Measure::WHAT))?,
-        standards: from_mask(mask("standards (18)", w.standards)?).map_err(bad_mask("standards (18)", Standard::WHAT))?,
+        measures: from_mask(mask("measures (17)", w.measures)?)
+            .map_err(bad_mask("measures (17)", Measure::WHAT))?,
+        standards: from_mask(mask("standards (18)", w.standards)?)
+            .map_err(bad_mask("standards (18)", Standard::WHAT))?,
     };
     // Strictness: the bytes must be the one encoding of these facts.
     if encode(&facts) != bytes {
@@ -356,7 +449,10 @@ mod tests {
             delivery: Some(Delivery::Automatic),
             user_action: Some(UserAction::KeepOnline),
             cost: Some(Cost::Free),
-            support_end: Some(SupportEnd::Until(YearMonth { year: 2030, month: 12 })),
+            support_end: Some(SupportEnd::Until(YearMonth {
+                year: 2030,
+                month: 12,
+            })),
             commitment: Some(Commitment::Minimum),
             channels: Some(vec![Channel::App, Channel::Email]),
             schedule: Some(Schedule::AsNeeded),
@@ -380,7 +476,10 @@ mod tests {
         let b = encode(&sample());
         let v: ciborium::Value = ciborium::from_reader(&b[..]).unwrap();
         let map = v.as_map().unwrap();
-        let keys: Vec<u64> = map.iter().map(|(k, _)| u64::try_from(k.as_integer().unwrap()).unwrap()).collect();
+        let keys: Vec<u64> = map
+            .iter()
+            .map(|(k, _)| u64::try_from(k.as_integer().unwrap()).unwrap())
+            .collect();
         let mut sorted = keys.clone();
         sorted.sort();
         assert_eq!(keys, sorted);
@@ -411,13 +510,22 @@ mod tests {
         let mut w = sample().to_wire();
         w.delivery = Some(9);
         let b = minicbor::to_vec(&w).unwrap();
-        assert!(matches!(decode(&b), Err(PayloadError::BadCode { field: "delivery (5)", .. })));
+        assert!(matches!(
+            decode(&b),
+            Err(PayloadError::BadCode {
+                field: "delivery (5)",
+                ..
+            })
+        ));
     }
 
     #[test]
     fn no_channels_is_the_empty_mask() {
         let mut f = sample();
         f.channels = Some(vec![Channel::None]);
-        assert_eq!(decode(&encode(&f)).unwrap().channels, Some(vec![Channel::None]));
+        assert_eq!(
+            decode(&encode(&f)).unwrap().channels,
+            Some(vec![Channel::None])
+        );
     }
 }

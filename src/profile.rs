@@ -35,7 +35,11 @@ impl Check {
         match self {
             Check::SupportEndMonthYear => !d.updates.security_updates || dated,
             Check::SupportPeriodDefined => {
-                !d.updates.security_updates || dated || d.support.as_ref().is_some_and(|s| s.period_months.is_some())
+                !d.updates.security_updates
+                    || dated
+                    || d.support
+                        .as_ref()
+                        .is_some_and(|s| s.period_months.is_some())
             }
             Check::VulnerabilityContact => d.product.vulnerability_contact.is_some(),
             Check::AutomaticOrReason => {
@@ -44,7 +48,8 @@ impl Check {
                     || d.updates.manual_reason.is_some()
             }
             Check::HowToGetUpdates => {
-                !d.updates.security_updates || (d.updates.delivery.is_some() && d.updates.user_action.is_some())
+                !d.updates.security_updates
+                    || (d.updates.delivery.is_some() && d.updates.user_action.is_some())
             }
             Check::SupportEndOrUnsupported => !d.updates.security_updates || dated,
             Check::DetailsUrl => d.product.details_url.is_some(),
@@ -96,7 +101,10 @@ pub fn ids() -> Vec<&'static str> {
 
 /// Loads a built-in profile by id.
 pub fn load(id: &str) -> Result<Profile, UnknownProfile> {
-    let (_, text) = PROFILES.iter().find(|(i, _)| *i == id).ok_or_else(|| UnknownProfile(id.to_string()))?;
+    let (_, text) = PROFILES
+        .iter()
+        .find(|(i, _)| *i == id)
+        .ok_or_else(|| UnknownProfile(id.to_string()))?;
     // The profile files ship inside the binary and are parsed in a test, so a failure
     // here is a build defect, reported as an unknown profile rather than a panic.
     toml::from_str(text).map_err(|e| UnknownProfile(format!("{id} (broken profile data: {e})")))
@@ -109,8 +117,12 @@ impl Profile {
             .iter()
             .filter(|r| !r.check.passes(d))
             .map(|r| {
-                Problem::new(&r.field, ProblemKind::Profile, format!("{} [{}: {}]", r.message, self.id, r.source))
-                    .expected(r.expected.clone())
+                Problem::new(
+                    &r.field,
+                    ProblemKind::Profile,
+                    format!("{} [{}: {}]", r.message, self.id, r.source),
+                )
+                .expected(r.expected.clone())
             })
             .collect()
     }

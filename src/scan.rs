@@ -11,7 +11,8 @@
 //! cargo feature we do not enable, so after each hit we paint the found symbol white
 //! and look again, up to [`MAX_CODES`] times. Very large photos are scaled down first,
 //! and a failed image is retried at half size, because the finder-pattern search works
-//! best when a module is a few pixels, not dozens.
+//! best when a module is a few pixels, not dozens — and then at double size, because a
+//! blurred module of only about three pixels is too few.
 //!
 //! The entry points are [`decode_image_bytes`] (PNG/JPEG file contents) and
 //! [`decode_luma`] (an 8-bit grayscale buffer).
@@ -82,6 +83,15 @@ pub fn decode_luma(width: u32, height: u32, luma: &[u8]) -> Result<Vec<String>, 
             return Ok(found);
         }
     }
+    // A blurred photo or 300 dpi scan of a small label can have modules of about three
+    // pixels: too few for the binariser once blur and JPEG have smeared the edges.
+    // Enlarging with a sharp (Catmull-Rom) filter restores enough contrast per module.
+    if img.w.max(img.h) <= MAX_SIDE / 2 {
+        let found = find_all(img.resized(2.0, image::imageops::FilterType::CatmullRom));
+        if !found.is_empty() {
+            return Ok(found);
+        }
+    }
     Err(ScanError::NoCode)
 }
 
@@ -95,12 +105,16 @@ struct Gray {
 impl Gray {
     /// Area-averaging downscale via the `image` crate.
     fn scaled(&self, factor: f32) -> Gray {
+        self.resized(factor, image::imageops::FilterType::Triangle)
+    }
+
+    /// Resizes by `factor` with the given filter.
+    fn resized(&self, factor: f32, filter: image::imageops::FilterType) -> Gray {
         let w = ((self.w as f32 * factor).round() as u32).max(1);
         let h = ((self.h as f32 * factor).round() as u32).max(1);
         match image::GrayImage::from_raw(self.w, self.h, self.px.clone()) {
             Some(src) => {
-                let dst =
-                    image::imageops::resize(&src, w, h, image::imageops::FilterType::Triangle);
+                let dst = image::imageops::resize(&src, w, h, filter);
                 Gray {
                     w,
                     h,

@@ -66,12 +66,19 @@ pub enum SourceError {
     #[error("{input}: {message}")]
     Unreadable { input: String, message: String },
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0} is a declaration; signing it needs the private key")]
-    #[diagnostic(help("add --key KEY.pem (make one with `iotlabel keygen --out KEY.pem`), or give an already signed link or .cose file"))]
+    #[diagnostic(help(
+        "add --key KEY.pem (make one with `iotlabel keygen --out KEY.pem`), or give an already signed link or .cose file"
+    ))]
     NeedKey(String),
     #[error("no base URL for the link")]
-    #[diagnostic(help("pass --base-url https://example.com/v, or set product.link_base_url in the declaration"))]
+    #[diagnostic(help(
+        "pass --base-url https://example.com/v, or set product.link_base_url in the declaration"
+    ))]
     NeedBaseUrl,
     #[error("--gs1 needs a GTIN, but the declaration has none")]
     #[diagnostic(help("add product.gtin to the declaration, or drop --gs1"))]
@@ -87,7 +94,10 @@ impl SourceError {
     pub fn is_malformed(&self) -> bool {
         matches!(
             self,
-            SourceError::Link { .. } | SourceError::Envelope { .. } | SourceError::Payload { .. } | SourceError::Unreadable { .. }
+            SourceError::Link { .. }
+                | SourceError::Envelope { .. }
+                | SourceError::Payload { .. }
+                | SourceError::Unreadable { .. }
         )
     }
 }
@@ -128,12 +138,23 @@ impl Envelope {
     /// The link without scheme, for printing under a QR: `example.com/v`.
     pub fn short_url(&self) -> Option<String> {
         let b = self.base.as_ref()?.to_string();
-        Some(b.trim_start_matches("https://").trim_end_matches('/').to_string())
+        Some(
+            b.trim_start_matches("https://")
+                .trim_end_matches('/')
+                .to_string(),
+        )
     }
     /// Decodes the payload (without any trust decision).
     pub fn decode(self) -> Result<Signed, SourceError> {
-        let facts = payload::decode(&self.opened.payload).map_err(|source| SourceError::Payload { input: self.input.clone(), error: source })?;
-        Ok(Signed { envelope: self, facts })
+        let facts =
+            payload::decode(&self.opened.payload).map_err(|source| SourceError::Payload {
+                input: self.input.clone(),
+                error: source,
+            })?;
+        Ok(Signed {
+            envelope: self,
+            facts,
+        })
     }
 }
 
@@ -166,37 +187,70 @@ pub fn sign_declaration(d: &Declaration, key: &ed25519_dalek::SigningKey) -> Vec
 }
 
 /// The base URL for a declaration, honouring `--base-url` and `--gs1`.
-pub fn base_for(d: Option<&Declaration>, opts: &SourceOptions, link_err: impl Fn(LinkError) -> SourceError) -> Result<Option<BaseUrl>, SourceError> {
-    let text = opts.base_url.clone().or_else(|| d.and_then(|d| d.product.link_base_url.clone()));
+pub fn base_for(
+    d: Option<&Declaration>,
+    opts: &SourceOptions,
+    link_err: impl Fn(LinkError) -> SourceError,
+) -> Result<Option<BaseUrl>, SourceError> {
+    let text = opts
+        .base_url
+        .clone()
+        .or_else(|| d.and_then(|d| d.product.link_base_url.clone()));
     let Some(text) = text else { return Ok(None) };
     let base = BaseUrl::parse(&text).map_err(&link_err)?;
     if opts.gs1 {
-        let gtin = d.and_then(|d| d.product.gtin.clone()).ok_or(SourceError::NoGtin)?;
+        let gtin = d
+            .and_then(|d| d.product.gtin.clone())
+            .ok_or(SourceError::NoGtin)?;
         return Ok(Some(BaseUrl::gs1(&base, &gtin).map_err(link_err)?));
     }
     Ok(Some(base))
 }
 
 fn ext(path: &Path) -> String {
-    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 /// Reads the input into a parsed (unverified) envelope.
 pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> {
     let path = Path::new(input);
-    let link_err = |source| SourceError::Link { input: input.to_string(), error: source };
-    let read = |p: &Path| std::fs::read(p).map_err(|source| SourceError::Io { path: p.to_path_buf(), source });
+    let link_err = |source| SourceError::Link {
+        input: input.to_string(),
+        error: source,
+    };
+    let read = |p: &Path| {
+        std::fs::read(p).map_err(|source| SourceError::Io {
+            path: p.to_path_buf(),
+            source,
+        })
+    };
     let is_file = path.is_file();
     let (cose, base, kind, decl) = match ext(path).as_str() {
         "toml" | "json" if is_file => {
             let check = opts.check.unwrap_or_default();
             let d = declaration::load(path, &check)?;
-            let key_path = opts.key.as_ref().ok_or_else(|| SourceError::NeedKey(input.to_string()))?;
+            let key_path = opts
+                .key
+                .as_ref()
+                .ok_or_else(|| SourceError::NeedKey(input.to_string()))?;
             let key = keys::load_signing_key(key_path)?;
             let base = base_for(Some(&d), opts, link_err)?;
-            (sign_declaration(&d, &key), base, InputKind::Declaration, Some(d))
+            (
+                sign_declaration(&d, &key),
+                base,
+                InputKind::Declaration,
+                Some(d),
+            )
         }
-        "cose" | "cbor" if is_file => (read(path)?, base_for(None, opts, link_err)?, InputKind::Cose, None),
+        "cose" | "cbor" if is_file => (
+            read(path)?,
+            base_for(None, opts, link_err)?,
+            InputKind::Cose,
+            None,
+        ),
         "png" | "jpg" | "jpeg" if is_file => {
             let texts = decode_image(&read(path)?, input)?;
             let (parsed, _) = texts
@@ -205,13 +259,23 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
                 .find(|(p, _)| p.is_ok())
                 .ok_or_else(|| SourceError::Unreadable {
                     input: input.to_string(),
-                    message: format!("the image holds a QR code, but not an iotlabel link (found {:?})", texts.first().map(|t| t.chars().take(60).collect::<String>()).unwrap_or_default()),
+                    message: format!(
+                        "the image holds a QR code, but not an iotlabel link (found {:?})",
+                        texts
+                            .first()
+                            .map(|t| t.chars().take(60).collect::<String>())
+                            .unwrap_or_default()
+                    ),
                 })?;
             let parsed = parsed.map_err(link_err)?;
             (parsed.cose, parsed.base, InputKind::Image, None)
         }
         "ndef" | "bin" | "hex" if is_file => {
-            let content = crate::nfc::parse_any(&read(path)?).map_err(|e| SourceError::Unreadable { input: input.to_string(), message: format!("not a readable NFC dump: {e}") })?;
+            let content =
+                crate::nfc::parse_any(&read(path)?).map_err(|e| SourceError::Unreadable {
+                    input: input.to_string(),
+                    message: format!("not a readable NFC dump: {e}"),
+                })?;
             match (content.uri, content.cose) {
                 (Some(uri), record) => {
                     let parsed = link::parse_link(&uri).map_err(link_err)?;
@@ -219,13 +283,19 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
                     if record.as_ref().is_some_and(|r| *r != parsed.cose) {
                         return Err(SourceError::Unreadable {
                             input: input.to_string(),
-                            message: "the tag's link and its COSE record hold different payloads".into(),
+                            message: "the tag's link and its COSE record hold different payloads"
+                                .into(),
                         });
                     }
                     (parsed.cose, parsed.base, InputKind::Nfc, None)
                 }
                 (None, Some(cose)) => (cose, base_for(None, opts, link_err)?, InputKind::Nfc, None),
-                (None, None) => return Err(SourceError::Unreadable { input: input.to_string(), message: "the NFC data holds no link and no COSE record".into() }),
+                (None, None) => {
+                    return Err(SourceError::Unreadable {
+                        input: input.to_string(),
+                        message: "the NFC data holds no link and no COSE record".into(),
+                    });
+                }
             }
         }
         _ if is_file => {
@@ -235,7 +305,10 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
             })?;
             match link::parse_link(&text) {
                 Ok(parsed) => {
-                    let base = match parsed.base { Some(b) => Some(b), None => base_for(None, opts, link_err)? };
+                    let base = match parsed.base {
+                        Some(b) => Some(b),
+                        None => base_for(None, opts, link_err)?,
+                    };
                     (parsed.cose, base, InputKind::Link, None)
                 }
                 // A text file may also be an NFC hex dump (`iotlabel nfc --format hex`).
@@ -250,13 +323,30 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
         }
         _ => {
             let parsed = link::parse_link(input).map_err(link_err)?;
-            let kind = if parsed.base.is_some() { InputKind::Link } else { InputKind::Digits };
-            let base = match parsed.base { Some(b) => Some(b), None => base_for(None, opts, link_err)? };
+            let kind = if parsed.base.is_some() {
+                InputKind::Link
+            } else {
+                InputKind::Digits
+            };
+            let base = match parsed.base {
+                Some(b) => Some(b),
+                None => base_for(None, opts, link_err)?,
+            };
             (parsed.cose, base, kind, None)
         }
     };
-    let opened = envelope::open(&cose).map_err(|source| SourceError::Envelope { input: input.to_string(), error: source })?;
-    Ok(Envelope { cose, opened, base, kind, declaration: decl, input: input.to_string() })
+    let opened = envelope::open(&cose).map_err(|source| SourceError::Envelope {
+        input: input.to_string(),
+        error: source,
+    })?;
+    Ok(Envelope {
+        cose,
+        opened,
+        base,
+        kind,
+        declaration: decl,
+        input: input.to_string(),
+    })
 }
 
 /// Reads the input and decodes its payload (entry point for artwork commands).
@@ -270,5 +360,8 @@ pub fn decode_signed(input: &str) -> Result<Signed, SourceError> {
 }
 
 fn decode_image(bytes: &[u8], input: &str) -> Result<Vec<String>, SourceError> {
-    crate::scan::decode_image_bytes(bytes).map_err(|e| SourceError::Unreadable { input: input.to_string(), message: e.to_string() })
+    crate::scan::decode_image_bytes(bytes).map_err(|e| SourceError::Unreadable {
+        input: input.to_string(),
+        message: e.to_string(),
+    })
 }

@@ -88,8 +88,15 @@ pub struct Summary {
 impl Summary {
     /// Every sentence, headline first: what a reader of the label sees, as plain lines.
     pub fn lines(&self) -> Vec<String> {
-        let mut v = vec![format!("{} {}", self.manufacturer, self.model), self.headline.clone()];
-        v.extend(self.statements.iter().map(|s| format!("{}: {}", s.label, s.text)));
+        let mut v = vec![
+            format!("{} {}", self.manufacturer, self.model),
+            self.headline.clone(),
+        ];
+        v.extend(
+            self.statements
+                .iter()
+                .map(|s| format!("{}: {}", s.label, s.text)),
+        );
         v
     }
 }
@@ -122,23 +129,40 @@ impl Catalogue {
 
     /// The built-in catalogue for a language code ("en", "fr", …; "fr-CA" falls back to "fr").
     pub fn built_in(lang: &str) -> Result<Catalogue, CatalogueError> {
-        let base = lang.split(['-', '_']).next().unwrap_or(lang).to_ascii_lowercase();
-        let (_, text) = built_in::BUILT_IN.iter().find(|(l, _)| *l == base).ok_or_else(|| CatalogueError::UnknownLanguage {
-            lang: lang.to_string(),
-            available: Self::languages().join(", "),
-        })?;
+        let base = lang
+            .split(['-', '_'])
+            .next()
+            .unwrap_or(lang)
+            .to_ascii_lowercase();
+        let (_, text) = built_in::BUILT_IN
+            .iter()
+            .find(|(l, _)| *l == base)
+            .ok_or_else(|| CatalogueError::UnknownLanguage {
+                lang: lang.to_string(),
+                available: Self::languages().join(", "),
+            })?;
         Self::parse(text, &format!("assets/phrases/{base}.toml"))
     }
 
     /// Parses a catalogue from TOML text.
     pub fn parse(text: &str, name: &str) -> Result<Catalogue, CatalogueError> {
-        let invalid = |message: String| CatalogueError::Invalid { name: name.to_string(), message };
+        let invalid = |message: String| CatalogueError::Invalid {
+            name: name.to_string(),
+            message,
+        };
         let table: toml::Table = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         let mut phrases = BTreeMap::new();
         flatten("", &table, &mut phrases).map_err(invalid)?;
-        let lang = phrases.get("lang").cloned().ok_or_else(|| invalid("missing `lang`".into()))?;
+        let lang = phrases
+            .get("lang")
+            .cloned()
+            .ok_or_else(|| invalid("missing `lang`".into()))?;
         let name = phrases.get("name").cloned().unwrap_or_else(|| lang.clone());
-        Ok(Catalogue { lang, name, phrases })
+        Ok(Catalogue {
+            lang,
+            name,
+            phrases,
+        })
     }
 
     /// All phrases, flat (for the verifier site, which renders the same catalogue in JS).
@@ -151,7 +175,10 @@ impl Catalogue {
         self.phrases
             .get(key)
             .map(String::as_str)
-            .ok_or_else(|| CatalogueError::Missing { lang: self.lang.clone(), key: key.to_string() })
+            .ok_or_else(|| CatalogueError::Missing {
+                lang: self.lang.clone(),
+                key: key.to_string(),
+            })
     }
 
     fn list(&self, items: &[String]) -> Result<String, CatalogueError> {
@@ -165,9 +192,17 @@ impl Catalogue {
     }
 }
 
-fn flatten(prefix: &str, t: &toml::Table, out: &mut BTreeMap<String, String>) -> Result<(), String> {
+fn flatten(
+    prefix: &str,
+    t: &toml::Table,
+    out: &mut BTreeMap<String, String>,
+) -> Result<(), String> {
     for (k, v) in t {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         match v {
             toml::Value::String(s) => {
                 out.insert(key, s.clone());
@@ -193,7 +228,12 @@ fn fill(template: &str, vars: &[(&str, &str)]) -> String {
 }
 
 fn join_sentences(parts: &[&str]) -> String {
-    parts.iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join(" ")
+    parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Renders the summary of decoded facts in one catalogue's language (entry point).
@@ -207,9 +247,17 @@ pub fn summarize(f: &Facts, c: &Catalogue) -> Result<Summary, CatalogueError> {
     let label = |k: &str| c.get(&format!("label.{k}")).map(str::to_string);
 
     if !f.security_updates {
-        let mut statements = vec![Statement { element: Element::A3, label: label("a3")?, text: c.get("support.none")?.into() }];
+        let mut statements = vec![Statement {
+            element: Element::A3,
+            label: label("a3")?,
+            text: c.get("support.none")?.into(),
+        }];
         if let Some(b) = f.eos_behaviour {
-            statements.push(Statement { element: Element::B2, label: label("b2")?, text: c.get(&format!("eos.{}", b.name()))?.into() });
+            statements.push(Statement {
+                element: Element::B2,
+                label: label("b2")?,
+                text: c.get(&format!("eos.{}", b.name()))?.into(),
+            });
         }
         return Ok(Summary {
             lang: c.lang.clone(),
@@ -230,9 +278,18 @@ pub fn summarize(f: &Facts, c: &Catalogue) -> Result<Summary, CatalogueError> {
 
     // A.2: how, what the user does, what it costs.
     let a2 = join_sentences(&[
-        f.delivery.map(|d| c.get(&format!("delivery.{}", d.name()))).transpose()?.unwrap_or(""),
-        f.user_action.map(|a| c.get(&format!("user_action.{}", a.name()))).transpose()?.unwrap_or(""),
-        f.cost.map(|x| c.get(&format!("cost.{}", x.name()))).transpose()?.unwrap_or(""),
+        f.delivery
+            .map(|d| c.get(&format!("delivery.{}", d.name())))
+            .transpose()?
+            .unwrap_or(""),
+        f.user_action
+            .map(|a| c.get(&format!("user_action.{}", a.name())))
+            .transpose()?
+            .unwrap_or(""),
+        f.cost
+            .map(|x| c.get(&format!("cost.{}", x.name())))
+            .transpose()?
+            .unwrap_or(""),
     ]);
 
     // A.3: until when, and how firm.
@@ -244,7 +301,10 @@ pub fn summarize(f: &Facts, c: &Catalogue) -> Result<Summary, CatalogueError> {
         Some(SupportEnd::Until(ym)) => (format!("until-{firm}"), vec![("date", month_year(ym))]),
         Some(SupportEnd::Period { months, from }) => (
             format!("period-{firm}"),
-            vec![("months", months.to_string()), ("from", c.get(&format!("from.{}", from.name()))?.to_string())],
+            vec![
+                ("months", months.to_string()),
+                ("from", c.get(&format!("from.{}", from.name()))?.to_string()),
+            ],
         ),
         Some(SupportEnd::Indefinite) => ("indefinite".into(), vec![]),
         Some(SupportEnd::Unknown) | None => ("unknown".into(), vec![]),
@@ -258,17 +318,32 @@ pub fn summarize(f: &Facts, c: &Catalogue) -> Result<Summary, CatalogueError> {
         None => c.get("notification.unstated")?.to_string(),
         Some(ch) if ch.contains(&Channel::None) => c.get("notification.none")?.to_string(),
         Some(ch) => {
-            let names = ch.iter().map(|x| c.get(&format!("channel.{}", x.name())).map(str::to_string)).collect::<Result<Vec<_>, _>>()?;
-            fill(c.get("notification.channels")?, &[("list", &c.list(&names)?)])
+            let names = ch
+                .iter()
+                .map(|x| c.get(&format!("channel.{}", x.name())).map(str::to_string))
+                .collect::<Result<Vec<_>, _>>()?;
+            fill(
+                c.get("notification.channels")?,
+                &[("list", &c.list(&names)?)],
+            )
         }
     };
-    let b1 = join_sentences(&[&b1_channels, f.schedule.map(|s| c.get(&format!("schedule.{}", s.name()))).transpose()?.unwrap_or("")]);
+    let b1 = join_sentences(&[
+        &b1_channels,
+        f.schedule
+            .map(|s| c.get(&format!("schedule.{}", s.name())))
+            .transpose()?
+            .unwrap_or(""),
+    ]);
 
     // B.2: what happens at the end.
     let b2 = match f.eos_behaviour {
         Some(b) => join_sentences(&[
             c.get(&format!("eos.{}", b.name()))?,
-            f.eos_offer.map(|o| c.get(&format!("offer.{}", o.name()))).transpose()?.unwrap_or(""),
+            f.eos_offer
+                .map(|o| c.get(&format!("offer.{}", o.name())))
+                .transpose()?
+                .unwrap_or(""),
         ]),
         None => c.get("eos.unstated")?.to_string(),
     };
@@ -277,24 +352,55 @@ pub fn summarize(f: &Facts, c: &Catalogue) -> Result<Summary, CatalogueError> {
     let b3 = if f.measures.is_empty() && f.standards.is_empty() {
         c.get("security.unstated")?.to_string()
     } else {
-        let m = f.measures.iter().map(|x| c.get(&format!("measure.{}", x.name())).map(str::to_string)).collect::<Result<Vec<_>, _>>()?;
-        let s = f.standards.iter().map(|x| c.get(&format!("standard.{}", x.name())).map(str::to_string)).collect::<Result<Vec<_>, _>>()?;
+        let m = f
+            .measures
+            .iter()
+            .map(|x| c.get(&format!("measure.{}", x.name())).map(str::to_string))
+            .collect::<Result<Vec<_>, _>>()?;
+        let s = f
+            .standards
+            .iter()
+            .map(|x| c.get(&format!("standard.{}", x.name())).map(str::to_string))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut parts = Vec::new();
         if !m.is_empty() {
             parts.push(fill(c.get("security.measures")?, &[("list", &c.list(&m)?)]));
         }
         if !s.is_empty() {
-            parts.push(fill(c.get("security.standards")?, &[("list", &c.list(&s)?)]));
+            parts.push(fill(
+                c.get("security.standards")?,
+                &[("list", &c.list(&s)?)],
+            ));
         }
         parts.join(" ")
     };
 
     let statements = vec![
-        Statement { element: Element::A2, label: label("a2")?, text: a2 },
-        Statement { element: Element::A3, label: label("a3")?, text: a3 },
-        Statement { element: Element::B1, label: label("b1")?, text: b1 },
-        Statement { element: Element::B2, label: label("b2")?, text: b2 },
-        Statement { element: Element::B3, label: label("b3")?, text: b3 },
+        Statement {
+            element: Element::A2,
+            label: label("a2")?,
+            text: a2,
+        },
+        Statement {
+            element: Element::A3,
+            label: label("a3")?,
+            text: a3,
+        },
+        Statement {
+            element: Element::B1,
+            label: label("b1")?,
+            text: b1,
+        },
+        Statement {
+            element: Element::B2,
+            label: label("b2")?,
+            text: b2,
+        },
+        Statement {
+            element: Element::B3,
+            label: label("b3")?,
+            text: b3,
+        },
     ];
     Ok(Summary {
         lang: c.lang.clone(),
@@ -330,7 +436,16 @@ mod tests {
     #[test]
     fn no_catalogue_says_expire() {
         // Consumers read "expires" as "stops working" (DESIGN.md, Wording).
-        let banned = ["expir", "expiry", "abläuf", "ablauf", "verfällt", "caduc", "vence", "péremption"];
+        let banned = [
+            "expir",
+            "expiry",
+            "abläuf",
+            "ablauf",
+            "verfällt",
+            "caduc",
+            "vence",
+            "péremption",
+        ];
         for lang in Catalogue::languages() {
             let c = Catalogue::built_in(lang).unwrap();
             for (k, v) in c.phrases() {
@@ -345,6 +460,9 @@ mod tests {
     #[test]
     fn language_fallback_and_unknown() {
         assert_eq!(Catalogue::built_in("en-GB").unwrap().lang, "en");
-        assert!(matches!(Catalogue::built_in("xx"), Err(CatalogueError::UnknownLanguage { .. })));
+        assert!(matches!(
+            Catalogue::built_in("xx"),
+            Err(CatalogueError::UnknownLanguage { .. })
+        ));
     }
 }

@@ -55,7 +55,10 @@ pub struct Verification {
 /// Checks an envelope against a trust store (entry point).
 pub fn verify(envelope: Envelope, trust: &TrustStore) -> Verification {
     let candidates: Vec<&TrustedKey> = trust.by_kid(&envelope.opened.kid).collect();
-    let signer = candidates.iter().find(|k| envelope.opened.verify(&k.key)).map(|k| (*k).clone());
+    let signer = candidates
+        .iter()
+        .find(|k| envelope.opened.verify(&k.key))
+        .map(|k| (*k).clone());
     let verdict = match (&signer, candidates.is_empty()) {
         (Some(_), _) => Verdict::Valid,
         (None, true) => Verdict::UnknownKey,
@@ -65,7 +68,12 @@ pub fn verify(envelope: Envelope, trust: &TrustStore) -> Verification {
         Verdict::BadSignature => None,
         _ => Some(payload::decode(&envelope.opened.payload)),
     };
-    Verification { verdict, signer, facts, envelope }
+    Verification {
+        verdict,
+        signer,
+        facts,
+        envelope,
+    }
 }
 
 /// Lowercase hex.

@@ -2,6 +2,8 @@
 //! round-trips declaration → sign → verify, exit codes distinguish the verdicts, key
 //! rotation keeps old labels valid, and files are never clobbered.
 
+mod common;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
@@ -27,8 +29,15 @@ fn samples() -> Vec<PathBuf> {
 }
 
 fn sign(decl: &Path, key: &str) -> String {
-    let out = iotlabel().args(["sign", decl.to_str().unwrap(), "--key", key]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = iotlabel()
+        .args(["sign", decl.to_str().unwrap(), "--key", key])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -53,16 +62,29 @@ fn every_sample_round_trips_through_sign_and_verify() {
         assert_eq!(v["verdict"], "valid");
         assert_eq!(v["signer"], "demo");
         // The decoded declaration equals the source on every field the payload carries.
-        let original = iotlabel::declaration::load(&decl, &iotlabel::declaration::CheckOptions::lenient()).unwrap();
+        let original =
+            iotlabel::declaration::load(&decl, &iotlabel::declaration::CheckOptions::lenient())
+                .unwrap();
         let expected = iotlabel::payload::Facts::from_declaration(&original).to_declaration();
-        assert_eq!(v["declaration"], serde_json::to_value(&expected).unwrap(), "{}", decl.display());
-        assert_eq!(v["declaration"]["product"]["manufacturer"], original.product.manufacturer.as_str());
+        assert_eq!(
+            v["declaration"],
+            serde_json::to_value(&expected).unwrap(),
+            "{}",
+            decl.display()
+        );
+        assert_eq!(
+            v["declaration"]["product"]["manufacturer"],
+            original.product.manufacturer.as_str()
+        );
     }
 }
 
 #[test]
 fn exit_codes_distinguish_valid_bad_unknown_and_malformed() {
-    let link = sign(&root().join("samples/thermostat.toml"), "samples/keys/demo.pem");
+    let link = sign(
+        &root().join("samples/thermostat.toml"),
+        "samples/keys/demo.pem",
+    );
     assert_eq!(verify_json(&link, &["samples/trust"]).0, 0);
 
     // One digit changed in the middle of the payload.
@@ -78,7 +100,10 @@ fn exit_codes_distinguish_valid_bad_unknown_and_malformed() {
     let dir = tempfile::tempdir().unwrap();
     let other = dir.path().join("other.pem");
     iotlabel::keys::generate(&other, &dir.path().join("other.pub.pem")).unwrap();
-    let foreign = sign(&root().join("samples/thermostat.toml"), other.to_str().unwrap());
+    let foreign = sign(
+        &root().join("samples/thermostat.toml"),
+        other.to_str().unwrap(),
+    );
     let (code, v) = verify_json(&foreign, &["samples/trust"]);
     assert_eq!((code, v["verdict"].as_str()), (3, Some("unknown-key")));
 
@@ -117,7 +142,10 @@ fn key_rotation_keeps_old_labels_valid() {
     let new_label = sign(&root().join("samples/camera.toml"), new.to_str().unwrap());
     let (c1, v1) = verify_json(&old_label, &[keyset.to_str().unwrap()]);
     let (c2, v2) = verify_json(&new_label, &[keyset.to_str().unwrap()]);
-    assert_eq!((c1, v1["signer"].as_str()), (0, Some("Acme 2026 (retired)")));
+    assert_eq!(
+        (c1, v1["signer"].as_str()),
+        (0, Some("Acme 2026 (retired)"))
+    );
     assert_eq!((c2, v2["signer"].as_str()), (0, Some("Acme 2027")));
 }
 
@@ -126,7 +154,14 @@ fn cose_output_verifies_and_keygen_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
     let cose = dir.path().join("t.cose");
     iotlabel()
-        .args(["sign", "samples/thermostat.toml", "--key", "samples/keys/demo.pem", "-o", cose.to_str().unwrap()])
+        .args([
+            "sign",
+            "samples/thermostat.toml",
+            "--key",
+            "samples/keys/demo.pem",
+            "-o",
+            cose.to_str().unwrap(),
+        ])
         .assert()
         .success();
     let (code, v) = verify_json(cose.to_str().unwrap(), &["samples/trust"]);
@@ -134,14 +169,23 @@ fn cose_output_verifies_and_keygen_never_overwrites() {
 
     let key = dir.path().join("k.pem");
     std::fs::write(&key, "precious").unwrap();
-    iotlabel().args(["keygen", "--out", key.to_str().unwrap()]).assert().failure();
+    iotlabel()
+        .args(["keygen", "--out", key.to_str().unwrap()])
+        .assert()
+        .failure();
     assert_eq!(std::fs::read_to_string(&key).unwrap(), "precious");
     // The private key never appears on standard output or error.
     let fresh = dir.path().join("fresh.pem");
-    let out = iotlabel().args(["keygen", "--out", fresh.to_str().unwrap()]).output().unwrap();
+    let out = iotlabel()
+        .args(["keygen", "--out", fresh.to_str().unwrap()])
+        .output()
+        .unwrap();
     let secret = std::fs::read_to_string(&fresh).unwrap();
     let body: String = secret.lines().filter(|l| !l.starts_with("-----")).collect();
-    assert!(!String::from_utf8_lossy(&out.stdout).contains(&body) && !String::from_utf8_lossy(&out.stderr).contains(&body));
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains(&body)
+            && !String::from_utf8_lossy(&out.stderr).contains(&body)
+    );
 }
 
 #[test]
@@ -153,19 +197,46 @@ fn validate_json_reports_every_problem_with_lines() {
         "[product]\nmanufacturer = \"A\"\nmodle = \"B\"\n\n[updates]\nsecurity_updates = true\ndelivery = \"automatically\"\n\n[support]\nend = \"2030-13\"\n",
     )
     .unwrap();
-    let out = iotlabel().args(["validate", f.to_str().unwrap(), "--json"]).output().unwrap();
+    let out = iotlabel()
+        .args(["validate", f.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let problems = v[0]["problems"].as_array().unwrap();
-    let fields: Vec<&str> = problems.iter().map(|p| p["field"].as_str().unwrap()).collect();
-    for expected in ["product.modle", "product.model", "updates.delivery", "support.end"] {
+    let fields: Vec<&str> = problems
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "product.modle",
+        "product.model",
+        "updates.delivery",
+        "support.end",
+    ] {
         assert!(fields.contains(&expected), "{expected} not in {fields:?}");
     }
-    let typo = problems.iter().find(|p| p["field"] == "product.modle").unwrap();
+    let typo = problems
+        .iter()
+        .find(|p| p["field"] == "product.modle")
+        .unwrap();
     assert_eq!(typo["line"], 3);
-    assert!(typo["expected"].as_str().unwrap().contains("did you mean `model`"));
-    let delivery = problems.iter().find(|p| p["field"] == "updates.delivery").unwrap();
-    assert!(delivery["expected"].as_str().unwrap().contains("\"automatic\""));
+    assert!(
+        typo["expected"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `model`")
+    );
+    let delivery = problems
+        .iter()
+        .find(|p| p["field"] == "updates.delivery")
+        .unwrap();
+    assert!(
+        delivery["expected"]
+            .as_str()
+            .unwrap()
+            .contains("\"automatic\"")
+    );
 }
 
 #[test]
@@ -174,7 +245,16 @@ fn samples_validate_and_summaries_render_in_every_language() {
     args.extend(samples().iter().map(|p| p.display().to_string()));
     iotlabel().args(&args).assert().success();
     for lang in iotlabel::summary::Catalogue::languages() {
-        let out = iotlabel().args(["summary", "samples/smart-bulb.toml", "--lang", lang, "--json"]).output().unwrap();
+        let out = iotlabel()
+            .args([
+                "summary",
+                "samples/smart-bulb.toml",
+                "--lang",
+                lang,
+                "--json",
+            ])
+            .output()
+            .unwrap();
         assert!(out.status.success());
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["no_updates"], true);
@@ -183,4 +263,70 @@ fn samples_validate_and_summaries_render_in_every_language() {
     let out = iotlabel().args(["schema"]).output().unwrap();
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(schema["properties"]["updates"].is_object());
+}
+
+#[test]
+fn verify_reads_a_degraded_photo_of_a_printed_label() {
+    // The compact label for a real signed sample, rendered at 300 dpi, rotated 3°,
+    // blurred, noisy and saved as JPEG: `verify` must still find, decode and accept it.
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("label.png");
+    iotlabel()
+        .args([
+            "label",
+            "samples/camera.toml",
+            "--key",
+            "samples/keys/demo.pem",
+            "--template",
+            "compact",
+            "--dpi",
+            "300",
+            "-o",
+        ])
+        .arg(&png)
+        .assert()
+        .success();
+    let (code, v) = verify_json(png.to_str().unwrap(), &["samples/trust"]);
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (0, Some("valid")),
+        "clean PNG: {v}"
+    );
+
+    let img = image::open(&png).unwrap().to_luma8();
+    let jpeg = common::degrade_to_jpeg(img.width(), img.height(), img.as_raw(), 3.0, 80);
+    let photo = dir.path().join("photo.jpg");
+    std::fs::write(&photo, jpeg).unwrap();
+    let (code, v) = verify_json(photo.to_str().unwrap(), &["samples/trust"]);
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (0, Some("valid")),
+        "degraded JPEG: {v}"
+    );
+    assert_eq!(v["declaration"]["product"]["model"], "Cam 2 Pro");
+}
+
+#[test]
+fn verify_reads_nfc_dumps() {
+    let dir = tempfile::tempdir().unwrap();
+    for ext in ["ndef", "bin", "hex"] {
+        let out = dir.path().join(format!("tag.{ext}"));
+        iotlabel()
+            .args([
+                "nfc",
+                "samples/thermostat.toml",
+                "--key",
+                "samples/keys/demo.pem",
+                "-o",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        let (code, v) = verify_json(out.to_str().unwrap(), &["samples/trust"]);
+        assert_eq!(
+            (code, v["verdict"].as_str()),
+            (0, Some("valid")),
+            "{ext}: {v}"
+        );
+    }
 }

@@ -21,11 +21,17 @@ fn python_cbor2_and_cryptography_verify_every_vector() {
         "independent Python verifier disagreed (needs `pip install cbor2 cryptography`):\n{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.lines().filter(|l| l.starts_with("ok")).count() >= 18, "{text}");
+    assert!(
+        text.lines().filter(|l| l.starts_with("ok")).count() >= 18,
+        "{text}"
+    );
 }
 
 fn openssl(args: &[&str]) -> std::process::Output {
-    Command::new("openssl").args(args).output().expect("openssl must be installed")
+    Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl must be installed")
 }
 
 #[test]
@@ -35,16 +41,31 @@ fn openssl_reads_our_keys_and_we_sign_with_openssl_keys() {
     let ours_pub = dir.path().join("ours.pub.pem");
     let kid = iotlabel::keys::generate(&ours, &ours_pub).unwrap();
     let o = openssl(&["pkey", "-in", ours.to_str().unwrap(), "-pubout"]);
-    assert!(o.status.success(), "openssl pkey refused our private key: {}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(String::from_utf8_lossy(&o.stdout), std::fs::read_to_string(&ours_pub).unwrap(), "same public key");
+    assert!(
+        o.status.success(),
+        "openssl pkey refused our private key: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        std::fs::read_to_string(&ours_pub).unwrap(),
+        "same public key"
+    );
 
     let theirs = dir.path().join("theirs.pem");
-    let o = openssl(&["genpkey", "-algorithm", "ed25519", "-out", theirs.to_str().unwrap()]);
+    let o = openssl(&[
+        "genpkey",
+        "-algorithm",
+        "ed25519",
+        "-out",
+        theirs.to_str().unwrap(),
+    ]);
     assert!(o.status.success());
     let key = iotlabel::keys::load_signing_key(&theirs).unwrap();
     let cose = iotlabel::envelope::sign(b"\xa0", &key);
     let pub_pem = openssl(&["pkey", "-in", theirs.to_str().unwrap(), "-pubout"]).stdout;
-    let vk = iotlabel::keys::parse_public_pem(&String::from_utf8(pub_pem).unwrap(), &theirs).unwrap();
+    let vk =
+        iotlabel::keys::parse_public_pem(&String::from_utf8(pub_pem).unwrap(), &theirs).unwrap();
     assert!(iotlabel::envelope::open(&cose).unwrap().verify(&vk));
     assert_ne!(iotlabel::envelope::key_id(&vk), kid);
 }

@@ -3,6 +3,7 @@
 //! are checked against the `qrcode` crate's own bit packing; print rules at their edges;
 //! and images (clean, degraded, several codes, junk) through `scan`.
 
+mod common;
 use iotlabel::link::{BaseUrl, PayloadForm, format_link};
 use iotlabel::qr::*;
 use iotlabel::scan::{ScanError, decode_image_bytes, decode_luma};
@@ -442,77 +443,12 @@ fn scan_reads_a_clean_png() {
     );
 }
 
-/// Small deterministic PRNG for the noise (xorshift).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 /// A label-sized symbol at about 300 dpi, rotated, blurred, noisy, saved as JPEG.
 fn degraded_jpeg(link: &str, angle_deg: f64) -> Vec<u8> {
     let sym = encode(link, EcLevel::M, None).unwrap();
     // 25 mm at 300 dpi is 295 px; a v9 symbol plus quiet zone is 61 modules → 5 px.
     let (n, luma) = rasterise(&sym, 5, 4);
-    let n = n as usize;
-    let canvas = n + 120;
-    let (c, s) = (angle_deg.to_radians().cos(), angle_deg.to_radians().sin());
-    let centre = canvas as f64 / 2.0;
-    let half = n as f64 / 2.0;
-    // Rotate by inverse mapping with bilinear sampling; outside the symbol is paper white.
-    let sample = |x: f64, y: f64| -> f64 {
-        let (x0, y0) = (x.floor(), y.floor());
-        let (fx, fy) = (x - x0, y - y0);
-        let px = |xi: f64, yi: f64| -> f64 {
-            if xi < 0.0 || yi < 0.0 || xi >= n as f64 || yi >= n as f64 {
-                255.0
-            } else {
-                luma[yi as usize * n + xi as usize] as f64
-            }
-        };
-        px(x0, y0) * (1.0 - fx) * (1.0 - fy)
-            + px(x0 + 1.0, y0) * fx * (1.0 - fy)
-            + px(x0, y0 + 1.0) * (1.0 - fx) * fy
-            + px(x0 + 1.0, y0 + 1.0) * fx * fy
-    };
-    let mut rotated = vec![0f64; canvas * canvas];
-    for y in 0..canvas {
-        for x in 0..canvas {
-            let (dx, dy) = (x as f64 - centre, y as f64 - centre);
-            let (sx, sy) = (c * dx + s * dy + half, -s * dx + c * dy + half);
-            // Grey-ish paper and ink rather than pure black and white.
-            rotated[y * canvas + x] = 30.0 + sample(sx, sy) * (200.0 / 255.0);
-        }
-    }
-    // 3×3 box blur.
-    let mut blurred = rotated.clone();
-    for y in 1..canvas - 1 {
-        for x in 1..canvas - 1 {
-            let mut sum = 0.0;
-            for dy in 0..3 {
-                for dx in 0..3 {
-                    sum += rotated[(y + dy - 1) * canvas + x + dx - 1];
-                }
-            }
-            blurred[y * canvas + x] = sum / 9.0;
-        }
-    }
-    // Noise of ±25 grey levels.
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let pixels: Vec<u8> = blurred
-        .iter()
-        .map(|&v| (v + (rng.next() % 51) as f64 - 25.0).clamp(0.0, 255.0) as u8)
-        .collect();
-    let img = image::GrayImage::from_raw(canvas as u32, canvas as u32, pixels).unwrap();
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 70)
-        .encode_image(&img)
-        .unwrap();
-    out
+    common::degrade_to_jpeg(n, n, &luma, angle_deg, 60)
 }
 
 #[test]

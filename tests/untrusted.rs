@@ -6,10 +6,17 @@ use iotlabel::{envelope, link, payload};
 use proptest::prelude::*;
 
 fn valid_cose() -> Vec<u8> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/valid-thermostat.json")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/valid-thermostat.json"
+    ))
+    .unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let hex = v["cose_hex"].as_str().unwrap();
-    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn exercise(bytes: &[u8]) {
@@ -18,7 +25,10 @@ fn exercise(bytes: &[u8]) {
     }
     let _ = payload::decode(bytes);
     let digits = link::encode_digits(bytes);
-    assert_eq!(link::decode_digits(&digits).ok().as_deref(), if bytes.is_empty() { None } else { Some(bytes) });
+    assert_eq!(
+        link::decode_digits(&digits).ok().as_deref(),
+        if bytes.is_empty() { None } else { Some(bytes) }
+    );
 }
 
 proptest! {

@@ -33,13 +33,20 @@ fn thermostat() -> Facts {
         delivery: Some(Delivery::Automatic),
         user_action: Some(UserAction::KeepOnline),
         cost: Some(Cost::Free),
-        support_end: Some(SupportEnd::Until(YearMonth { year: 2031, month: 12 })),
+        support_end: Some(SupportEnd::Until(YearMonth {
+            year: 2031,
+            month: 12,
+        })),
         commitment: Some(Commitment::Minimum),
         channels: Some(vec![Channel::App, Channel::Email]),
         schedule: Some(Schedule::AsNeeded),
         eos_behaviour: Some(EosBehaviour::KeepsWorking),
         eos_offer: Some(EosOffer::Nothing),
-        measures: vec![Measure::Signed, Measure::VerifiedOnDevice, Measure::RollbackProtection],
+        measures: vec![
+            Measure::Signed,
+            Measure::VerifiedOnDevice,
+            Measure::RollbackProtection,
+        ],
         standards: vec![Standard::EtsiEn303645],
     }
 }
@@ -73,7 +80,10 @@ fn router() -> Facts {
         delivery: Some(Delivery::UserInitiated),
         user_action: Some(UserAction::ApproveInApp),
         cost: Some(Cost::Subscription),
-        support_end: Some(SupportEnd::Period { months: 60, from: PeriodStart::Purchase }),
+        support_end: Some(SupportEnd::Period {
+            months: 60,
+            from: PeriodStart::Purchase,
+        }),
         commitment: Some(Commitment::Anticipated),
         channels: Some(vec![Channel::App]),
         schedule: Some(Schedule::Quarterly),
@@ -89,18 +99,32 @@ fn sign_with(payload: &[u8], k: &SigningKey, alg: i64, tagged: bool) -> Vec<u8> 
     use coset::iana::EnumI64;
     use coset::{CborSerializable, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable};
     let alg = coset::iana::Algorithm::from_i64(alg).expect("registered alg");
-    let protected = HeaderBuilder::new().algorithm(alg).key_id(envelope::key_id(&k.verifying_key()).to_vec()).build();
+    let protected = HeaderBuilder::new()
+        .algorithm(alg)
+        .key_id(envelope::key_id(&k.verifying_key()).to_vec())
+        .build();
     let s = CoseSign1Builder::new()
         .protected(protected)
         .payload(payload.to_vec())
         .create_signature(b"", |tbs| k.sign(tbs).to_bytes().to_vec())
         .build();
-    if tagged { s.to_tagged_vec().unwrap() } else { s.to_vec().unwrap() }
+    if tagged {
+        s.to_tagged_vec().unwrap()
+    } else {
+        s.to_vec().unwrap()
+    }
 }
 
 const BASE: &str = "https://verify.acme.example/t";
 
-fn vector(name: &str, description: &str, link_text: String, cose: Option<&[u8]>, expected: &str, facts: Option<&Facts>) -> (String, Value) {
+fn vector(
+    name: &str,
+    description: &str,
+    link_text: String,
+    cose: Option<&[u8]>,
+    expected: &str,
+    facts: Option<&Facts>,
+) -> (String, Value) {
     let opened = cose.and_then(|c| envelope::open(c).ok());
     let v = json!({
         "description": description,
@@ -127,60 +151,191 @@ fn generate() -> Vec<(String, Value)> {
     let mut out = Vec::new();
 
     for (name, desc, f) in [
-        ("valid-thermostat", "typical declaration: automatic updates until 12/2031 (committed), GTIN, B.1–B.3", thermostat()),
-        ("valid-no-updates", "a device that gets no security updates", bulb()),
-        ("valid-period-anticipated", "support period of 60 months from purchase, anticipated; subscription", router()),
+        (
+            "valid-thermostat",
+            "typical declaration: automatic updates until 12/2031 (committed), GTIN, B.1–B.3",
+            thermostat(),
+        ),
+        (
+            "valid-no-updates",
+            "a device that gets no security updates",
+            bulb(),
+        ),
+        (
+            "valid-period-anticipated",
+            "support period of 60 months from purchase, anticipated; subscription",
+            router(),
+        ),
     ] {
         let cose = envelope::sign(&payload::encode(&f), &a);
-        out.push(vector(name, desc, digits_link(&cose), Some(&cose), "valid", Some(&f)));
+        out.push(vector(
+            name,
+            desc,
+            digits_link(&cose),
+            Some(&cose),
+            "valid",
+            Some(&f),
+        ));
     }
     let f = thermostat();
     let p = payload::encode(&f);
     let cose = envelope::sign(&p, &a);
-    out.push(vector("valid-nfc-base64url", "the NFC form: base64url in the fragment", link::format_link(&base, &cose, PayloadForm::Base64Url), Some(&cose), "valid", Some(&f)));
-    let gs1 = BaseUrl::gs1(&BaseUrl::parse("https://id.acme.example").unwrap(), "4006381333931").unwrap();
-    out.push(vector("valid-gs1-digital-link", "GS1 Digital Link form with the GTIN-14 in the path", link::format_link(&gs1, &cose, PayloadForm::Digits), Some(&cose), "valid", Some(&f)));
-    out.push(vector("valid-bare-digits", "bare digits without a URL", link::encode_digits(&cose), Some(&cose), "valid", Some(&f)));
+    out.push(vector(
+        "valid-nfc-base64url",
+        "the NFC form: base64url in the fragment",
+        link::format_link(&base, &cose, PayloadForm::Base64Url),
+        Some(&cose),
+        "valid",
+        Some(&f),
+    ));
+    let gs1 = BaseUrl::gs1(
+        &BaseUrl::parse("https://id.acme.example").unwrap(),
+        "4006381333931",
+    )
+    .unwrap();
+    out.push(vector(
+        "valid-gs1-digital-link",
+        "GS1 Digital Link form with the GTIN-14 in the path",
+        link::format_link(&gs1, &cose, PayloadForm::Digits),
+        Some(&cose),
+        "valid",
+        Some(&f),
+    ));
+    out.push(vector(
+        "valid-bare-digits",
+        "bare digits without a URL",
+        link::encode_digits(&cose),
+        Some(&cose),
+        "valid",
+        Some(&f),
+    ));
     let c8 = sign_with(&p, &a, -8, false);
-    out.push(vector("valid-alg-eddsa", "algorithm -8 (EdDSA), accepted when verifying", digits_link(&c8), Some(&c8), "valid", Some(&f)));
+    out.push(vector(
+        "valid-alg-eddsa",
+        "algorithm -8 (EdDSA), accepted when verifying",
+        digits_link(&c8),
+        Some(&c8),
+        "valid",
+        Some(&f),
+    ));
     let ct = sign_with(&p, &a, -19, true);
-    out.push(vector("valid-tagged", "COSE_Sign1 with CBOR tag 18", digits_link(&ct), Some(&ct), "valid", Some(&f)));
+    out.push(vector(
+        "valid-tagged",
+        "COSE_Sign1 with CBOR tag 18",
+        digits_link(&ct),
+        Some(&ct),
+        "valid",
+        Some(&f),
+    ));
 
     // Bad signature: flip one bit in the payload's model name ('T' → 'U').
     let mut bad = cose.clone();
     let pos = bad.windows(9).position(|w| w == b"Thermo T1").unwrap() + 7;
     bad[pos] ^= 0x01;
-    out.push(vector("bad-signature-payload-bit", "one bit of the payload flipped after signing", digits_link(&bad), Some(&bad), "bad-signature", None));
+    out.push(vector(
+        "bad-signature-payload-bit",
+        "one bit of the payload flipped after signing",
+        digits_link(&bad),
+        Some(&bad),
+        "bad-signature",
+        None,
+    ));
     let mut bad_sig = cose.clone();
     let last = bad_sig.len() - 1;
     bad_sig[last] ^= 0x80;
-    out.push(vector("bad-signature-sig-bit", "one bit of the signature flipped", digits_link(&bad_sig), Some(&bad_sig), "bad-signature", None));
+    out.push(vector(
+        "bad-signature-sig-bit",
+        "one bit of the signature flipped",
+        digits_link(&bad_sig),
+        Some(&bad_sig),
+        "bad-signature",
+        None,
+    ));
     let cb = envelope::sign(&p, &b);
-    out.push(vector("unknown-key", "signed by a key that is not in the trust store", digits_link(&cb), Some(&cb), "unknown-key", None));
+    out.push(vector(
+        "unknown-key",
+        "signed by a key that is not in the trust store",
+        digits_link(&cb),
+        Some(&cb),
+        "unknown-key",
+        None,
+    ));
 
     // Malformed inputs.
     let d = link::encode_digits(&cose);
-    out.push(vector("malformed-digit-count", "one digit missing", format!("{BASE}#{}", &d[..d.len() - 1]), None, "malformed", None));
-    out.push(vector("malformed-impossible-group", "a 17-digit group larger than 2^56-1", format!("{BASE}#99999999999999999{}", &d[17..]), None, "malformed", None));
-    out.push(vector("malformed-trailing-junk", "characters after the digits", format!("{BASE}#{d}&utm=1"), None, "malformed", None));
-    out.push(vector("malformed-http", "http instead of https", format!("http://verify.acme.example/t#{d}"), None, "malformed", None));
+    out.push(vector(
+        "malformed-digit-count",
+        "one digit missing",
+        format!("{BASE}#{}", &d[..d.len() - 1]),
+        None,
+        "malformed",
+        None,
+    ));
+    out.push(vector(
+        "malformed-impossible-group",
+        "a 17-digit group larger than 2^56-1",
+        format!("{BASE}#99999999999999999{}", &d[17..]),
+        None,
+        "malformed",
+        None,
+    ));
+    out.push(vector(
+        "malformed-trailing-junk",
+        "characters after the digits",
+        format!("{BASE}#{d}&utm=1"),
+        None,
+        "malformed",
+        None,
+    ));
+    out.push(vector(
+        "malformed-http",
+        "http instead of https",
+        format!("http://verify.acme.example/t#{d}"),
+        None,
+        "malformed",
+        None,
+    ));
     let mut noncanon = vec![p[0], 0x00, 0x18, 0x01];
     noncanon.extend_from_slice(&p[3..]);
     let cn = envelope::sign(&noncanon, &a);
-    out.push(vector("malformed-non-deterministic-payload", "validly signed, but the payload uses a non-shortest integer", digits_link(&cn), Some(&cn), "malformed", None));
+    out.push(vector(
+        "malformed-non-deterministic-payload",
+        "validly signed, but the payload uses a non-shortest integer",
+        digits_link(&cn),
+        Some(&cn),
+        "malformed",
+        None,
+    ));
     let mut v2 = p.clone();
     v2[2] = 0x02;
     let cv = envelope::sign(&v2, &a);
-    out.push(vector("malformed-future-version", "validly signed payload of format version 2", digits_link(&cv), Some(&cv), "malformed", None));
+    out.push(vector(
+        "malformed-future-version",
+        "validly signed payload of format version 2",
+        digits_link(&cv),
+        Some(&cv),
+        "malformed",
+        None,
+    ));
     let ces = sign_with(&p, &a, -7, false);
-    out.push(vector("malformed-wrong-algorithm", "algorithm -7 (ES256) is not accepted", digits_link(&ces), Some(&ces), "malformed", None));
+    out.push(vector(
+        "malformed-wrong-algorithm",
+        "algorithm -7 (ES256) is not accepted",
+        digits_link(&ces),
+        Some(&ces),
+        "malformed",
+        None,
+    ));
     out
 }
 
 fn verdict_of(link_text: &str, trust: &TrustStore) -> (String, Option<Facts>) {
     match source::load(link_text, &SourceOptions::default()) {
         Err(e) => {
-            assert!(e.is_malformed(), "{link_text}: unexpected non-malformed error {e}");
+            assert!(
+                e.is_malformed(),
+                "{link_text}: unexpected non-malformed error {e}"
+            );
             ("malformed".into(), None)
         }
         Ok(env) => {
@@ -201,7 +356,10 @@ fn vectors_are_current_and_verify_as_expected() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
     let bless = std::env::var_os("IOTLABEL_BLESS").is_some();
     let mut trust = TrustStore::default();
-    trust.add("test vector key A", key("iotlabel test vector key A").verifying_key());
+    trust.add(
+        "test vector key A",
+        key("iotlabel test vector key A").verifying_key(),
+    );
     let vectors = generate();
     assert!(vectors.len() >= 18);
     for (name, v) in &vectors {
@@ -210,13 +368,25 @@ fn vectors_are_current_and_verify_as_expected() {
         if bless {
             std::fs::write(&path, &text).unwrap();
         } else {
-            let on_disk = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} missing; run IOTLABEL_BLESS=1 cargo test --test vectors", path.display()));
-            assert_eq!(on_disk, text, "{name}.json differs from what the code generates");
+            let on_disk = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+                panic!(
+                    "{} missing; run IOTLABEL_BLESS=1 cargo test --test vectors",
+                    path.display()
+                )
+            });
+            assert_eq!(
+                on_disk, text,
+                "{name}.json differs from what the code generates"
+            );
         }
         let (verdict, facts) = verdict_of(v["link"].as_str().unwrap(), &trust);
         assert_eq!(verdict, v["expected"].as_str().unwrap(), "{name}");
         if let Some(f) = facts {
-            assert_eq!(serde_json::to_value(f.to_declaration()).unwrap(), v["declaration"], "{name}");
+            assert_eq!(
+                serde_json::to_value(f.to_declaration()).unwrap(),
+                v["declaration"],
+                "{name}"
+            );
         }
     }
 }
@@ -234,7 +404,13 @@ fn typical_declarations_fit_the_size_budget() {
         // base URL). A full declaration with every element stated lands at 125–145 bytes:
         // 80 bytes of envelope, about 30 for twelve coded elements, the names, and 10 for
         // a GTIN. 146 bytes is the most that version 9 at EC M carries behind such a URL.
-        assert!(cose.len() <= 146, "{} {}: {} bytes", f.manufacturer, f.model, cose.len());
+        assert!(
+            cose.len() <= 146,
+            "{} {}: {} bytes",
+            f.manufacturer,
+            f.model,
+            cose.len()
+        );
     }
 }
 

@@ -19,7 +19,9 @@ pub fn completions(a: CompletionsArgs) -> Result<ExitCode> {
     let mut buf = Vec::new();
     clap_complete::generate(a.shell, &mut super::Cli::command(), "iotlabel", &mut buf);
     match std::io::stdout().write_all(&buf) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(miette::miette!("cannot write completions: {e}")),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(miette::miette!("cannot write completions: {e}"))
+        }
         _ => Ok(ExitCode::SUCCESS),
     }
 }

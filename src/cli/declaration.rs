@@ -19,9 +19,19 @@ pub fn init(a: InitArgs) -> Result<ExitCode> {
     match a.file {
         None => print!("{}", declaration::TEMPLATE),
         Some(path) => {
-            let opts = crate::fsutil::WriteOptions { overwrite: crate::fsutil::Overwrite::Refuse, mode: None };
-            crate::fsutil::write_atomic_with(&path, opts, |w| w.write_all(declaration::TEMPLATE.as_bytes())).into_diagnostic()?;
-            eprintln!("wrote {} — edit it, then run `iotlabel validate {}`", path.display(), path.display());
+            let opts = crate::fsutil::WriteOptions {
+                overwrite: crate::fsutil::Overwrite::Refuse,
+                mode: None,
+            };
+            crate::fsutil::write_atomic_with(&path, opts, |w| {
+                w.write_all(declaration::TEMPLATE.as_bytes())
+            })
+            .into_diagnostic()?;
+            eprintln!(
+                "wrote {} — edit it, then run `iotlabel validate {}`",
+                path.display(),
+                path.display()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -45,21 +55,41 @@ pub struct ValidateArgs {
 }
 
 /// Loads, checks and applies profiles; the problems in one list.
-fn validate_one(path: &std::path::Path, profiles: &[crate::profile::Profile], opts: &CheckOptions) -> Result<(), ReadError> {
+fn validate_one(
+    path: &std::path::Path,
+    profiles: &[crate::profile::Profile],
+    opts: &CheckOptions,
+) -> Result<(), ReadError> {
     let d = declaration::load(path, opts)?;
     let problems: Vec<_> = profiles.iter().flat_map(|p| p.apply(&d)).collect();
     if problems.is_empty() {
         return Ok(());
     }
     // Re-read to attach lines and the source text to profile problems.
-    let text = std::fs::read_to_string(path).map_err(|e| ReadError::Io { path: path.display().to_string(), source: e })?;
-    let format = declaration::Format::from_path(path).unwrap_or_else(|| declaration::Format::sniff(&text));
-    Err(declaration::with_problems(&text, format, &path.display().to_string(), problems))
+    let text = std::fs::read_to_string(path).map_err(|e| ReadError::Io {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    let format =
+        declaration::Format::from_path(path).unwrap_or_else(|| declaration::Format::sniff(&text));
+    Err(declaration::with_problems(
+        &text,
+        format,
+        &path.display().to_string(),
+        problems,
+    ))
 }
 
 pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
-    let profiles = a.profiles.iter().map(|p| crate::profile::load(p)).collect::<Result<Vec<_>, _>>()?;
-    let opts = CheckOptions { today: a.as_of.unwrap_or_else(YearMonth::now), new_label: true };
+    let profiles = a
+        .profiles
+        .iter()
+        .map(|p| crate::profile::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let opts = CheckOptions {
+        today: a.as_of.unwrap_or_else(YearMonth::now),
+        new_label: true,
+    };
     let mut all_ok = true;
     let mut json = Vec::new();
     for f in &a.files {
@@ -81,7 +111,11 @@ pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
         } else {
             match r {
                 Ok(()) => {
-                    let prof = if a.profiles.is_empty() { String::new() } else { format!(" (profiles: {})", a.profiles.join(", ")) };
+                    let prof = if a.profiles.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (profiles: {})", a.profiles.join(", "))
+                    };
                     println!("{}: valid{prof}", f.display());
                 }
                 Err(e) => eprintln!("{:?}", miette::Report::new(e)),
@@ -91,7 +125,11 @@ pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
     if a.json {
         println!("{}", serde_json::to_string_pretty(&json).into_diagnostic()?);
     }
-    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Print the plain-language summary a consumer would read.
@@ -134,6 +172,9 @@ pub fn summary(a: SummaryArgs) -> Result<ExitCode> {
 pub struct SchemaArgs {}
 
 pub fn schema(_: SchemaArgs) -> Result<ExitCode> {
-    println!("{}", serde_json::to_string_pretty(&declaration::json_schema()).into_diagnostic()?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&declaration::json_schema()).into_diagnostic()?
+    );
     Ok(ExitCode::SUCCESS)
 }

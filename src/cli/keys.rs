@@ -17,9 +17,14 @@ pub struct KeygenArgs {
 }
 
 pub fn keygen(a: KeygenArgs) -> Result<ExitCode> {
-    let public = a.public.unwrap_or_else(|| crate::keys::default_public_path(&a.out));
+    let public = a
+        .public
+        .unwrap_or_else(|| crate::keys::default_public_path(&a.out));
     let kid = crate::keys::generate(&a.out, &public)?;
-    eprintln!("private key: {} (mode 0600; keep it secret, back it up)", a.out.display());
+    eprintln!(
+        "private key: {} (mode 0600; keep it secret, back it up)",
+        a.out.display()
+    );
     eprintln!("public key:  {} (give this to verifiers)", public.display());
     println!("key id: {}", crate::verify::hex(&kid));
     Ok(ExitCode::SUCCESS)

@@ -9,7 +9,6 @@
 use crate::layout::{self, LabelInput, SizeMm, Template};
 use crate::qr::{self, EcLevel};
 use crate::render::{self, Format, RenderOptions, pdf::Ink};
-use crate::source::{self, SourceOptions};
 use clap::Args;
 use miette::{IntoDiagnostic, Result, WrapErr};
 use std::path::PathBuf;
@@ -18,18 +17,11 @@ use std::process::ExitCode;
 /// Make a packaging label. The format follows the extension of -o (.pdf, .svg, .png).
 #[derive(Debug, Args)]
 pub struct LabelArgs {
-    /// A declaration (.toml/.json, needs --key), a link, bare digits, or a .cose file.
-    pub input: String,
+    #[command(flatten)]
+    pub source: super::SignedInput,
     /// Output file: .pdf (print), .svg (artwork) or .png (preview).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: PathBuf,
-    /// Private key (PKCS#8 PEM) for signing a declaration.
-    #[arg(long, value_name = "KEY")]
-    pub key: Option<PathBuf>,
-    /// Base URL of the link (overrides the declaration's link_base_url; needed for
-    /// .cose and bare digits).
-    #[arg(long, value_name = "URL")]
-    pub base_url: Option<String>,
     /// Label template (`iotlabel templates` lists them).
     #[arg(long, short = 't', default_value = "panel", value_name = "NAME")]
     pub template: String,
@@ -60,13 +52,7 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
         );
     }
     let template = Template::by_name(&a.template)?;
-    let opts = SourceOptions {
-        key: a.key.clone(),
-        base_url: a.base_url.clone(),
-        gs1: false,
-        check: None,
-    };
-    let signed = source::resolve(&a.input, &opts)?;
+    let signed = a.source.resolve()?;
     let link = signed.link()?;
     let summary = signed.summary(&a.lang)?;
     let short_url = signed.short_url().unwrap_or_else(|| {
@@ -79,7 +65,7 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
     });
     let symbol = qr::encode(&link, EcLevel::M, None)
         .into_diagnostic()
-        .wrap_err_with(|| format!("cannot encode the link from {}", a.input))?;
+        .wrap_err_with(|| format!("cannot encode the link from {}", a.source.input))?;
     let input = LabelInput {
         summary: &summary,
         qr: &symbol,

@@ -6,20 +6,21 @@
 //! library stage(s) and printing results, so anything the CLI does a Rust program can
 //! do by calling the same library functions.
 
-pub mod nfc;
 mod completions;
 mod declaration;
-mod keys;
-mod sign;
-mod sheet;
-mod stocks;
-mod qr;
 mod decode;
-mod site;
+mod keys;
 mod label;
+pub mod nfc;
+mod qr;
+mod sheet;
+mod sign;
+mod site;
+mod stocks;
 mod templates;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Signed security-update declarations for IoT devices: payloads, QR codes, NFC tags
@@ -29,6 +30,41 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The signed input every artwork command takes, and how to sign it when it is a
+/// declaration (see [`crate::source`]).
+#[derive(Debug, Clone, Args)]
+pub struct SignedInput {
+    /// A declaration (.toml/.json, needs --key), a link, bare digits, or a file: .cose,
+    /// a label image (.png/.jpg) or an NFC dump (.ndef/.bin/.hex).
+    pub input: String,
+    /// Private key (PKCS#8 PEM) for signing a declaration.
+    #[arg(long, value_name = "KEY.pem")]
+    pub key: Option<PathBuf>,
+    /// Base URL of the link (overrides the declaration's link_base_url; needed for .cose
+    /// and bare digits).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Make a GS1 Digital Link (…/01/<GTIN-14>#…) with the base URL as resolver.
+    #[arg(long)]
+    pub gs1: bool,
+}
+
+impl SignedInput {
+    /// The source options these flags describe (date rules as for a new label).
+    pub fn options(&self) -> crate::source::SourceOptions {
+        crate::source::SourceOptions {
+            key: self.key.clone(),
+            base_url: self.base_url.clone(),
+            gs1: self.gs1,
+            check: None,
+        }
+    }
+    /// Reads (and if needed signs) the input and decodes its payload.
+    pub fn resolve(&self) -> Result<crate::source::Signed, crate::source::SourceError> {
+        crate::source::resolve(&self.input, &self.options())
+    }
 }
 
 /// The subcommands.

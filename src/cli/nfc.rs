@@ -5,7 +5,6 @@
 //! NTAG21x memory image or a readable hex dump ([`crate::nfc`]).
 
 use crate::nfc::{self, TagType};
-use crate::source::{self, SourceOptions};
 use clap::{Args, ValueEnum};
 use miette::{IntoDiagnostic, Result, WrapErr};
 use std::path::{Path, PathBuf};
@@ -39,18 +38,8 @@ impl NfcFormat {
 /// the raw COSE bytes), as an NDEF message, a tag memory image or a hex dump.
 #[derive(Debug, Args)]
 pub struct NfcArgs {
-    /// A declaration (.toml/.json, needs --key), a link, digits, a .cose file, an image
-    /// of a label or an NFC dump.
-    pub input: String,
-    /// Private key (PKCS#8 PEM) for signing a declaration.
-    #[arg(long, value_name = "KEY")]
-    pub key: Option<PathBuf>,
-    /// Base URL of the link (overrides the declaration's link_base_url; needed for .cose).
-    #[arg(long, value_name = "URL")]
-    pub base_url: Option<String>,
-    /// Make a GS1 Digital Link (…/01/<GTIN-14>#…) with the base URL as resolver.
-    #[arg(long)]
-    pub gs1: bool,
+    #[command(flatten)]
+    pub source: super::SignedInput,
     /// Tag model; decides the capacity and the capability container.
     #[arg(long, value_enum, default_value_t = TagType::Ntag215)]
     pub tag: TagType,
@@ -63,7 +52,12 @@ pub struct NfcArgs {
     #[arg(long)]
     pub with_cose: bool,
     /// Output file (replaced atomically).
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(
+        short = 'o',
+        long = "out",
+        visible_alias = "output",
+        value_name = "FILE"
+    )]
     pub output: PathBuf,
 }
 
@@ -76,18 +70,12 @@ pub fn run(a: NfcArgs) -> Result<ExitCode> {
             a.output.display()
         )),
     };
-    let opts = SourceOptions {
-        key: a.key.clone(),
-        base_url: a.base_url.clone(),
-        gs1: a.gs1,
-        check: None,
-    };
-    let signed = source::resolve(&a.input, &opts)?;
+    let signed = a.source.resolve()?;
     let link = signed.nfc_link()?;
     let cose = a.with_cose.then(|| signed.cose());
     let message = nfc::ndef_message(&link, cose)
         .into_diagnostic()
-        .wrap_err_with(|| format!("{}: cannot build the NDEF message", a.input))?;
+        .wrap_err_with(|| format!("{}: cannot build the NDEF message", a.source.input))?;
     // Check the fit for every format: an .ndef that no tag of this model can hold is
     // as useless as an image.
     let image = nfc::tag_image(&message, a.tag).map_err(miette::Report::new)?;

@@ -8,7 +8,6 @@
 use crate::layout::{QrModules, qr_artwork_from_modules, snap_module_to_pixels};
 use crate::qr::{self, EcLevel, PrintRules, QrSymbol, Size};
 use crate::render::{self, Format, RenderOptions, pdf::Ink};
-use crate::source::{self, SourceOptions};
 use clap::Args;
 use miette::{IntoDiagnostic, Result, WrapErr};
 use std::path::PathBuf;
@@ -24,21 +23,11 @@ pub const DEFAULT_MODULE_MM: f64 = 0.4;
 // `--version N` is the QR version here, so the subcommand has no `--version` flag of its own.
 #[command(disable_version_flag = true)]
 pub struct QrArgs {
-    /// A declaration (.toml/.json, needs --key), a link, bare digits, or a .cose file.
-    pub input: String,
+    #[command(flatten)]
+    pub source: super::SignedInput,
     /// Output file (.svg, .pdf or .png), or `-` for a preview on the terminal.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: PathBuf,
-    /// Private key (PKCS#8 PEM) for signing a declaration.
-    #[arg(long, value_name = "KEY")]
-    pub key: Option<PathBuf>,
-    /// Base URL of the link (overrides the declaration's link_base_url; needed for .cose
-    /// and bare digits).
-    #[arg(long, value_name = "URL")]
-    pub base_url: Option<String>,
-    /// Make a GS1 Digital Link (…/01/<GTIN-14>#…) with the base URL as resolver.
-    #[arg(long)]
-    pub gs1: bool,
     /// Overall size of the symbol INCLUDING its quiet zone, e.g. 25mm, 2.5cm, 1in.
     #[arg(long, value_name = "LENGTH", value_parser = qr::parse_length_mm, conflicts_with = "module")]
     pub size: Option<f64>,
@@ -75,17 +64,11 @@ pub struct QrArgs {
 }
 
 pub fn run(a: QrArgs) -> Result<ExitCode> {
-    let opts = SourceOptions {
-        key: a.key.clone(),
-        base_url: a.base_url.clone(),
-        gs1: a.gs1,
-        check: None,
-    };
-    let signed = source::resolve(&a.input, &opts)?;
+    let signed = a.source.resolve()?;
     let link = signed.link()?;
     let symbol = qr::encode(&link, a.ec, a.qr_version)
         .into_diagnostic()
-        .wrap_err_with(|| format!("cannot encode the link from {}", a.input))?;
+        .wrap_err_with(|| format!("cannot encode the link from {}", a.source.input))?;
     let rules = PrintRules {
         min_module_mm: if a.retail {
             PrintRules::RETAIL_MIN_MODULE_MM

@@ -37,23 +37,39 @@ pub fn sign(a: SignArgs) -> Result<ExitCode> {
         key: Some(a.key.clone()),
         base_url: a.base_url.clone(),
         gs1: a.gs1,
-        check: Some(CheckOptions { today: a.as_of.unwrap_or_else(YearMonth::now), new_label: true }),
+        check: Some(CheckOptions {
+            today: a.as_of.unwrap_or_else(YearMonth::now),
+            new_label: true,
+        }),
     };
     let input = a.declaration.display().to_string();
     let env = source::load(&input, &opts)?;
     if let Some(w) = crate::keys::permission_warning(&a.key) {
         eprintln!("warning: {w}");
     }
-    let raw = a.out.as_ref().is_some_and(|o| o.extension().is_some_and(|e| e == "cose"));
+    let raw = a
+        .out
+        .as_ref()
+        .is_some_and(|o| o.extension().is_some_and(|e| e == "cose"));
     match (&a.out, raw) {
         (Some(out), true) => {
             crate::fsutil::write_atomic(out, &env.cose).into_diagnostic()?;
-            eprintln!("wrote {} ({} bytes COSE_Sign1, key id {})", out.display(), env.cose.len(), hex(&env.opened.kid));
+            eprintln!(
+                "wrote {} ({} bytes COSE_Sign1, key id {})",
+                out.display(),
+                env.cose.len(),
+                hex(&env.opened.kid)
+            );
         }
         (Some(out), false) => {
             let link = env.link()?;
             crate::fsutil::write_atomic(out, format!("{link}\n").as_bytes()).into_diagnostic()?;
-            eprintln!("wrote {} ({} bytes signed, {} characters of link)", out.display(), env.cose.len(), link.len());
+            eprintln!(
+                "wrote {} ({} bytes signed, {} characters of link)",
+                out.display(),
+                env.cose.len(),
+                link.len()
+            );
         }
         (None, _) => println!("{}", env.link()?),
     }
@@ -86,7 +102,10 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
         Ok(env) => env,
         Err(e) if e.is_malformed() => {
             if a.json {
-                println!("{}", serde_json::json!({"input": a.input, "verdict": "malformed", "error": e.to_string()}));
+                println!(
+                    "{}",
+                    serde_json::json!({"input": a.input, "verdict": "malformed", "error": e.to_string()})
+                );
             } else {
                 eprintln!("{:?}", miette::Report::new(e));
                 eprintln!("verdict: MALFORMED — this is not an intact iotlabel payload");
@@ -100,9 +119,15 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
         Some(Ok(f)) => Some(f),
         Some(Err(e)) => {
             // Signed by a trusted key but unreadable by this version (e.g. a newer format).
-            let msg = format!("signature is {:?} but the payload cannot be read: {e}", v.verdict);
+            let msg = format!(
+                "signature is {:?} but the payload cannot be read: {e}",
+                v.verdict
+            );
             if a.json {
-                println!("{}", serde_json::json!({"input": a.input, "verdict": "malformed", "error": msg}));
+                println!(
+                    "{}",
+                    serde_json::json!({"input": a.input, "verdict": "malformed", "error": msg})
+                );
             } else {
                 eprintln!("error: {msg}");
             }
@@ -110,7 +135,9 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
         }
         None => None,
     };
-    let summary = facts.map(|f| crate::summary::summarize(f, &catalogue)).transpose()?;
+    let summary = facts
+        .map(|f| crate::summary::summarize(f, &catalogue))
+        .transpose()?;
     let kid = hex(&v.envelope.opened.kid);
     if a.json {
         let out = serde_json::json!({
@@ -126,7 +153,11 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&out).into_diagnostic()?);
     } else {
         if let Some(s) = &summary {
-            let heading = if v.verdict == Verdict::Valid { "" } else { "UNVERIFIED — " };
+            let heading = if v.verdict == Verdict::Valid {
+                ""
+            } else {
+                "UNVERIFIED — "
+            };
             println!("{heading}{} {}", s.manufacturer, s.model);
             println!("  {}", s.headline);
             for st in &s.statements {
@@ -135,9 +166,17 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
         }
         println!("key id: {kid}");
         match (&v.verdict, &v.signer) {
-            (Verdict::Valid, Some(k)) => println!("verdict: VALID — signed by {} ({})", k.name, k.source.display()),
-            (Verdict::UnknownKey, _) => println!("verdict: UNKNOWN KEY — no trusted key has id {kid}; the content above is not vouched for"),
-            _ => println!("verdict: BAD SIGNATURE — the payload was altered or damaged; do not rely on it"),
+            (Verdict::Valid, Some(k)) => println!(
+                "verdict: VALID — signed by {} ({})",
+                k.name,
+                k.source.display()
+            ),
+            (Verdict::UnknownKey, _) => println!(
+                "verdict: UNKNOWN KEY — no trusted key has id {kid}; the content above is not vouched for"
+            ),
+            _ => println!(
+                "verdict: BAD SIGNATURE — the payload was altered or damaged; do not rely on it"
+            ),
         }
     }
     Ok(ExitCode::from(v.verdict.exit_code()))
@@ -146,22 +185,19 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
 /// Show every stage of a signed payload: CBOR, COSE headers, sizes, digits, QR versions.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A declaration (with --key), link, digits, or file (.cose, image, NFC dump).
-    pub input: String,
-    /// Private key, when INPUT is a declaration.
-    #[arg(long, value_name = "KEY.pem")]
-    pub key: Option<PathBuf>,
-    /// Base URL (overrides the declaration's; needed for .cose input to show the link).
-    #[arg(long, value_name = "URL")]
-    pub base_url: Option<String>,
+    #[command(flatten)]
+    pub source: super::SignedInput,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
-    let opts = SourceOptions { key: a.key.clone(), base_url: a.base_url.clone(), gs1: false, check: Some(CheckOptions::lenient()) };
-    let env = source::load(&a.input, &opts)?;
+    let opts = SourceOptions {
+        check: Some(CheckOptions::lenient()),
+        ..a.source.options()
+    };
+    let env = source::load(&a.source.input, &opts)?;
     let o = &env.opened;
     let facts = crate::payload::decode(&o.payload);
     let link = env.link().ok();
@@ -192,27 +228,65 @@ pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&out).into_diagnostic()?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("input:            {:?} ({})", a.input, serde_json::to_value(env.kind).into_diagnostic()?.as_str().unwrap_or(""));
-    println!("COSE_Sign1:       {} bytes{}", env.cose.len(), if o.tagged { " (tagged)" } else { " (untagged)" });
-    println!("  protected:      {} = {}", hex(&o.protected_bytes()), minicbor::display(&o.protected_bytes()));
-    println!("  algorithm:      {} ({})", o.alg, if o.alg == crate::envelope::ALG_ED25519 { "Ed25519" } else { "EdDSA" });
+    println!(
+        "input:            {:?} ({})",
+        a.source.input,
+        serde_json::to_value(env.kind)
+            .into_diagnostic()?
+            .as_str()
+            .unwrap_or("")
+    );
+    println!(
+        "COSE_Sign1:       {} bytes{}",
+        env.cose.len(),
+        if o.tagged { " (tagged)" } else { " (untagged)" }
+    );
+    println!(
+        "  protected:      {} = {}",
+        hex(&o.protected_bytes()),
+        minicbor::display(&o.protected_bytes())
+    );
+    println!(
+        "  algorithm:      {} ({})",
+        o.alg,
+        if o.alg == crate::envelope::ALG_ED25519 {
+            "Ed25519"
+        } else {
+            "EdDSA"
+        }
+    );
     println!("  key id:         {}", hex(&o.kid));
     println!("  payload:        {} bytes", o.payload.len());
     println!("  signature:      {} bytes", o.signature().len());
     println!("payload (CBOR):   {}", hex(&o.payload));
     println!("  diagnostic:     {}", minicbor::display(&o.payload));
     match &facts {
-        Ok(f) => println!("  decoded:        {}", serde_json::to_string(&f.to_declaration()).into_diagnostic()?),
+        Ok(f) => println!(
+            "  decoded:        {}",
+            serde_json::to_string(&f.to_declaration()).into_diagnostic()?
+        ),
         Err(e) => println!("  decoded:        ERROR: {e}"),
     }
-    println!("digits:           {} ({} digits for {} bytes)", truncate(&digits, 60), digits.len(), env.cose.len());
+    println!(
+        "digits:           {} ({} digits for {} bytes)",
+        truncate(&digits, 60),
+        digits.len(),
+        env.cose.len()
+    );
     match &link {
-        Some(l) => println!("link:             {} ({} characters)", truncate(l, 80), l.len()),
+        Some(l) => println!(
+            "link:             {} ({} characters)",
+            truncate(l, 80),
+            l.len()
+        ),
         None => println!("link:             (no base URL; pass --base-url)"),
     }
     for (ec, v) in &qr {
         match v {
-            Some(v) => println!("QR at EC {ec}:       version {v} ({0}×{0} modules)", 17 + 4 * u32::from(*v)),
+            Some(v) => println!(
+                "QR at EC {ec}:       version {v} ({0}×{0} modules)",
+                17 + 4 * u32::from(*v)
+            ),
             None => println!("QR at EC {ec}:       does not fit"),
         }
     }
@@ -220,5 +294,9 @@ pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
 }
 
 fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    }
 }

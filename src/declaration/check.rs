@@ -5,8 +5,8 @@
 //! end that has already passed. Regulatory requirements are not here; they are data in
 //! [`crate::profile`].
 
-use super::*;
 use super::read::{Problem, ProblemKind};
+use super::*;
 
 /// Options for [`check`].
 #[derive(Debug, Clone, Copy)]
@@ -19,14 +19,20 @@ pub struct CheckOptions {
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions { today: YearMonth::now(), new_label: true }
+        CheckOptions {
+            today: YearMonth::now(),
+            new_label: true,
+        }
     }
 }
 
 impl CheckOptions {
     /// Options for reading an existing declaration without the date rule.
     pub fn lenient() -> Self {
-        CheckOptions { today: YearMonth::now(), new_label: false }
+        CheckOptions {
+            today: YearMonth::now(),
+            new_label: false,
+        }
     }
 }
 
@@ -44,7 +50,12 @@ pub fn check(d: &Declaration, opts: &CheckOptions) -> Vec<Problem> {
             ("updates.delivery", u.delivery.is_some()),
             ("updates.user_action", u.user_action.is_some()),
             ("updates.cost", u.cost.is_some()),
-            ("notification.schedule", d.notification.as_ref().is_some_and(|n| n.schedule.is_some())),
+            (
+                "notification.schedule",
+                d.notification
+                    .as_ref()
+                    .is_some_and(|n| n.schedule.is_some()),
+            ),
         ] {
             if present {
                 out.push(contra(
@@ -54,7 +65,10 @@ pub fn check(d: &Declaration, opts: &CheckOptions) -> Vec<Problem> {
                 ));
             }
         }
-        if d.notification.as_ref().is_some_and(|n| n.channels.iter().any(|c| *c != Channel::None)) {
+        if d.notification
+            .as_ref()
+            .is_some_and(|n| n.channels.iter().any(|c| *c != Channel::None))
+        {
             out.push(contra(
                 "notification.channels",
                 "names notification channels for a device that gets no security updates",
@@ -62,7 +76,9 @@ pub fn check(d: &Declaration, opts: &CheckOptions) -> Vec<Problem> {
             ));
         }
         if let Some(s) = &d.support
-            && (s.end.is_some_and(|e| matches!(e, SupportEndSpec::Date { .. } | SupportEndSpec::Indefinite)) || s.period_months.is_some())
+            && (s.end.is_some_and(|e| {
+                matches!(e, SupportEndSpec::Date { .. } | SupportEndSpec::Indefinite)
+            }) || s.period_months.is_some())
         {
             out.push(contra(
                 "support",
@@ -70,7 +86,10 @@ pub fn check(d: &Declaration, opts: &CheckOptions) -> Vec<Problem> {
                 "remove the [support] table",
             ));
         }
-        if d.security.as_ref().is_some_and(|s| !s.measures.is_empty() || !s.standards.is_empty()) {
+        if d.security
+            .as_ref()
+            .is_some_and(|s| !s.measures.is_empty() || !s.standards.is_empty())
+        {
             out.push(contra(
                 "security",
                 "describes how updates are secured, but the device gets no security updates",
@@ -82,19 +101,32 @@ pub fn check(d: &Declaration, opts: &CheckOptions) -> Vec<Problem> {
 
     if u.delivery.is_none() {
         out.push(
-            Problem::new("updates.delivery", ProblemKind::Missing, "missing: how do updates reach the device?")
-                .expected(format!("one of {}", Delivery::names().join(", "))),
+            Problem::new(
+                "updates.delivery",
+                ProblemKind::Missing,
+                "missing: how do updates reach the device?",
+            )
+            .expected(format!("one of {}", Delivery::names().join(", "))),
         );
     }
-    if u.delivery == Some(Delivery::Automatic) && u.user_action == Some(UserAction::InstallManually) {
+    if u.delivery == Some(Delivery::Automatic) && u.user_action == Some(UserAction::InstallManually)
+    {
         out.push(contra(
             "updates.user_action",
             "\"install-manually\" contradicts delivery = \"automatic\"",
             "delivery = \"user-initiated\", or another user_action",
         ));
     }
-    if u.cost == Some(Cost::Free) && u.cost_note.as_deref().is_some_and(|n| n.contains(['€', '$', '£'])) {
-        out.push(contra("updates.cost_note", "mentions a price, but cost = \"free\"", "cost = \"subscription\" or \"per-update-fee\", or a note without a price"));
+    if u.cost == Some(Cost::Free)
+        && u.cost_note
+            .as_deref()
+            .is_some_and(|n| n.contains(['€', '$', '£']))
+    {
+        out.push(contra(
+            "updates.cost_note",
+            "mentions a price, but cost = \"free\"",
+            "cost = \"subscription\" or \"per-update-fee\", or a note without a price",
+        ));
     }
 
     match &d.support {
@@ -109,12 +141,23 @@ pub fn check(d: &Declaration, opts: &CheckOptions) -> Vec<Problem> {
         && n.channels.contains(&Channel::None)
         && n.channels.len() > 1
     {
-        out.push(contra("notification.channels", "\"none\" is combined with other channels", "either [\"none\"] or a list of channels"));
+        out.push(contra(
+            "notification.channels",
+            "\"none\" is combined with other channels",
+            "either [\"none\"] or a list of channels",
+        ));
     }
     if d.end_of_support.is_none() {
         out.push(
-            Problem::new("end_of_support", ProblemKind::Missing, "missing: what happens when security updates end?")
-                .expected(format!("an [end_of_support] table with behaviour = one of {}", EosBehaviour::names().join(", "))),
+            Problem::new(
+                "end_of_support",
+                ProblemKind::Missing,
+                "missing: what happens when security updates end?",
+            )
+            .expected(format!(
+                "an [end_of_support] table with behaviour = one of {}",
+                EosBehaviour::names().join(", ")
+            )),
         );
     }
     out
@@ -142,12 +185,20 @@ fn check_support(s: &Support, opts: &CheckOptions, out: &mut Vec<Problem>) {
     let dated = matches!(s.end, Some(SupportEndSpec::Date { .. })) || s.period_months.is_some();
     if dated && s.commitment.is_none() {
         out.push(
-            Problem::new("support.commitment", ProblemKind::Missing, "say whether the end is a committed minimum or only anticipated")
-                .expected("commitment = \"minimum\" or \"anticipated\""),
+            Problem::new(
+                "support.commitment",
+                ProblemKind::Missing,
+                "say whether the end is a committed minimum or only anticipated",
+            )
+            .expected("commitment = \"minimum\" or \"anticipated\""),
         );
     }
     if !dated && s.commitment.is_some() {
-        out.push(contra("support.commitment", "a commitment needs a dated end or a period", "remove commitment, or give an end date"));
+        out.push(contra(
+            "support.commitment",
+            "a commitment needs a dated end or a period",
+            "remove commitment, or give an end date",
+        ));
     }
     if let Some(SupportEndSpec::Date { year, month, .. }) = s.end
         && opts.new_label

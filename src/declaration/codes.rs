@@ -21,7 +21,10 @@ pub trait Coded: Sized + Copy + PartialEq + 'static {
     fn name(self) -> &'static str;
     /// Looks a value up by its code.
     fn from_code(code: u64) -> Option<Self> {
-        Self::ALL.iter().copied().find(|v| u64::from(v.code()) == code)
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|v| u64::from(v.code()) == code)
     }
     /// Looks a value up by its declaration name.
     fn from_name(name: &str) -> Option<Self> {
@@ -205,7 +208,11 @@ pub fn from_mask<T: Coded>(mask: u64) -> Result<Vec<T>, u64> {
     if mask & !known != 0 {
         return Err(mask & !known);
     }
-    Ok(T::ALL.iter().copied().filter(|v| mask & (1 << v.code()) != 0).collect())
+    Ok(T::ALL
+        .iter()
+        .copied()
+        .filter(|v| mask & (1 << v.code()) != 0)
+        .collect())
 }
 
 #[cfg(test)]
@@ -215,7 +222,12 @@ mod tests {
     fn round_trip<T: Coded + std::fmt::Debug + serde::Serialize>() {
         let mut seen = std::collections::HashSet::new();
         for v in T::ALL {
-            assert!(seen.insert(v.code()), "{} code {} used twice", T::WHAT, v.code());
+            assert!(
+                seen.insert(v.code()),
+                "{} code {} used twice",
+                T::WHAT,
+                v.code()
+            );
             assert_eq!(T::from_code(u64::from(v.code())), Some(*v));
             assert_eq!(T::from_name(v.name()), Some(*v));
             // The serde name is the same as the catalogue name.

@@ -140,7 +140,11 @@ pub struct Support {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SupportEndSpec {
     /// A calendar month; the day, if given, is kept for the details page only.
-    Date { year: u16, month: u8, day: Option<u8> },
+    Date {
+        year: u16,
+        month: u8,
+        day: Option<u8>,
+    },
     /// Support without a set end.
     Indefinite,
     /// The manufacturer does not say.
@@ -176,7 +180,10 @@ impl YearMonth {
     pub fn from_index(i: u32) -> Option<Self> {
         let year = 2000 + i / 12;
         let year = u16::try_from(year).ok().filter(|y| *y <= 9999)?;
-        Some(YearMonth { year, month: (i % 12) as u8 + 1 })
+        Some(YearMonth {
+            year,
+            month: (i % 12) as u8 + 1,
+        })
     }
     /// The current month in UTC, from the system clock.
     pub fn now() -> Self {
@@ -186,7 +193,10 @@ impl YearMonth {
             .unwrap_or(0);
         let days = (secs / 86_400) as i64;
         let (y, m, _) = civil_from_days(days);
-        YearMonth { year: y as u16, month: m as u8 }
+        YearMonth {
+            year: y as u16,
+            month: m as u8,
+        }
     }
 }
 
@@ -239,7 +249,11 @@ impl SupportEndSpec {
             return Err(bad());
         }
         let num = |p: &str| -> Result<u16, String> {
-            if p.bytes().all(|b| b.is_ascii_digit()) { p.parse().map_err(|_| bad()) } else { Err(bad()) }
+            if p.bytes().all(|b| b.is_ascii_digit()) {
+                p.parse().map_err(|_| bad())
+            } else {
+                Err(bad())
+            }
         };
         let year = num(parts[0])?;
         let month = num(parts[1])? as u8;
@@ -255,7 +269,9 @@ impl SupportEndSpec {
                 let d = num(p)? as u8;
                 let dim = days_in_month(year, month);
                 if d == 0 || d > dim {
-                    return Err(format!("{s} is not a date: {year}-{month:02} has {dim} days"));
+                    return Err(format!(
+                        "{s} is not a date: {year}-{month:02} has {dim} days"
+                    ));
                 }
                 Some(d)
             }
@@ -277,8 +293,16 @@ fn days_in_month(y: u16, m: u8) -> u8 {
 impl std::fmt::Display for SupportEndSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SupportEndSpec::Date { year, month, day: None } => write!(f, "{year:04}-{month:02}"),
-            SupportEndSpec::Date { year, month, day: Some(d) } => write!(f, "{year:04}-{month:02}-{d:02}"),
+            SupportEndSpec::Date {
+                year,
+                month,
+                day: None,
+            } => write!(f, "{year:04}-{month:02}"),
+            SupportEndSpec::Date {
+                year,
+                month,
+                day: Some(d),
+            } => write!(f, "{year:04}-{month:02}-{d:02}"),
             SupportEndSpec::Indefinite => f.write_str("indefinite"),
             SupportEndSpec::Unknown => f.write_str("unknown"),
         }
@@ -446,7 +470,14 @@ mod tests {
         for i in [0u32, 1, 11, 12, 371, 2399] {
             assert_eq!(YearMonth::from_index(i).unwrap().index(), i);
         }
-        assert_eq!(YearMonth { year: 2030, month: 12 }.index(), 371);
+        assert_eq!(
+            YearMonth {
+                year: 2030,
+                month: 12
+            }
+            .index(),
+            371
+        );
     }
 
     #[test]
@@ -460,14 +491,20 @@ mod tests {
     fn support_end_parsing() {
         assert_eq!(
             SupportEndSpec::parse("2030-12").unwrap(),
-            SupportEndSpec::Date { year: 2030, month: 12, day: None }
+            SupportEndSpec::Date {
+                year: 2030,
+                month: 12,
+                day: None
+            }
         );
         assert!(SupportEndSpec::parse("2030-02-29").is_err());
         assert!(SupportEndSpec::parse("2028-02-29").is_ok());
         assert!(SupportEndSpec::parse("2030-13").is_err());
         assert!(SupportEndSpec::parse("12/2030").is_err());
         assert!(SupportEndSpec::parse("2030-1").is_err());
-        assert_eq!(SupportEndSpec::parse("unknown").unwrap(), SupportEndSpec::Unknown);
+        assert_eq!(
+            SupportEndSpec::parse("unknown").unwrap(),
+            SupportEndSpec::Unknown
+        );
     }
 }
-

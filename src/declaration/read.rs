@@ -30,13 +30,21 @@ impl Format {
     }
     /// JSON if the first non-blank character is `{`, TOML otherwise.
     pub fn sniff(text: &str) -> Format {
-        if text.trim_start().starts_with('{') { Format::Json } else { Format::Toml }
+        if text.trim_start().starts_with('{') {
+            Format::Json
+        } else {
+            Format::Toml
+        }
     }
 }
 
 /// "expected X", or a suggestion as it stands.
 fn accepted(e: &str) -> String {
-    if e.starts_with("did you mean") { e.to_string() } else { format!("expected {e}") }
+    if e.starts_with("did you mean") {
+        e.to_string()
+    } else {
+        format!("expected {e}")
+    }
 }
 
 /// One thing wrong with a declaration.
@@ -77,7 +85,11 @@ pub enum ProblemKind {
 }
 
 impl Problem {
-    pub(crate) fn new(field: impl Into<String>, kind: ProblemKind, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        field: impl Into<String>,
+        kind: ProblemKind,
+        message: impl Into<String>,
+    ) -> Self {
         Problem {
             field: field.into(),
             message: message.into(),
@@ -137,7 +149,10 @@ pub enum ReadError {
 
 impl ReadError {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        ReadError::Io { path: path.display().to_string(), source }
+        ReadError::Io {
+            path: path.display().to_string(),
+            source,
+        }
     }
     /// The problems, if the declaration was readable but invalid.
     pub fn problems(&self) -> &[Problem] {
@@ -162,39 +177,51 @@ impl Diagnostic for ReadError {
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         match self {
-            ReadError::Syntax { src: Some(s), .. } | ReadError::Invalid { src: Some(s), .. } => Some(s.as_ref()),
+            ReadError::Syntax { src: Some(s), .. } | ReadError::Invalid { src: Some(s), .. } => {
+                Some(s.as_ref())
+            }
             _ => None,
         }
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         match self {
-            ReadError::Syntax { span: Some(span), .. } => {
-                Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some("here".into()), *span))))
-            }
-            ReadError::Invalid { problems, src: Some(_), .. } => Some(Box::new(
-                problems.iter().filter_map(|p| {
-                    let span = p.span.clone()?;
-                    let mut text = format!("{}: {}", p.field, p.message);
-                    if let Some(e) = &p.expected {
-                        text.push_str(&format!("; {}", accepted(e)));
-                    }
-                    Some(LabeledSpan::new_with_span(Some(text), SourceSpan::from(span)))
-                }),
-            )),
+            ReadError::Syntax {
+                span: Some(span), ..
+            } => Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+                Some("here".into()),
+                *span,
+            )))),
+            ReadError::Invalid {
+                problems,
+                src: Some(_),
+                ..
+            } => Some(Box::new(problems.iter().filter_map(|p| {
+                let span = p.span.clone()?;
+                let mut text = format!("{}: {}", p.field, p.message);
+                if let Some(e) = &p.expected {
+                    text.push_str(&format!("; {}", accepted(e)));
+                }
+                Some(LabeledSpan::new_with_span(
+                    Some(text),
+                    SourceSpan::from(span),
+                ))
+            }))),
             _ => None,
         }
     }
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         match self {
             // With the source shown, every problem is already labelled in place.
-            ReadError::Invalid { src: Some(_), .. } => {
-                Some(Box::new("fix the fields marked above; `iotlabel init` prints a commented template, docs/declaration.md lists every field"))
-            }
+            ReadError::Invalid { src: Some(_), .. } => Some(Box::new(
+                "fix the fields marked above; `iotlabel init` prints a commented template, docs/declaration.md lists every field",
+            )),
             ReadError::Invalid { problems, .. } => {
                 let list: Vec<String> = problems.iter().map(|p| format!("- {p}")).collect();
                 Some(Box::new(list.join("\n")))
             }
-            ReadError::Syntax { .. } => Some(Box::new("see docs/declaration.md or run `iotlabel init` for a template")),
+            ReadError::Syntax { .. } => Some(Box::new(
+                "see docs/declaration.md or run `iotlabel init` for a template",
+            )),
             _ => None,
         }
     }
@@ -224,7 +251,12 @@ impl Document {
                 let span = table.span();
                 let root = toml_table(table.get_ref(), "", &mut spans);
                 spans.insert(String::new(), span);
-                Ok(Document { name: name.to_string(), text: Some(text.to_string()), root, spans })
+                Ok(Document {
+                    name: name.to_string(),
+                    text: Some(text.to_string()),
+                    root,
+                    spans,
+                })
             }
             Format::Json => {
                 let root: Value = serde_json::from_str(text).map_err(|e| {
@@ -237,13 +269,23 @@ impl Document {
                         span: offset.map(|o| SourceSpan::from(o..o)),
                     }
                 })?;
-                Ok(Document { name: name.to_string(), text: Some(text.to_string()), root, spans: HashMap::new() })
+                Ok(Document {
+                    name: name.to_string(),
+                    text: Some(text.to_string()),
+                    root,
+                    spans: HashMap::new(),
+                })
             }
         }
     }
 
     pub(crate) fn from_json_value(root: Value, name: &str) -> Document {
-        Document { name: name.to_string(), text: None, root, spans: HashMap::new() }
+        Document {
+            name: name.to_string(),
+            text: None,
+            root,
+            spans: HashMap::new(),
+        }
     }
 
     /// Builds the error for a list of problems, filling in lines and columns.
@@ -262,7 +304,11 @@ impl Document {
         ReadError::Invalid {
             name: self.name.clone(),
             problems,
-            src: self.text.as_ref().filter(|_| !self.spans.is_empty()).map(|t| Box::new(NamedSource::new(&self.name, t.clone()))),
+            src: self
+                .text
+                .as_ref()
+                .filter(|_| !self.spans.is_empty())
+                .map(|t| Box::new(NamedSource::new(&self.name, t.clone()))),
         }
     }
 
@@ -281,10 +327,18 @@ impl Document {
     }
 }
 
-fn toml_table(t: &toml::de::DeTable<'_>, path: &str, spans: &mut HashMap<String, Range<usize>>) -> Value {
+fn toml_table(
+    t: &toml::de::DeTable<'_>,
+    path: &str,
+    spans: &mut HashMap<String, Range<usize>>,
+) -> Value {
     let mut map = Map::new();
     for (k, v) in t {
-        let p = if path.is_empty() { k.get_ref().to_string() } else { format!("{path}.{}", k.get_ref()) };
+        let p = if path.is_empty() {
+            k.get_ref().to_string()
+        } else {
+            format!("{path}.{}", k.get_ref())
+        };
         spans.insert(format!("{p}#key"), k.span());
         spans.insert(p.clone(), v.span());
         map.insert(k.get_ref().to_string(), toml_value(v.get_ref(), &p, spans));
@@ -292,7 +346,11 @@ fn toml_table(t: &toml::de::DeTable<'_>, path: &str, spans: &mut HashMap<String,
     Value::Object(map)
 }
 
-fn toml_value(v: &toml::de::DeValue<'_>, path: &str, spans: &mut HashMap<String, Range<usize>>) -> Value {
+fn toml_value(
+    v: &toml::de::DeValue<'_>,
+    path: &str,
+    spans: &mut HashMap<String, Range<usize>>,
+) -> Value {
     use toml::de::DeValue;
     match v {
         DeValue::String(s) => Value::String(s.to_string()),
@@ -304,7 +362,12 @@ fn toml_value(v: &toml::de::DeValue<'_>, path: &str, spans: &mut HashMap<String,
                 Err(_) => Value::String(format!("<integer {digits}>")),
             }
         }
-        DeValue::Float(f) => f.as_str().parse::<f64>().ok().map(Value::from).unwrap_or(Value::Null),
+        DeValue::Float(f) => f
+            .as_str()
+            .parse::<f64>()
+            .ok()
+            .map(Value::from)
+            .unwrap_or(Value::Null),
         DeValue::Boolean(b) => Value::Bool(*b),
         DeValue::Datetime(d) => Value::String(d.to_string()),
         DeValue::Array(a) => Value::Array(
@@ -326,7 +389,12 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = text.get(..offset).unwrap_or("");
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -388,18 +456,29 @@ impl<'d> Reader<'d> {
     fn table<'v>(&mut self, path: &str, v: &'v Value, known: &[&str]) -> Option<&'v Obj> {
         let Value::Object(map) = v else {
             self.push(
-                Problem::new(path, ProblemKind::Invalid, format!("must be a table, found {}", json_type(v)))
-                    .expected(format!("a table with the fields {}", known.join(", "))),
+                Problem::new(
+                    path,
+                    ProblemKind::Invalid,
+                    format!("must be a table, found {}", json_type(v)),
+                )
+                .expected(format!("a table with the fields {}", known.join(", "))),
             );
             return None;
         };
         for key in map.keys() {
             if !known.contains(&key.as_str()) {
                 let field = join(path, key);
-                let mut p = Problem::new(&field, ProblemKind::UnknownField, format!("unknown field `{key}`"));
+                let mut p = Problem::new(
+                    &field,
+                    ProblemKind::UnknownField,
+                    format!("unknown field `{key}`"),
+                );
                 p.span = self.doc.spans.get(&format!("{field}#key")).cloned();
                 p = match did_you_mean(key, known) {
-                    Some(s) => p.expected(format!("did you mean `{s}`? Known fields here: {}", known.join(", "))),
+                    Some(s) => p.expected(format!(
+                        "did you mean `{s}`? Known fields here: {}",
+                        known.join(", ")
+                    )),
                     None => p.expected(format!("one of the fields {}", known.join(", "))),
                 };
                 self.push(p);
@@ -409,10 +488,24 @@ impl<'d> Reader<'d> {
     }
 
     fn missing(&mut self, path: &str, key: &str, what: &str) {
-        self.push(Problem::new(join(path, key), ProblemKind::Missing, format!("missing required field `{key}`")).expected(what));
+        self.push(
+            Problem::new(
+                join(path, key),
+                ProblemKind::Missing,
+                format!("missing required field `{key}`"),
+            )
+            .expected(what),
+        );
     }
 
-    fn string(&mut self, t: &Obj, path: &str, key: &str, required: bool, max_chars: usize) -> Option<String> {
+    fn string(
+        &mut self,
+        t: &Obj,
+        path: &str,
+        key: &str,
+        required: bool,
+        max_chars: usize,
+    ) -> Option<String> {
         let field = join(path, key);
         match t.get(key) {
             None => {
@@ -424,15 +517,29 @@ impl<'d> Reader<'d> {
             Some(Value::String(s)) => {
                 let s = s.trim();
                 if s.is_empty() {
-                    self.push(Problem::new(field, ProblemKind::Invalid, "is empty").expected("a non-empty text"));
+                    self.push(
+                        Problem::new(field, ProblemKind::Invalid, "is empty")
+                            .expected("a non-empty text"),
+                    );
                     None
                 } else if s.chars().any(char::is_control) {
-                    self.push(Problem::new(field, ProblemKind::Invalid, "contains control characters (line breaks, tabs)").expected("a single line of text"));
+                    self.push(
+                        Problem::new(
+                            field,
+                            ProblemKind::Invalid,
+                            "contains control characters (line breaks, tabs)",
+                        )
+                        .expected("a single line of text"),
+                    );
                     None
                 } else if s.chars().count() > max_chars {
                     self.push(
-                        Problem::new(field, ProblemKind::Invalid, format!("is {} characters long", s.chars().count()))
-                            .expected(format!("at most {max_chars} characters")),
+                        Problem::new(
+                            field,
+                            ProblemKind::Invalid,
+                            format!("is {} characters long", s.chars().count()),
+                        )
+                        .expected(format!("at most {max_chars} characters")),
                     );
                     None
                 } else {
@@ -440,7 +547,14 @@ impl<'d> Reader<'d> {
                 }
             }
             Some(other) => {
-                self.push(Problem::new(field, ProblemKind::Invalid, format!("must be text, found {}", json_type(other))).expected("a quoted string"));
+                self.push(
+                    Problem::new(
+                        field,
+                        ProblemKind::Invalid,
+                        format!("must be text, found {}", json_type(other)),
+                    )
+                    .expected("a quoted string"),
+                );
                 None
             }
         }
@@ -452,12 +566,26 @@ impl<'d> Reader<'d> {
             None => None,
             Some(Value::String(s)) if s.trim().is_empty() => None,
             Some(Value::String(s)) if s.chars().count() > 2000 => {
-                self.push(Problem::new(join(path, key), ProblemKind::Invalid, "is longer than 2000 characters").expected("a shorter note; put long text on the details page"));
+                self.push(
+                    Problem::new(
+                        join(path, key),
+                        ProblemKind::Invalid,
+                        "is longer than 2000 characters",
+                    )
+                    .expected("a shorter note; put long text on the details page"),
+                );
                 None
             }
             Some(Value::String(s)) => Some(s.trim().to_string()),
             Some(other) => {
-                self.push(Problem::new(join(path, key), ProblemKind::Invalid, format!("must be text, found {}", json_type(other))).expected("a quoted string"));
+                self.push(
+                    Problem::new(
+                        join(path, key),
+                        ProblemKind::Invalid,
+                        format!("must be text, found {}", json_type(other)),
+                    )
+                    .expected("a quoted string"),
+                );
                 None
             }
         }
@@ -479,25 +607,49 @@ impl<'d> Reader<'d> {
                     _ => "",
                 };
                 self.push(
-                    Problem::new(join(path, key), ProblemKind::Invalid, format!("must be true or false, found {}{hint}", json_type(other)))
-                        .expected("true or false"),
+                    Problem::new(
+                        join(path, key),
+                        ProblemKind::Invalid,
+                        format!("must be true or false, found {}{hint}", json_type(other)),
+                    )
+                    .expected("true or false"),
                 );
                 None
             }
         }
     }
 
-    fn uint(&mut self, t: &Obj, path: &str, key: &str, range: std::ops::RangeInclusive<u64>) -> Option<u64> {
+    fn uint(
+        &mut self,
+        t: &Obj,
+        path: &str,
+        key: &str,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Option<u64> {
         let v = t.get(key)?;
         let expected = format!("a whole number from {} to {}", range.start(), range.end());
         match v.as_u64() {
             Some(n) if range.contains(&n) => Some(n),
             Some(n) => {
-                self.push(Problem::new(join(path, key), ProblemKind::Invalid, format!("{n} is out of range")).expected(expected));
+                self.push(
+                    Problem::new(
+                        join(path, key),
+                        ProblemKind::Invalid,
+                        format!("{n} is out of range"),
+                    )
+                    .expected(expected),
+                );
                 None
             }
             None => {
-                self.push(Problem::new(join(path, key), ProblemKind::Invalid, format!("must be a whole number, found {}", show(v))).expected(expected));
+                self.push(
+                    Problem::new(
+                        join(path, key),
+                        ProblemKind::Invalid,
+                        format!("must be a whole number, found {}", show(v)),
+                    )
+                    .expected(expected),
+                );
                 None
             }
         }
@@ -510,9 +662,15 @@ impl<'d> Reader<'d> {
                 Some(x) => Some(x),
                 None => {
                     let names = T::names();
-                    let mut p = Problem::new(field, ProblemKind::Invalid, format!("\"{s}\" is not a known {}", T::WHAT));
+                    let mut p = Problem::new(
+                        field,
+                        ProblemKind::Invalid,
+                        format!("\"{s}\" is not a known {}", T::WHAT),
+                    );
                     p = match did_you_mean(s, &names) {
-                        Some(sugg) => p.expected(format!("did you mean \"{sugg}\"? Accepted: {expected}")),
+                        Some(sugg) => {
+                            p.expected(format!("did you mean \"{sugg}\"? Accepted: {expected}"))
+                        }
                         None => p.expected(expected),
                     };
                     self.push(p);
@@ -520,7 +678,14 @@ impl<'d> Reader<'d> {
                 }
             },
             other => {
-                self.push(Problem::new(field, ProblemKind::Invalid, format!("must be a quoted name, found {}", json_type(other))).expected(expected));
+                self.push(
+                    Problem::new(
+                        field,
+                        ProblemKind::Invalid,
+                        format!("must be a quoted name, found {}", json_type(other)),
+                    )
+                    .expected(expected),
+                );
                 None
             }
         }
@@ -549,7 +714,14 @@ impl<'d> Reader<'d> {
                     let f = format!("{field}[{i}]");
                     match self.coded_at::<T>(&f, item) {
                         Some(x) if out.contains(&x) => {
-                            self.push(Problem::new(f, ProblemKind::Invalid, format!("\"{}\" is listed twice", x.name())).expected("each value once"));
+                            self.push(
+                                Problem::new(
+                                    f,
+                                    ProblemKind::Invalid,
+                                    format!("\"{}\" is listed twice", x.name()),
+                                )
+                                .expected("each value once"),
+                            );
                             ok = false;
                         }
                         Some(x) => out.push(x),
@@ -560,8 +732,16 @@ impl<'d> Reader<'d> {
             }
             Some(other) => {
                 self.push(
-                    Problem::new(field, ProblemKind::Invalid, format!("must be a list, found {}", json_type(other)))
-                        .expected(format!("a list like [\"{}\"] of {}", T::ALL[0].name(), quoted_list(&T::names()))),
+                    Problem::new(
+                        field,
+                        ProblemKind::Invalid,
+                        format!("must be a list, found {}", json_type(other)),
+                    )
+                    .expected(format!(
+                        "a list like [\"{}\"] of {}",
+                        T::ALL[0].name(),
+                        quoted_list(&T::names())
+                    )),
                 );
                 None
             }
@@ -571,16 +751,33 @@ impl<'d> Reader<'d> {
 
 fn show(v: &Value) -> String {
     match v {
-        Value::String(s) if s.starts_with("<integer ") => s.trim_start_matches("<integer ").trim_end_matches('>').to_string() + " (too large)",
+        Value::String(s) if s.starts_with("<integer ") => {
+            s.trim_start_matches("<integer ")
+                .trim_end_matches('>')
+                .to_string()
+                + " (too large)"
+        }
         other => format!("{} {}", json_type(other), other),
     }
 }
 
 fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
-const ROOT: &[&str] = &["format", "product", "updates", "support", "notification", "end_of_support", "security"];
+const ROOT: &[&str] = &[
+    "format",
+    "product",
+    "updates",
+    "support",
+    "notification",
+    "end_of_support",
+    "security",
+];
 const PRODUCT: &[&str] = &[
     "manufacturer",
     "model",
@@ -591,7 +788,15 @@ const PRODUCT: &[&str] = &[
     "vulnerability_contact",
     "link_base_url",
 ];
-const UPDATES: &[&str] = &["security_updates", "delivery", "user_action", "cost", "cost_note", "manual_reason", "note"];
+const UPDATES: &[&str] = &[
+    "security_updates",
+    "delivery",
+    "user_action",
+    "cost",
+    "cost_note",
+    "manual_reason",
+    "note",
+];
 const SUPPORT: &[&str] = &["end", "period_months", "period_from", "commitment", "note"];
 const NOTIFICATION: &[&str] = &["channels", "schedule", "note"];
 const END_OF_SUPPORT: &[&str] = &["behaviour", "offer", "note"];
@@ -600,7 +805,10 @@ const SECURITY: &[&str] = &["measures", "standards", "note"];
 /// Reads the whole tree; returns the declaration when every required part was readable,
 /// and every problem found either way.
 pub(crate) fn read_declaration(doc: &Document) -> (Option<Declaration>, Vec<Problem>) {
-    let mut r = Reader { doc, problems: Vec::new() };
+    let mut r = Reader {
+        doc,
+        problems: Vec::new(),
+    };
     let decl = read_root(&mut r, &doc.root);
     (decl, r.problems)
 }
@@ -610,8 +818,12 @@ fn read_root(r: &mut Reader<'_>, v: &Value) -> Option<Declaration> {
     let format = match r.uint(root, "", "format", 1..=u64::from(u32::MAX)) {
         Some(f) if f > u64::from(FORMAT_VERSION) => {
             r.push(
-                Problem::new("format", ProblemKind::Invalid, format!("format {f} is newer than this iotlabel understands"))
-                    .expected(format!("format = {FORMAT_VERSION} (or update iotlabel)")),
+                Problem::new(
+                    "format",
+                    ProblemKind::Invalid,
+                    format!("format {f} is newer than this iotlabel understands"),
+                )
+                .expected(format!("format = {FORMAT_VERSION} (or update iotlabel)")),
             );
             None
         }
@@ -622,14 +834,22 @@ fn read_root(r: &mut Reader<'_>, v: &Value) -> Option<Declaration> {
     let product = match root.get("product") {
         Some(v) => read_product(r, v),
         None => {
-            r.missing("", "product", "a [product] table with manufacturer and model");
+            r.missing(
+                "",
+                "product",
+                "a [product] table with manufacturer and model",
+            );
             None
         }
     };
     let updates = match root.get("updates") {
         Some(v) => read_updates(r, v),
         None => {
-            r.missing("", "updates", "an [updates] table with security_updates = true or false");
+            r.missing(
+                "",
+                "updates",
+                "an [updates] table with security_updates = true or false",
+            );
             None
         }
     };
@@ -649,7 +869,12 @@ fn read_root(r: &mut Reader<'_>, v: &Value) -> Option<Declaration> {
 }
 
 /// `Some(None)` when absent, `Some(Some(x))` when read, `None` when unreadable.
-fn opt_section<T>(r: &mut Reader<'_>, root: &Obj, key: &str, f: fn(&mut Reader<'_>, &Value) -> Option<T>) -> Option<Option<T>> {
+fn opt_section<T>(
+    r: &mut Reader<'_>,
+    root: &Obj,
+    key: &str,
+    f: fn(&mut Reader<'_>, &Value) -> Option<T>,
+) -> Option<Option<T>> {
     match root.get(key) {
         None => Some(None),
         Some(v) => f(r, v).map(Some),
@@ -664,7 +889,10 @@ fn read_product(r: &mut Reader<'_>, v: &Value) -> Option<Product> {
     let gtin = match t.get("gtin") {
         // A bare number loses leading zeros; accept it but normalise through the text.
         Some(Value::Number(n)) => n.as_u64().map(|n| n.to_string()).or_else(|| {
-            r.push(Problem::new("product.gtin", ProblemKind::Invalid, "must be digits").expected("a GTIN-8, -12, -13 or -14 as a quoted string"));
+            r.push(
+                Problem::new("product.gtin", ProblemKind::Invalid, "must be digits")
+                    .expected("a GTIN-8, -12, -13 or -14 as a quoted string"),
+            );
             None
         }),
         _ => r.string(t, p, "gtin", false, 14),
@@ -672,13 +900,18 @@ fn read_product(r: &mut Reader<'_>, v: &Value) -> Option<Product> {
     let gtin = gtin.and_then(|g| match gtin14(&g) {
         Ok(_) => Some(g),
         Err(msg) => {
-            r.push(Problem::new("product.gtin", ProblemKind::Invalid, msg).expected("a GTIN-8, GTIN-12, GTIN-13 or GTIN-14 with a correct check digit"));
+            r.push(
+                Problem::new("product.gtin", ProblemKind::Invalid, msg)
+                    .expected("a GTIN-8, GTIN-12, GTIN-13 or GTIN-14 with a correct check digit"),
+            );
             None
         }
     });
     let firmware_version = r.string(t, p, "firmware_version", false, 40);
     let hardware_version = r.string(t, p, "hardware_version", false, 40);
-    let details_url = r.string(t, p, "details_url", false, 200).and_then(|u| check_https(r, "product.details_url", u));
+    let details_url = r
+        .string(t, p, "details_url", false, 200)
+        .and_then(|u| check_https(r, "product.details_url", u));
     let vulnerability_contact = r.string(t, p, "vulnerability_contact", false, 200).and_then(|c| {
         if c.to_ascii_lowercase().starts_with("http") {
             check_https(r, "product.vulnerability_contact", c)
@@ -692,7 +925,9 @@ fn read_product(r: &mut Reader<'_>, v: &Value) -> Option<Product> {
             None
         }
     });
-    let link_base_url = r.string(t, p, "link_base_url", false, 120).and_then(|u| check_https(r, "product.link_base_url", u));
+    let link_base_url = r
+        .string(t, p, "link_base_url", false, 120)
+        .and_then(|u| check_https(r, "product.link_base_url", u));
     Some(Product {
         manufacturer: manufacturer?,
         model: model?,
@@ -708,18 +943,35 @@ fn read_product(r: &mut Reader<'_>, v: &Value) -> Option<Product> {
 fn check_https(r: &mut Reader<'_>, field: &str, url: String) -> Option<String> {
     let lower = url.to_ascii_lowercase();
     let Some(rest) = lower.strip_prefix("https://") else {
-        r.push(Problem::new(field, ProblemKind::Invalid, format!("\"{url}\" is not an https URL")).expected("a URL starting with https://"));
+        r.push(
+            Problem::new(
+                field,
+                ProblemKind::Invalid,
+                format!("\"{url}\" is not an https URL"),
+            )
+            .expected("a URL starting with https://"),
+        );
         return None;
     };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host_ok = !host.is_empty()
         && host.contains('.')
-        && host.split(':').next().is_some_and(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'))
+        && host.split(':').next().is_some_and(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        })
         && !url.contains(char::is_whitespace);
     if host_ok {
         Some(url)
     } else {
-        r.push(Problem::new(field, ProblemKind::Invalid, format!("\"{url}\" has no valid host name")).expected("a URL like https://example.com/path"));
+        r.push(
+            Problem::new(
+                field,
+                ProblemKind::Invalid,
+                format!("\"{url}\" has no valid host name"),
+            )
+            .expected("a URL like https://example.com/path"),
+        );
         None
     }
 }
@@ -733,7 +985,9 @@ fn is_email(s: &str) -> bool {
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
-                && domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+                && domain
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
         }
         _ => false,
     }
@@ -745,15 +999,26 @@ pub fn gtin14(g: &str) -> Result<String, String> {
         return Err(format!("\"{g}\" contains characters other than digits"));
     }
     if ![8, 12, 13, 14].contains(&g.len()) {
-        return Err(format!("\"{g}\" has {} digits; a GTIN has 8, 12, 13 or 14", g.len()));
+        return Err(format!(
+            "\"{g}\" has {} digits; a GTIN has 8, 12, 13 or 14",
+            g.len()
+        ));
     }
     let digits: Vec<u32> = g.bytes().map(|b| u32::from(b - b'0')).collect();
     let (body, check) = digits.split_at(digits.len() - 1);
     // GS1 mod 10: weights 3,1,3,… from the rightmost body digit.
-    let sum: u32 = body.iter().rev().enumerate().map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d }).sum();
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
+        .sum();
     let want = (10 - sum % 10) % 10;
     if check[0] != want {
-        return Err(format!("\"{g}\" has check digit {} but the digits before it give {want}", check[0]));
+        return Err(format!(
+            "\"{g}\" has check digit {} but the digits before it give {want}",
+            check[0]
+        ));
     }
     Ok(format!("{g:0>14}"))
 }
@@ -773,7 +1038,15 @@ fn read_updates(r: &mut Reader<'_>, v: &Value) -> Option<Updates> {
     if d_bad || a_bad || c_bad {
         return None;
     }
-    Some(Updates { security_updates: security_updates?, delivery, user_action, cost, cost_note, manual_reason, note })
+    Some(Updates {
+        security_updates: security_updates?,
+        delivery,
+        user_action,
+        cost,
+        cost_note,
+        manual_reason,
+        note,
+    })
 }
 
 fn read_support(r: &mut Reader<'_>, v: &Value) -> Option<Support> {
@@ -785,14 +1058,21 @@ fn read_support(r: &mut Reader<'_>, v: &Value) -> Option<Support> {
         Some(Value::String(s)) => match SupportEndSpec::parse(s.trim()) {
             Ok(e) => Some(e),
             Err(msg) => {
-                r.push(Problem::new("support.end", ProblemKind::Invalid, msg).expected("\"YYYY-MM\", \"YYYY-MM-DD\", \"indefinite\" or \"unknown\""));
+                r.push(
+                    Problem::new("support.end", ProblemKind::Invalid, msg)
+                        .expected("\"YYYY-MM\", \"YYYY-MM-DD\", \"indefinite\" or \"unknown\""),
+                );
                 None
             }
         },
         Some(other) => {
             r.push(
-                Problem::new("support.end", ProblemKind::Invalid, format!("must be text, found {}", json_type(other)))
-                    .expected("a quoted month like \"2030-12\", or \"indefinite\" or \"unknown\""),
+                Problem::new(
+                    "support.end",
+                    ProblemKind::Invalid,
+                    format!("must be text, found {}", json_type(other)),
+                )
+                .expected("a quoted month like \"2030-12\", or \"indefinite\" or \"unknown\""),
             );
             None
         }
@@ -801,7 +1081,13 @@ fn read_support(r: &mut Reader<'_>, v: &Value) -> Option<Support> {
     let period_from = r.coded::<PeriodStart>(t, p, "period_from", false);
     let commitment = r.coded::<Commitment>(t, p, "commitment", false);
     let note = r.note(t, p, "note");
-    (r.problems.len() == before).then_some(Support { end, period_months, period_from, commitment, note })
+    (r.problems.len() == before).then_some(Support {
+        end,
+        period_months,
+        period_from,
+        commitment,
+        note,
+    })
 }
 
 fn read_notification(r: &mut Reader<'_>, v: &Value) -> Option<Notification> {
@@ -813,7 +1099,11 @@ fn read_notification(r: &mut Reader<'_>, v: &Value) -> Option<Notification> {
     let note = r.note(t, p, "note");
     let schedule_ok = r.problems.len() == before;
     schedule_ok.then_some(())?;
-    Some(Notification { channels: channels?, schedule, note })
+    Some(Notification {
+        channels: channels?,
+        schedule,
+        note,
+    })
 }
 
 fn read_eos(r: &mut Reader<'_>, v: &Value) -> Option<EndOfSupport> {
@@ -824,7 +1114,11 @@ fn read_eos(r: &mut Reader<'_>, v: &Value) -> Option<EndOfSupport> {
     let offer = r.coded::<EosOffer>(t, p, "offer", false);
     let note = r.note(t, p, "note");
     (r.problems.len() == before).then_some(())?;
-    Some(EndOfSupport { behaviour: behaviour?, offer, note })
+    Some(EndOfSupport {
+        behaviour: behaviour?,
+        offer,
+        note,
+    })
 }
 
 fn read_security(r: &mut Reader<'_>, v: &Value) -> Option<Security> {
@@ -833,7 +1127,11 @@ fn read_security(r: &mut Reader<'_>, v: &Value) -> Option<Security> {
     let measures = r.coded_list::<Measure>(t, p, "measures");
     let standards = r.coded_list::<Standard>(t, p, "standards");
     let note = r.note(t, p, "note");
-    Some(Security { measures: measures?, standards: standards?, note })
+    Some(Security {
+        measures: measures?,
+        standards: standards?,
+        note,
+    })
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@
 //! floors do not fit, the error names the text and the shortfall in millimetres. Nothing
 //! is ever clipped, and the blocks are stacked, so nothing can overlap.
 
-
 // A failed layout is rare and reported once; boxing its error would only add noise.
 #![allow(clippy::result_large_err)]
 

@@ -45,7 +45,12 @@ for (let i = 0; i < argv.length; i++) {
 if (inputs.length === 0) inputs.push(join(root, 'tests/vectors'));
 if (siteDir === null) {
   siteDir = mkdtempSync(join(tmpdir(), 'iotlabel-site-'));
-  execFileSync('cargo', ['run', '--quiet', '--', 'site', '--trust', join(root, 'samples/trust'), '-o', siteDir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    execFileSync('cargo', ['run', '--quiet', '--', 'site', '--trust', join(root, 'samples/trust'), '-o', siteDir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  } catch (e) {
+    console.error(`could not generate a site with \`cargo run -- site\` (${e.message.split('\n')[0]}); pass --site DIR`);
+    process.exit(2);
+  }
 }
 
 // The data block the page reads: catalogues of every language.
