@@ -211,7 +211,8 @@ struct KeysetEntry {
 
 impl TrustStore {
     /// Loads keys from files and directories: `*.pem` public keys (named after the file)
-    /// and `*.toml` keysets. Directories are read one level deep, in name order.
+    /// and `*.toml` keysets. Directories are read one level deep: keysets first, then
+    /// PEM files, each in name order.
     pub fn load(paths: &[PathBuf]) -> Result<TrustStore, KeyError> {
         let mut store = TrustStore::default();
         for p in paths {
@@ -221,7 +222,9 @@ impl TrustStore {
                     .filter_map(|e| e.ok().map(|e| e.path()))
                     .filter(|f| f.extension().is_some_and(|x| x == "pem" || x == "toml"))
                     .collect();
-                entries.sort();
+                // Keysets first: they name keys, and the first name given to a key wins
+                // over the file name of a bare PEM copy of it.
+                entries.sort_by_key(|f| (f.extension().is_none_or(|x| x != "toml"), f.clone()));
                 for f in entries {
                     store.add_file(&f)?;
                 }

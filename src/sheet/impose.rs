@@ -38,46 +38,9 @@ pub fn draw_page(
     fonts: &pdf::PdfFonts,
     ink: Ink,
 ) {
-    let exp = std::env::var("IOTLABEL_EXPERIMENT_QR").is_ok();
     for (cell, frame) in labels {
         let r = geometry.cell(*cell);
-        if exp {
-            let mut f = (*frame).clone();
-            let qrs: Vec<crate::layout::QrItem> = f.qrs().cloned().collect();
-            f.items.retain(|i| !matches!(i, crate::layout::Item::Qr(_)));
-            pdf::draw_frame(surface, &f, (r.x, r.y), fonts, ink);
-            for q in qrs {
-                let m = q.module_mm as f32;
-                let qz = q.quiet_zone as f32 * m;
-                let mut pb = PathBuilder::new();
-                for (y, x0, len) in q.modules.runs() {
-                    pb.move_to(x0 as f32, y as f32 + 0.5);
-                    pb.line_to((x0 + len) as f32, y as f32 + 0.5);
-                }
-                if let Some(path) = pb.finish() {
-                    let s = PT_PER_MM as f32;
-                    surface.push_transform(&krilla::geom::Transform::from_row(
-                        s * m,
-                        0.0,
-                        0.0,
-                        s * m,
-                        s * (r.x as f32 + q.x_mm as f32 + qz),
-                        s * (r.y as f32 + q.y_mm as f32 + qz),
-                    ));
-                    surface.set_fill(None);
-                    surface.set_stroke(Some(Stroke {
-                        paint: cmyk::Color::new(0, 0, 0, 255).into(),
-                        width: 1.0,
-                        ..Stroke::default()
-                    }));
-                    surface.draw_path(&path);
-                    surface.set_stroke(None);
-                    surface.pop();
-                }
-            }
-        } else {
-            pdf::draw_frame(surface, frame, (r.x, r.y), fonts, ink);
-        }
+        pdf::draw_frame(surface, frame, (r.x, r.y), fonts, ink);
     }
     if marks.crop_marks {
         draw_crop_marks(surface, geometry, marks.bleed_mm, ink);
