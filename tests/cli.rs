@@ -60,7 +60,10 @@ fn every_sample_round_trips_through_sign_and_verify() {
         let (code, v) = verify_json(&link, &["samples/trust"]);
         assert_eq!(code, 0, "{}: {v}", decl.display());
         assert_eq!(v["verdict"], "valid");
-        assert_eq!(v["signer"], "iotlabel demo key (samples only, not a real manufacturer)");
+        assert_eq!(
+            v["signer"],
+            "iotlabel demo key (samples only, not a real manufacturer)"
+        );
         // The decoded declaration equals the source on every field the payload carries.
         let original =
             iotlabel::declaration::load(&decl, &iotlabel::declaration::CheckOptions::lenient())

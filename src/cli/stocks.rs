@@ -21,27 +21,7 @@ pub struct StocksArgs {
 
 pub fn run(a: StocksArgs) -> Result<ExitCode> {
     let stocks = match &a.stock_file {
-        Some(f) => {
-            let text = std::fs::read_to_string(f).into_diagnostic()?;
-            let ids: Vec<String> = text
-                .lines()
-                .filter_map(|l| {
-                    l.trim().strip_prefix("id").map(|r| {
-                        r.trim_start_matches([' ', '='])
-                            .trim()
-                            .trim_matches('"')
-                            .to_string()
-                    })
-                })
-                .collect();
-            if ids.len() <= 1 {
-                vec![Stock::from_file(f, None)?]
-            } else {
-                ids.iter()
-                    .map(|id| Stock::from_file(f, Some(id)))
-                    .collect::<std::result::Result<Vec<_>, _>>()?
-            }
-        }
+        Some(f) => Stock::all_from_file(f)?,
         None => Stock::catalogue()?,
     };
     if a.json {

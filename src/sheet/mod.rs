@@ -113,7 +113,7 @@ pub enum SheetError {
     #[diagnostic(transparent)]
     Key(#[from] crate::keys::KeyError),
     #[error(
-        "the {template} template does not fit the {width:.1}×{height:.1} mm labels of stock {stock}: {source}"
+        "the {template} template does not fit the {width:.1}×{height:.1} mm labels of stock {stock}: {reason}"
     )]
     #[diagnostic(help(
         "choose a template that fits (iotlabel templates) or a stock with larger labels (iotlabel stocks)"
@@ -123,7 +123,7 @@ pub enum SheetError {
         stock: String,
         width: f64,
         height: f64,
-        source: Box<LayoutError>,
+        reason: Box<LayoutError>,
     },
     #[error("{} of {rows} rows in {batch} cannot be printed; nothing was written:\n{}", bad_rows, problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
     #[diagnostic(help(
@@ -158,6 +158,9 @@ pub enum SheetError {
     Write(#[from] crate::fsutil::WriteError),
     #[error("--pages-per-file must be at least 1")]
     PagesPerFile,
+    /// A label that passed validation could not be made (a bug, not bad input).
+    #[error("a label could not be made: {0}")]
+    Label(String),
 }
 
 /// The files a job writes: `out.pdf`, or `out-001.pdf`, `out-002.pdf`, … when split.
@@ -502,9 +505,7 @@ fn probe_fit(labeler: &Labeler, template: &Template, job: &SheetJob) -> Result<(
         template: 0,
         lang: 0,
     };
-    let content = labeler
-        .content(&p, true)
-        .map_err(|e| SheetError::Marks(e.to_string()))?;
+    let content = labeler.content(&p, true).map_err(SheetError::Label)?;
     crate::layout::label_from_content(&content, template, Some(labeler.size))
         .map(|_| ())
         .map_err(|source| SheetError::DoesNotFit {
@@ -512,7 +513,7 @@ fn probe_fit(labeler: &Labeler, template: &Template, job: &SheetJob) -> Result<(
             stock: job.stock.id.clone(),
             width: labeler.size.width_mm,
             height: labeler.size.height_mm,
-            source: Box::new(source),
+            reason: Box::new(source),
         })
 }
 
@@ -619,7 +620,7 @@ fn write_pages(
         });
         for msg in rx {
             let (page0, chunk) = msg.map_err(|e| {
-                SheetError::Marks(format!("laying out a label failed after validation: {e}"))
+                SheetError::Label(format!("laying out a label failed after validation: {e}"))
             })?;
             let last_page = (page0 + chunk_pages).min(pages);
             let mut placed = chunk.placed.iter().peekable();

@@ -172,21 +172,28 @@ impl Stock {
             })
     }
 
-    /// Stocks from a user file. With `id`, the one with that id; otherwise the file
-    /// must hold exactly one.
-    pub fn from_file(path: &Path, id: Option<&str>) -> Result<Stock, StockError> {
+    /// Every stock in a user file, each validated.
+    pub fn all_from_file(path: &Path) -> Result<Vec<Stock>, StockError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| StockError::Io {
             file: file.clone(),
             message: e.to_string(),
         })?;
-        let all = parse_all(&text, &file)?;
+        parse_all(&text, &file)
+    }
+
+    /// A stock from a user file. With `id`, the one with that id; otherwise the file
+    /// must hold exactly one.
+    pub fn from_file(path: &Path, id: Option<&str>) -> Result<Stock, StockError> {
+        let file = path.display().to_string();
+        let mut all = Stock::all_from_file(path)?;
         match id {
-            Some(id) => all
+            Some(id) => match all
                 .iter()
-                .find(|s| s.id.eq_ignore_ascii_case(id.trim()))
-                .cloned()
-                .ok_or_else(|| StockError::Unknown {
+                .position(|s| s.id.eq_ignore_ascii_case(id.trim()))
+            {
+                Some(i) => Ok(all.swap_remove(i)),
+                None => Err(StockError::Unknown {
                     id: id.to_string(),
                     available: all
                         .iter()
@@ -194,12 +201,11 @@ impl Stock {
                         .collect::<Vec<_>>()
                         .join(", "),
                 }),
-            None if all.len() == 1 => {
-                Ok(all.into_iter().next().ok_or_else(|| StockError::Syntax {
-                    file,
-                    message: "no [[stock]] table".into(),
-                })?)
-            }
+            },
+            None if all.len() == 1 => all.pop().ok_or(StockError::Syntax {
+                file,
+                message: "no [[stock]] table".into(),
+            }),
             None => Err(StockError::Syntax {
                 file,
                 message: format!("holds {} stocks; choose one with --stock ID", all.len()),
