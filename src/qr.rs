@@ -210,6 +210,155 @@ fn smallest_fit(segments: &[Segment<'_>], ec: EcLevel) -> Result<u8, QrError> {
         })
 }
 
+/// Draws the symbol and applies the mask with the lowest penalty.
+///
+/// This is what `qrcode::QrCode::with_bits` does, with the same penalty rules and the
+/// same tie-break (first lowest score in mask order), so the symbol is identical (a test
+/// checks it). The difference is speed: qrcode scores each of the eight candidates by
+/// walking its module enum through boxed closures, which made mask selection half the
+/// time of a print-shop sheet job; scoring plain booleans here is about ten times
+/// faster.
+fn build_with_best_mask(bits: Bits, ec: qrcode::EcLevel) -> Result<(usize, Vec<bool>), qrcode::types::QrError> {
+    use qrcode::canvas::{Canvas, MaskPattern};
+    const PATTERNS: [MaskPattern; 8] = [
+        MaskPattern::Checkerboard,
+        MaskPattern::HorizontalLines,
+        MaskPattern::VerticalLines,
+        MaskPattern::DiagonalLines,
+        MaskPattern::LargeCheckerboard,
+        MaskPattern::Fields,
+        MaskPattern::Diamonds,
+        MaskPattern::Meadow,
+    ];
+    let version = bits.version();
+    let width = version.width().max(0) as usize;
+    let data = bits.into_bytes();
+    let (encoded, ec_data) = qrcode::ec::construct_codewords(&data, version, ec)?;
+    let mut canvas = Canvas::new(version, ec);
+    canvas.draw_all_functional_patterns();
+    canvas.draw_data(&encoded, &ec_data);
+    let mut best: Option<(u32, Vec<bool>)> = None;
+    for pattern in PATTERNS {
+        let mut c = canvas.clone();
+        c.apply_mask(pattern);
+        let modules: Vec<bool> = c.into_colors().into_iter().map(|m| m == qrcode::Color::Dark).collect();
+        let score = penalty(&modules, width);
+        if best.as_ref().is_none_or(|(b, _)| score < *b) {
+            best = Some((score, modules));
+        }
+    }
+    Ok((width, best.map(|(_, m)| m).unwrap_or_default()))
+}
+
+/// The mask penalty of ISO/IEC 18004 §7.8.3 as the qrcode crate computes it (up to a
+/// constant): runs of five or more (N1), 2×2 blocks (N2), finder-like 1:1:3:1:1 runs
+/// with four light modules on one side (N3), and the dark/light balance (N4).
+///
+/// Rows and columns are scored as bit masks (bit i = module i, 1 = dark), so each rule
+/// is a handful of shifts and popcounts per line instead of a branch per module.
+/// Symbols wider than 113 modules (version 25 and up) use the plain loop.
+fn penalty(m: &[bool], n: usize) -> u32 {
+    if n > 113 {
+        return penalty_slow(m, n);
+    }
+    let full: u128 = (1u128 << n) - 1;
+    let mut rows = vec![0u128; n];
+    let mut cols = vec![0u128; n];
+    for y in 0..n {
+        for x in 0..n {
+            if m[y * n + x] {
+                rows[y] |= 1 << x;
+                cols[x] |= 1 << y;
+            }
+        }
+    }
+    let mut score = 0u32;
+    for &d in rows.iter().chain(cols.iter()) {
+        score += runs_penalty(d, full) + finder_penalty(d, full);
+    }
+    // N2: a 2×2 block is one colour when two rows agree at x and x+1 and a row agrees
+    // with itself from x to x+1.
+    let pairs: u128 = full >> 1;
+    for w in rows.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let vertical = !(a ^ b);
+        let horizontal = !(a ^ (a >> 1));
+        score += 3 * (vertical & (vertical >> 1) & horizontal & pairs).count_ones();
+    }
+    // N4: distance of the dark share from 50 %, in percent.
+    let dark: u32 = rows.iter().map(|r| r.count_ones()).sum();
+    let ratio = dark as usize * 200 / m.len().max(1);
+    score + ratio.abs_diff(100) as u32
+}
+
+/// N1 for one line: a run of length L ≥ 5 costs L − 2, which is the number of five-module
+/// windows inside it (L − 4) plus 2 for the run itself.
+fn runs_penalty(dark: u128, full: u128) -> u32 {
+    let light = !dark & full;
+    [dark, light]
+        .into_iter()
+        .map(|b| {
+            let windows = b & (b >> 1) & (b >> 2) & (b >> 3) & (b >> 4);
+            windows.count_ones() + 2 * (windows & !(windows << 1)).count_ones()
+        })
+        .sum()
+}
+
+/// N3 for one line: 40 for every dark-light-dark-dark-dark-light-dark at j with four light
+/// (or outside) modules before it or after it.
+fn finder_penalty(d: u128, full: u128) -> u32 {
+    let starts = d & !(d >> 1) & (d >> 2) & (d >> 3) & (d >> 4) & !(d >> 5) & (d >> 6);
+    // Light modules with four outside positions before the line (shifted in as light)
+    // and everything past the end light too.
+    let light = ((!d & full) << 4) | 0xf | !(full << 4);
+    let four = light & (light >> 1) & (light >> 2) & (light >> 3);
+    // Bit j of `four` is "j−4..j−1 all light"; bit j+11 is "j+7..j+10 all light".
+    40 * (starts & (four | (four >> 11))).count_ones()
+}
+
+/// The same score with one branch per module (reference, and for very large symbols).
+fn penalty_slow(m: &[bool], n: usize) -> u32 {
+    let at = |horizontal: bool, line: usize, k: usize| if horizontal { m[line * n + k] } else { m[k * n + line] };
+    let mut score = 0u32;
+    for horizontal in [true, false] {
+        for line in 0..n {
+            let mut run = 1u32;
+            for k in 1..=n {
+                if k < n && at(horizontal, line, k) == at(horizontal, line, k - 1) {
+                    run += 1;
+                } else {
+                    if run >= 5 {
+                        score += run - 2;
+                    }
+                    run = 1;
+                }
+            }
+            const PATTERN: [bool; 7] = [true, false, true, true, true, false, true];
+            for j in 0..n.saturating_sub(6) {
+                if (0..7).any(|i| at(horizontal, line, j + i) != PATTERN[i]) {
+                    continue;
+                }
+                let dark = |k: isize| k >= 0 && (k as usize) < n && at(horizontal, line, k as usize);
+                let j = j as isize;
+                if !(j - 4..j).any(dark) || !(j + 7..j + 11).any(dark) {
+                    score += 40;
+                }
+            }
+        }
+    }
+    for y in 0..n.saturating_sub(1) {
+        for x in 0..n.saturating_sub(1) {
+            let c = m[y * n + x];
+            if m[y * n + x + 1] == c && m[(y + 1) * n + x] == c && m[(y + 1) * n + x + 1] == c {
+                score += 3;
+            }
+        }
+    }
+    let dark = m.iter().filter(|d| **d).count();
+    let ratio = dark * 200 / m.len().max(1);
+    score + ratio.abs_diff(100) as u32
+}
+
 /// A finished QR symbol: a square of dark and light modules, without quiet zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrSymbol {
@@ -249,13 +398,7 @@ pub fn encode(text: &str, ec: EcLevel, version: Option<u8>) -> Result<QrSymbol, 
         }
     }
     bits.push_terminator(ec.to_qrcode()).map_err(enc)?;
-    let code = qrcode::QrCode::with_bits(bits, ec.to_qrcode()).map_err(enc)?;
-    let width = code.width();
-    let modules = code
-        .to_colors()
-        .into_iter()
-        .map(|c| c == qrcode::Color::Dark)
-        .collect();
+    let (width, modules) = build_with_best_mask(bits, ec.to_qrcode()).map_err(enc)?;
     Ok(QrSymbol {
         version,
         ec,
@@ -496,6 +639,50 @@ fn trim_num(v: f64, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bit_parallel_penalty_equals_the_plain_loop() {
+        // Random matrices of several sizes, including the 113-module limit.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for n in [21usize, 49, 57, 65, 101, 113] {
+            for _ in 0..40 {
+                let m: Vec<bool> = (0..n * n)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        x % 2 == 0
+                    })
+                    .collect();
+                assert_eq!(penalty(&m, n), penalty_slow(&m, n), "n = {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn fast_mask_selection_gives_the_same_symbol_as_qrcode() {
+        // Several lengths and every EC level: our symbol must equal qrcode's own.
+        for len in [10usize, 57, 123, 200, 301] {
+            let digits: String = (0..len).map(|i| char::from(b'0' + ((i * 7 + len) % 10) as u8)).collect();
+            let text = format!("https://verify.example/v#{digits}");
+            for ec in EcLevel::ALL {
+                let ours = encode(&text, ec, None).unwrap();
+                // Build qrcode's reference from the same bits (its own segmenting may differ).
+                let segs = segment_plan(&text).unwrap();
+                let mut bits = Bits::new(Version::Normal(i16::from(ours.version)));
+                for seg in &segs {
+                    match seg {
+                        Segment::Byte(b) => bits.push_byte_data(b.as_bytes()).unwrap(),
+                        Segment::Numeric(d) => bits.push_numeric_data(d.as_bytes()).unwrap(),
+                    }
+                }
+                bits.push_terminator(ec.to_qrcode()).unwrap();
+                let reference = qrcode::QrCode::with_bits(bits, ec.to_qrcode()).unwrap();
+                let reference: Vec<bool> = reference.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
+                assert_eq!(ours.modules, reference, "len {len} ec {ec}");
+            }
+        }
+    }
 
     #[test]
     fn own_bit_count_matches_qrcode() {
