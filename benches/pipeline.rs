@@ -25,8 +25,13 @@ fn per_item(label: &str, n: usize, f: impl FnMut(usize)) {
 
 fn main() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let decl = load(&root.join("samples/thermostat.toml"), &CheckOptions::lenient()).expect("sample");
-    let key = iotlabel::keys::load_signing_key(&root.join("samples/keys/demo.pem")).expect("demo key");
+    let decl = load(
+        &root.join("samples/thermostat.toml"),
+        &CheckOptions::lenient(),
+    )
+    .expect("sample");
+    let key =
+        iotlabel::keys::load_signing_key(&root.join("samples/keys/demo.pem")).expect("demo key");
     let base = BaseUrl::parse("https://nordlicht.example/v").expect("base");
     let n = 2000;
     let mut facts: Vec<Facts> = (0..n)
@@ -38,17 +43,28 @@ fn main() {
         .collect();
     println!("| stage (one label) | time |\n|---|---|");
     let mut coses = Vec::with_capacity(n);
-    per_item("sign (CBOR + COSE_Sign1 + Ed25519)", n, |i| coses.push(iotlabel::envelope::sign(&encode(&facts[i]), &key)));
+    per_item("sign (CBOR + COSE_Sign1 + Ed25519)", n, |i| {
+        coses.push(iotlabel::envelope::sign(&encode(&facts[i]), &key))
+    });
     let mut links = Vec::with_capacity(n);
-    per_item("link (digit packing)", n, |i| links.push(format_link(&base, &coses[i], PayloadForm::Digits)));
+    per_item("link (digit packing)", n, |i| {
+        links.push(format_link(&base, &coses[i], PayloadForm::Digits))
+    });
     let mut symbols = Vec::with_capacity(n);
-    per_item("QR symbol (version 10, EC M)", n, |i| symbols.push(qr::encode(&links[i], EcLevel::M, None).expect("fits")));
+    per_item("QR symbol (version 10, EC M)", n, |i| {
+        symbols.push(qr::encode(&links[i], EcLevel::M, None).expect("fits"))
+    });
     let catalogue = iotlabel::summary::Catalogue::built_in("en").expect("en");
-    let summary = iotlabel::summary::summarize(&facts.pop().expect("one"), &catalogue).expect("summary");
+    let summary =
+        iotlabel::summary::summarize(&facts.pop().expect("one"), &catalogue).expect("summary");
     let template = Template::by_name("compact").expect("compact");
     let mut frames = Vec::with_capacity(n);
     per_item("layout (compact label)", n, |i| {
-        let input = LabelInput { summary: &summary, qr: &symbols[i], short_url: "nordlicht.example/v" };
+        let input = LabelInput {
+            summary: &summary,
+            qr: &symbols[i],
+            short_url: "nordlicht.example/v",
+        };
         frames.push(iotlabel::layout::label(&input, &template, None).expect("fits"));
     });
     let pages = n / 30;
@@ -66,5 +82,10 @@ fn main() {
     let bytes = w.finish().expect("pdf");
     let us = t.elapsed().as_secs_f64() * 1e6 / (pages * 30) as f64;
     println!("| PDF drawing + writing (per label, 30 per page) | {us:.1} µs |");
-    println!("\nPDF: {} bytes for {} labels = {:.0} bytes/label", bytes.len(), pages * 30, bytes.len() as f64 / (pages * 30) as f64);
+    println!(
+        "\nPDF: {} bytes for {} labels = {:.0} bytes/label",
+        bytes.len(),
+        pages * 30,
+        bytes.len() as f64 / (pages * 30) as f64
+    );
 }

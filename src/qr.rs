@@ -218,7 +218,10 @@ fn smallest_fit(segments: &[Segment<'_>], ec: EcLevel) -> Result<u8, QrError> {
 /// walking its module enum through boxed closures, which made mask selection half the
 /// time of a print-shop sheet job; scoring plain booleans here is about ten times
 /// faster.
-fn build_with_best_mask(bits: Bits, ec: qrcode::EcLevel) -> Result<(usize, Vec<bool>), qrcode::types::QrError> {
+fn build_with_best_mask(
+    bits: Bits,
+    ec: qrcode::EcLevel,
+) -> Result<(usize, Vec<bool>), qrcode::types::QrError> {
     use qrcode::canvas::{Canvas, MaskPattern};
     const PATTERNS: [MaskPattern; 8] = [
         MaskPattern::Checkerboard,
@@ -241,7 +244,11 @@ fn build_with_best_mask(bits: Bits, ec: qrcode::EcLevel) -> Result<(usize, Vec<b
     for pattern in PATTERNS {
         let mut c = canvas.clone();
         c.apply_mask(pattern);
-        let modules: Vec<bool> = c.into_colors().into_iter().map(|m| m == qrcode::Color::Dark).collect();
+        let modules: Vec<bool> = c
+            .into_colors()
+            .into_iter()
+            .map(|m| m == qrcode::Color::Dark)
+            .collect();
         let score = penalty(&modules, width);
         if best.as_ref().is_none_or(|(b, _)| score < *b) {
             best = Some((score, modules));
@@ -264,13 +271,15 @@ fn penalty(m: &[bool], n: usize) -> u32 {
     let full: u128 = (1u128 << n) - 1;
     let mut rows = vec![0u128; n];
     let mut cols = vec![0u128; n];
-    for y in 0..n {
-        for x in 0..n {
-            if m[y * n + x] {
-                rows[y] |= 1 << x;
-                cols[x] |= 1 << y;
-            }
+    // Branch-free: module colours are random, so `if dark` would mispredict half the time.
+    for (y, row) in m.chunks_exact(n).enumerate() {
+        let mut r = 0u128;
+        for (x, &dark) in row.iter().enumerate() {
+            let bit = u128::from(dark);
+            r |= bit << x;
+            cols[x] |= bit << y;
         }
+        rows[y] = r;
     }
     let mut score = 0u32;
     for &d in rows.iter().chain(cols.iter()) {
@@ -318,7 +327,13 @@ fn finder_penalty(d: u128, full: u128) -> u32 {
 
 /// The same score with one branch per module (reference, and for very large symbols).
 fn penalty_slow(m: &[bool], n: usize) -> u32 {
-    let at = |horizontal: bool, line: usize, k: usize| if horizontal { m[line * n + k] } else { m[k * n + line] };
+    let at = |horizontal: bool, line: usize, k: usize| {
+        if horizontal {
+            m[line * n + k]
+        } else {
+            m[k * n + line]
+        }
+    };
     let mut score = 0u32;
     for horizontal in [true, false] {
         for line in 0..n {
@@ -338,7 +353,8 @@ fn penalty_slow(m: &[bool], n: usize) -> u32 {
                 if (0..7).any(|i| at(horizontal, line, j + i) != PATTERN[i]) {
                     continue;
                 }
-                let dark = |k: isize| k >= 0 && (k as usize) < n && at(horizontal, line, k as usize);
+                let dark =
+                    |k: isize| k >= 0 && (k as usize) < n && at(horizontal, line, k as usize);
                 let j = j as isize;
                 if !(j - 4..j).any(dark) || !(j + 7..j + 11).any(dark) {
                     score += 40;
@@ -663,7 +679,9 @@ mod tests {
     fn fast_mask_selection_gives_the_same_symbol_as_qrcode() {
         // Several lengths and every EC level: our symbol must equal qrcode's own.
         for len in [10usize, 57, 123, 200, 301] {
-            let digits: String = (0..len).map(|i| char::from(b'0' + ((i * 7 + len) % 10) as u8)).collect();
+            let digits: String = (0..len)
+                .map(|i| char::from(b'0' + ((i * 7 + len) % 10) as u8))
+                .collect();
             let text = format!("https://verify.example/v#{digits}");
             for ec in EcLevel::ALL {
                 let ours = encode(&text, ec, None).unwrap();
@@ -678,7 +696,11 @@ mod tests {
                 }
                 bits.push_terminator(ec.to_qrcode()).unwrap();
                 let reference = qrcode::QrCode::with_bits(bits, ec.to_qrcode()).unwrap();
-                let reference: Vec<bool> = reference.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
+                let reference: Vec<bool> = reference
+                    .to_colors()
+                    .into_iter()
+                    .map(|c| c == qrcode::Color::Dark)
+                    .collect();
                 assert_eq!(ours.modules, reference, "len {len} ec {ec}");
             }
         }

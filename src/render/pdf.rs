@@ -262,10 +262,11 @@ fn draw_qr(surface: &mut Surface<'_>, q: &QrItem, ink: Ink) {
     let m = q.module_mm as f32;
     let qz = q.quiet_zone as f32 * m;
     let mut pb = PathBuilder::new();
+    // Lines run along y + 0.5; the half module goes into the transform so that the
+    // path holds only whole numbers (shorter to write than `34.5`).
     for (y, x0, len) in q.modules.runs() {
-        let yc = y as f32 + 0.5;
-        pb.move_to(x0 as f32, yc);
-        pb.line_to((x0 + len) as f32, yc);
+        pb.move_to(x0 as f32, y as f32);
+        pb.line_to((x0 + len) as f32, y as f32);
     }
     let Some(path) = pb.finish() else { return };
     surface.push_transform(&Transform::from_row(
@@ -274,7 +275,7 @@ fn draw_qr(surface: &mut Surface<'_>, q: &QrItem, ink: Ink) {
         0.0,
         m,
         q.x_mm as f32 + qz,
-        q.y_mm as f32 + qz,
+        q.y_mm as f32 + qz + 0.5 * m,
     ));
     surface.set_fill(None);
     surface.set_stroke(Some(Stroke {
