@@ -375,6 +375,34 @@ fn penalty_slow(m: &[bool], n: usize) -> u32 {
     score + ratio.abs_diff(100) as u32
 }
 
+/// Horizontal runs of dark modules as `(y, x0, len)` in a row-major `width × width`
+/// matrix.
+///
+/// Vector backends draw one rectangle (or one stroked line) per run rather than one per
+/// module: a version-8 symbol shrinks from about 1,200 shapes to about 500, and
+/// neighbouring modules cannot show hairline seams when rasterised.
+pub fn dark_runs(width: usize, dark: &[bool]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    dark.chunks_exact(width.max(1))
+        .take(width)
+        .enumerate()
+        .flat_map(|(y, row)| {
+            let mut out = Vec::new();
+            let mut x = 0;
+            while x < row.len() {
+                if row[x] {
+                    let x0 = x;
+                    while x < row.len() && row[x] {
+                        x += 1;
+                    }
+                    out.push((y, x0, x - x0));
+                } else {
+                    x += 1;
+                }
+            }
+            out
+        })
+}
+
 /// A finished QR symbol: a square of dark and light modules, without quiet zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrSymbol {
@@ -441,28 +469,14 @@ impl QrSymbol {
                 .unwrap_or(false)
     }
 
-    /// Horizontal runs of dark modules as `(y, x0, len)`, row by row.
-    ///
-    /// Vector backends draw one rectangle per run rather than one per module: a
-    /// version-8 symbol shrinks from about 1,200 rectangles to about 500, and
-    /// neighbouring modules cannot show hairline seams when rasterised.
+    /// Horizontal runs of dark modules as `(y, x0, len)`, row by row (see [`dark_runs`]).
     pub fn runs(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
-        (0..self.width).flat_map(move |y| {
-            let mut out = Vec::new();
-            let mut x = 0;
-            while x < self.width {
-                if self.is_dark(x, y) {
-                    let x0 = x;
-                    while x < self.width && self.is_dark(x, y) {
-                        x += 1;
-                    }
-                    out.push((y, x0, x - x0));
-                } else {
-                    x += 1;
-                }
-            }
-            out
-        })
+        dark_runs(self.width, &self.modules)
+    }
+
+    /// The module matrix, row-major, `true` = dark.
+    pub fn modules(&self) -> &[bool] {
+        &self.modules
     }
 
     /// A preview for a terminal, two module rows per text line using half blocks.
@@ -667,7 +681,7 @@ mod tests {
                         x ^= x << 13;
                         x ^= x >> 7;
                         x ^= x << 17;
-                        x % 2 == 0
+                        x & 1 == 0
                     })
                     .collect();
                 assert_eq!(penalty(&m, n), penalty_slow(&m, n), "n = {n}");

@@ -347,7 +347,10 @@ fn accented_text_renders_with_real_glyphs() {
 #[test]
 fn no_updates_device_says_so_first() {
     let d = declaration::load(
-        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/smart-bulb.toml")),
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/smart-bulb.toml"
+        )),
         &CheckOptions::lenient(),
     )
     .unwrap();

@@ -22,8 +22,15 @@ fn samples() -> Vec<PathBuf> {
 }
 
 fn run(cmd: &str, args: &[&str]) -> String {
-    let out = std::process::Command::new(cmd).args(args).output().unwrap_or_else(|e| panic!("{cmd} is needed (.ci/setup installs it): {e}"));
-    assert!(out.status.success(), "{cmd} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd} is needed (.ci/setup installs it): {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -40,7 +47,14 @@ fn every_sample_template_and_format() {
     for sample in samples() {
         let name = sample.file_stem().unwrap().to_string_lossy().into_owned();
         let link = {
-            let out = Command::cargo_bin("iotlabel").unwrap().arg("sign").arg(&sample).arg("--key").arg(&key).output().unwrap();
+            let out = Command::cargo_bin("iotlabel")
+                .unwrap()
+                .arg("sign")
+                .arg(&sample)
+                .arg("--key")
+                .arg(&key)
+                .output()
+                .unwrap();
             String::from_utf8(out.stdout).unwrap().trim().to_string()
         };
         let signed = iotlabel::source::decode_signed(&link).unwrap();
@@ -64,33 +78,67 @@ fn every_sample_template_and_format() {
                         let p = out.to_str().unwrap();
                         run("qpdf", &["--check", p]);
                         let fonts = run("pdffonts", &[p]);
-                        let dejavu: Vec<&str> = fonts.lines().filter(|l| l.contains("DejaVu")).collect();
-                        assert!(!dejavu.is_empty() && dejavu.iter().all(|l| l.contains('+') && l.contains(" yes ")), "{what}: fonts not embedded as subsets:\n{fonts}");
+                        let dejavu: Vec<&str> =
+                            fonts.lines().filter(|l| l.contains("DejaVu")).collect();
+                        assert!(
+                            !dejavu.is_empty()
+                                && dejavu
+                                    .iter()
+                                    .all(|l| l.contains('+') && l.contains(" yes ")),
+                            "{what}: fonts not embedded as subsets:\n{fonts}"
+                        );
                         let text = run("pdftotext", &[p, "-"]);
                         let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                        assert!(flat.contains(&support), "{what}: {support:?} not in extracted text {flat:?}");
+                        assert!(
+                            flat.contains(&support),
+                            "{what}: {support:?} not in extracted text {flat:?}"
+                        );
                         let prefix = dir.path().join(format!("{name}-{template}-pdf"));
-                        run("pdftoppm", &["-r", "300", "-png", "-singlefile", p, prefix.to_str().unwrap()]);
+                        run(
+                            "pdftoppm",
+                            &[
+                                "-r",
+                                "300",
+                                "-png",
+                                "-singlefile",
+                                p,
+                                prefix.to_str().unwrap(),
+                            ],
+                        );
                         prefix.with_extension("png")
                     }
                     "svg" => {
                         let svg = std::fs::read_to_string(&out).unwrap();
                         assert!(svg.contains("mm\""), "{what}: size not in mm");
                         let mut opt = resvg::usvg::Options::default();
-                        opt.fontdb_mut().load_font_data(std::fs::read(root().join("fonts/DejaVuSans.ttf")).unwrap());
+                        opt.fontdb_mut().load_font_data(
+                            std::fs::read(root().join("fonts/DejaVuSans.ttf")).unwrap(),
+                        );
                         let tree = resvg::usvg::Tree::from_str(&svg, &opt).unwrap();
                         let scale = 300.0 / 25.4 / (96.0 / 25.4); // the tree is in CSS px (96 per inch)
                         let size = tree.size();
-                        let mut pm = resvg::tiny_skia::Pixmap::new((size.width() * scale).ceil() as u32, (size.height() * scale).ceil() as u32).unwrap();
+                        let mut pm = resvg::tiny_skia::Pixmap::new(
+                            (size.width() * scale).ceil() as u32,
+                            (size.height() * scale).ceil() as u32,
+                        )
+                        .unwrap();
                         pm.fill(resvg::tiny_skia::Color::WHITE);
-                        resvg::render(&tree, resvg::tiny_skia::Transform::from_scale(scale, scale), &mut pm.as_mut());
+                        resvg::render(
+                            &tree,
+                            resvg::tiny_skia::Transform::from_scale(scale, scale),
+                            &mut pm.as_mut(),
+                        );
                         let p = dir.path().join(format!("{name}-{template}-svg.png"));
                         pm.save_png(&p).unwrap();
                         p
                     }
                     _ => out.clone(),
                 };
-                assert_eq!(decode(&png), link, "{what}: QR does not decode to the signed link");
+                assert_eq!(
+                    decode(&png),
+                    link,
+                    "{what}: QR does not decode to the signed link"
+                );
             }
         }
     }

@@ -6,7 +6,7 @@
 //! with the backend the output extension names ([`crate::render`]).
 
 use crate::layout::{QrModules, qr_artwork_from_modules, snap_module_to_pixels};
-use crate::qr::{self, EcLevel, PrintRules, QrSymbol, Size};
+use crate::qr::{self, EcLevel, PrintRules, Size};
 use crate::render::{self, Format, RenderOptions, pdf::Ink};
 use clap::Args;
 use miette::{IntoDiagnostic, Result, WrapErr};
@@ -118,7 +118,11 @@ pub fn run(a: QrArgs) -> Result<ExitCode> {
                 .into_diagnostic()?;
         }
     }
-    let frame = qr_artwork_from_modules(modules_of(&symbol), plan.module_mm, plan.quiet_zone);
+    let frame = qr_artwork_from_modules(
+        QrModules::from_symbol(&symbol),
+        plan.module_mm,
+        plan.quiet_zone,
+    );
     let render_opts = RenderOptions {
         ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk },
         outline_text: false,
@@ -128,13 +132,4 @@ pub fn run(a: QrArgs) -> Result<ExitCode> {
     crate::fsutil::write_atomic(&a.out, &bytes).into_diagnostic()?;
     eprintln!("wrote {} ({} bytes): {plan}", a.out.display(), bytes.len());
     Ok(ExitCode::SUCCESS)
-}
-
-/// The symbol's module matrix in the layout's form.
-fn modules_of(symbol: &QrSymbol) -> QrModules {
-    let w = symbol.width;
-    QrModules {
-        width: w,
-        dark: (0..w * w).map(|i| symbol.is_dark(i % w, i / w)).collect(),
-    }
 }

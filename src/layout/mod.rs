@@ -260,24 +260,9 @@ impl QrModules {
     }
 
     /// Horizontal runs of dark modules as `(y, x0, len)`: what the PDF and SVG backends
-    /// draw (one rectangle per run instead of one per module).
+    /// draw (see [`crate::qr::dark_runs`]).
     pub fn runs(&self) -> Vec<(usize, usize, usize)> {
-        let mut runs = Vec::new();
-        for y in 0..self.width {
-            let mut x = 0;
-            while x < self.width {
-                if self.is_dark(x, y) {
-                    let x0 = x;
-                    while x < self.width && self.is_dark(x, y) {
-                        x += 1;
-                    }
-                    runs.push((y, x0, x - x0));
-                } else {
-                    x += 1;
-                }
-            }
-        }
-        runs
+        crate::qr::dark_runs(self.width, &self.dark).collect()
     }
 }
 

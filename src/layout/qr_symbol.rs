@@ -5,14 +5,10 @@ use super::{Frame, QrModules, qr_artwork_from_modules};
 impl QrModules {
     /// Copies the matrix of an encoded symbol.
     pub fn from_symbol(symbol: &crate::qr::QrSymbol) -> Self {
-        let width = symbol.width();
-        let mut dark = Vec::with_capacity(width * width);
-        for y in 0..width {
-            for x in 0..width {
-                dark.push(symbol.is_dark(x, y));
-            }
+        QrModules {
+            width: symbol.width(),
+            dark: symbol.modules().to_vec(),
         }
-        QrModules { width, dark }
     }
 }
 

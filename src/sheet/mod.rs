@@ -206,16 +206,7 @@ impl Labeler {
         let qr = if modules {
             let symbol =
                 crate::qr::encode(&text, crate::qr::EcLevel::M, None).map_err(|e| e.to_string())?;
-            let mut dark = Vec::with_capacity(symbol.width * symbol.width);
-            for y in 0..symbol.width {
-                for x in 0..symbol.width {
-                    dark.push(symbol.is_dark(x, y));
-                }
-            }
-            QrModules {
-                width: symbol.width,
-                dark,
-            }
+            QrModules::from_symbol(&symbol)
         } else {
             let version =
                 crate::qr::min_version(&text, crate::qr::EcLevel::M).map_err(|e| e.to_string())?;
