@@ -143,3 +143,54 @@ fn every_sample_template_and_format() {
         }
     }
 }
+
+#[test]
+fn every_language_fits_by_default_and_an_explicit_size_is_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = root().join("samples/keys/demo.pem");
+    let out = dir.path().join("l.pdf");
+    for lang in iotlabel::summary::Catalogue::languages() {
+        for sample in samples() {
+            for template in ["panel", "compact", "strip"] {
+                // Without --size the default grows to a size that fits, and says so.
+                Command::cargo_bin("iotlabel")
+                    .unwrap()
+                    .arg("label")
+                    .arg(&sample)
+                    .arg("--key")
+                    .arg(&key)
+                    .args(["--template", template, "--lang", lang, "-o"])
+                    .arg(&out)
+                    .assert()
+                    .success();
+            }
+        }
+    }
+    // With --size nothing is grown: a label too small for its text is refused, and no
+    // file is left behind.
+    let small = dir.path().join("small.pdf");
+    let o = Command::cargo_bin("iotlabel")
+        .unwrap()
+        .args([
+            "label",
+            "samples/router.toml",
+            "--key",
+            "samples/keys/demo.pem",
+            "--lang",
+            "fr",
+            "--size",
+            "50x70mm",
+            "-o",
+        ])
+        .arg(&small)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("does not fit"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!small.exists());
+}

@@ -25,8 +25,10 @@ pub struct LabelArgs {
     /// Label template (`iotlabel templates` lists them).
     #[arg(long, short = 't', default_value = "panel", value_name = "NAME")]
     pub template: String,
-    /// Label size WIDTHxHEIGHT with a unit: 50x70mm, 5x7cm, 2x3in [default: the
-    /// template's].
+    /// Label size WIDTHxHEIGHT with a unit: 50x70mm, 5x7cm, 2x3in. Without it the
+    /// template's default size is used, grown to the smallest size that fits when the
+    /// text (in some languages) needs more room; with it, text that does not fit is an
+    /// error.
     #[arg(long, value_name = "WxH")]
     pub size: Option<SizeMm>,
     /// Language of the label text (en, fr, de, es).
@@ -71,7 +73,20 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
         qr: &symbol,
         short_url: &short_url,
     };
-    let frame = layout::label(&input, &template, a.size)?;
+    let frame = match layout::label(&input, &template, a.size) {
+        // No size asked for: grow the default to the nearest size that fits and say so.
+        Err(layout::LayoutError::DoesNotFit {
+            suggestion: Some(fits),
+            ..
+        }) if a.size.is_none() => {
+            eprintln!(
+                "note: the text does not fit the default {} size; using {fits} (give --size to choose)",
+                template.name
+            );
+            layout::label(&input, &template, Some(fits))?
+        }
+        other => other?,
+    };
     let render_opts = RenderOptions {
         ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk },
         outline_text: a.outline_text,
