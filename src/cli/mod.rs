@@ -86,24 +86,24 @@ pub enum Command {
     Verify(sign::VerifyArgs),
     /// Show every stage of a signed payload.
     Inspect(sign::InspectArgs),
-    /// Print a shell completion script.
-    Completions(completions::CompletionsArgs),
-    /// Write an NFC tag: NDEF message, NTAG memory image or hex dump.
-    Nfc(nfc::NfcArgs),
-    /// Print a CSV/JSONL batch of labels onto sheets or rolls of label stock.
-    Sheet(sheet::SheetArgs),
-    /// List the label stocks with their geometry.
-    Stocks(stocks::StocksArgs),
-    /// Make QR artwork (SVG, PDF, PNG or a terminal preview) for a signed link.
-    Qr(qr::QrArgs),
-    /// Print the text of every QR code in an image.
-    Decode(decode::DecodeArgs),
-    /// Write the static verifier site that the QR link opens.
-    Site(site::SiteArgs),
     /// Make a packaging label (PDF, SVG or PNG) with the summary beside the QR.
     Label(label::LabelArgs),
     /// List the label templates and their default sizes.
     Templates(templates::TemplatesArgs),
+    /// Make QR artwork (SVG, PDF, PNG or a terminal preview) for a signed link.
+    Qr(qr::QrArgs),
+    /// Print the text of every QR code in an image.
+    Decode(decode::DecodeArgs),
+    /// Print a CSV/JSONL batch of labels onto sheets or rolls of label stock.
+    Sheet(sheet::SheetArgs),
+    /// List the label stocks with their geometry.
+    Stocks(stocks::StocksArgs),
+    /// Write an NFC tag: NDEF message, NTAG memory image or hex dump.
+    Nfc(nfc::NfcArgs),
+    /// Write the static verifier site that the QR link opens.
+    Site(site::SiteArgs),
+    /// Print a shell completion script.
+    Completions(completions::CompletionsArgs),
 }
 
 /// Runs a parsed command line and returns the process exit code. Errors are printed
