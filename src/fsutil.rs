@@ -16,12 +16,14 @@ pub enum WriteError {
         "{path} already exists; refusing to overwrite it (move it away or choose another name)"
     )]
     Exists { path: PathBuf },
+    /// The destination's directory does not exist.
+    #[error("cannot write {path}: the directory {dir} does not exist (create it first)")]
+    NoDirectory { path: PathBuf, dir: PathBuf },
     /// An I/O error while creating, writing or renaming.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -65,9 +67,13 @@ pub fn write_atomic_with<F>(path: &Path, opts: WriteOptions, fill: F) -> Result<
 where
     F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
 {
-    let io = |source| WriteError::Io {
-        path: path.to_path_buf(),
-        source,
+    let io = |error: std::io::Error| {
+        // tempfile names its own file in errors; the user only knows the destination.
+        let error = std::io::Error::new(error.kind(), strip_tempfile_path(&error));
+        WriteError::Io {
+            path: path.to_path_buf(),
+            error,
+        }
     };
     if opts.overwrite == Overwrite::Refuse && path.exists() {
         return Err(WriteError::Exists {
@@ -78,6 +84,12 @@ where
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    if !dir.is_dir() {
+        return Err(WriteError::NoDirectory {
+            path: path.to_path_buf(),
+            dir: dir.to_path_buf(),
+        });
+    }
     let mut tmp = tempfile::Builder::new()
         .prefix(".iotlabel-")
         .suffix(".tmp")
@@ -121,6 +133,15 @@ where
     Ok(())
 }
 
+/// The OS message of an error without the " at path …" that tempfile appends.
+fn strip_tempfile_path(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" at path ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +182,15 @@ mod tests {
         let err = write_atomic_with(&p, opts, |w| w.write_all(b"new")).unwrap_err();
         assert!(matches!(err, WriteError::Exists { .. }));
         assert_eq!(std::fs::read(&p).unwrap(), b"precious");
+    }
+
+    #[test]
+    fn missing_directory_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("no/such/dir/label.pdf");
+        let err = write_atomic(&p, b"x").unwrap_err();
+        assert!(matches!(err, WriteError::NoDirectory { .. }), "{err}");
+        assert!(err.to_string().contains("does not exist"));
     }
 
     #[cfg(unix)]

@@ -514,19 +514,10 @@ pub fn parse(bytes: &[u8]) -> Result<NfcContent, NfcError> {
 /// it starts with a record header (≥ 0x80), a TLV type (≤ 0x03) or a UID byte.
 pub fn parse_any(bytes: &[u8]) -> Result<NfcContent, NfcError> {
     let first_non_space = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    match first_non_space {
-        Some(b) if b.is_ascii_graphic() => {
-            let text = std::str::from_utf8(bytes).map_err(|e| NfcError::InvalidHex {
-                line: 1 + bytes
-                    .get(..e.valid_up_to())
-                    .unwrap_or(&[])
-                    .iter()
-                    .filter(|&&b| b == b'\n')
-                    .count(),
-                reason: "not UTF-8 text".into(),
-            })?;
-            parse(&parse_hex(text)?)
-        }
+    // Only text is read as hex: binary data that happens to start with a printable byte
+    // (a UID byte, say) is parsed as binary, so its errors describe the binary.
+    match (first_non_space, std::str::from_utf8(bytes)) {
+        (Some(b), Ok(text)) if b.is_ascii_graphic() => parse(&parse_hex(text)?),
         _ => parse(bytes),
     }
 }

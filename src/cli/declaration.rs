@@ -68,7 +68,7 @@ fn validate_one(
     // Re-read to attach lines and the source text to profile problems.
     let text = std::fs::read_to_string(path).map_err(|e| ReadError::Io {
         path: path.display().to_string(),
-        source: e,
+        error: e,
     })?;
     let format =
         declaration::Format::from_path(path).unwrap_or_else(|| declaration::Format::sniff(&text));

@@ -38,6 +38,15 @@ impl Format {
     }
 }
 
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::InvalidData => {
+            "not a text file (declarations are UTF-8 TOML or JSON)".into()
+        }
+        _ => e.to_string(),
+    }
+}
+
 /// "expected X", or a suggestion as it stands.
 fn accepted(e: &str) -> String {
     if e.starts_with("did you mean") {
@@ -123,12 +132,8 @@ impl std::fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The file could not be read.
-    #[error("cannot read declaration {path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read declaration {path}: {}", describe_io(error))]
+    Io { path: String, error: std::io::Error },
     /// The text is not valid TOML/JSON.
     #[error("{name}: not valid {format}: {message}")]
     Syntax {
@@ -151,7 +156,7 @@ impl ReadError {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
         ReadError::Io {
             path: path.display().to_string(),
-            source,
+            error: source,
         }
     }
     /// The problems, if the declaration was readable but invalid.
