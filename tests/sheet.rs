@@ -296,6 +296,7 @@ fn identical_input_gives_identical_bytes() {
     j.marks = Marks {
         crop_marks: true,
         bleed_mm: 0.0,
+        ..Marks::default()
     };
     sheet::run(&j, &NoProgress).unwrap();
     j.output = b.clone();
@@ -425,6 +426,7 @@ fn crop_marks_and_bleed_rules() {
     j.marks = Marks {
         crop_marks: false,
         bleed_mm: 2.0,
+        ..Marks::default()
     };
     assert!(
         matches!(sheet::run(&j, &NoProgress), Err(SheetError::Marks(_))),
@@ -433,6 +435,7 @@ fn crop_marks_and_bleed_rules() {
     j.marks = Marks {
         crop_marks: true,
         bleed_mm: 2.0,
+        ..Marks::default()
     };
     assert!(
         matches!(sheet::run(&j, &NoProgress), Err(SheetError::Marks(_))),
@@ -441,6 +444,7 @@ fn crop_marks_and_bleed_rules() {
     j.marks = Marks {
         crop_marks: true,
         bleed_mm: 0.0,
+        ..Marks::default()
     };
     sheet::run(&j, &NoProgress).unwrap();
     let mut r = job(&batch, "roll-4x6in", &out);
@@ -448,6 +452,7 @@ fn crop_marks_and_bleed_rules() {
     r.marks = Marks {
         crop_marks: true,
         bleed_mm: 0.0,
+        ..Marks::default()
     };
     assert!(
         matches!(sheet::run(&r, &NoProgress), Err(SheetError::Marks(_))),
@@ -475,4 +480,46 @@ fn cli_lists_stocks_as_json() {
         (Some(3), Some(10))
     );
     assert_eq!(s5160["label_width_mm"].as_f64(), Some(66.675));
+}
+
+#[test]
+fn no_outline_leaves_out_the_label_borders_only() {
+    // The outline is a rounded rectangle, the only curves on a label: count the PDF's
+    // curve operators with and without --no-outline, and check the QR codes still read.
+    let dir = tempfile::tempdir().unwrap();
+    let batch = write_jsonl(dir.path(), &(0..3).map(declaration).collect::<Vec<_>>());
+    let curves = |marks: Marks, name: &str| -> (usize, PathBuf) {
+        let out = dir.path().join(name);
+        let mut j = job(&batch, "avery-5160", &out);
+        j.marks = marks;
+        sheet::run(&j, &NoProgress).unwrap();
+        let qdf = dir.path().join(format!("{name}.qdf"));
+        let ok = Command::new("qpdf")
+            .args(["--qdf", "--object-streams=disable"])
+            .arg(&out)
+            .arg(&qdf)
+            .status()
+            .expect("qpdf is needed (.ci/setup installs it)");
+        assert!(ok.success());
+        let text = String::from_utf8_lossy(&std::fs::read(&qdf).unwrap()).into_owned();
+        (text.split_whitespace().filter(|t| *t == "c").count(), out)
+    };
+    let (with, _) = curves(Marks::default(), "with.pdf");
+    let (without, out) = curves(
+        Marks {
+            no_outline: true,
+            ..Marks::default()
+        },
+        "without.pdf",
+    );
+    assert!(
+        with >= 3 * 4,
+        "each label's outline has four rounded corners: {with}"
+    );
+    assert_eq!(without, 0);
+    let stock = Stock::by_id("avery-5160").unwrap();
+    let cells = decode_cells(&render(&out)[0], &stock);
+    for i in 0..3 {
+        assert_eq!(cells[i], vec![expected_link(dir.path(), i)]);
+    }
 }

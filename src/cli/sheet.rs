@@ -40,6 +40,10 @@ pub struct SheetArgs {
     /// Draw crop marks in the sheet margin (plain sheets that are cut after printing).
     #[arg(long)]
     pub crop_marks: bool,
+    /// Leave out each label's printed outline (for die-cut stock, where a printed
+    /// border shows any misregistration between print and cut).
+    #[arg(long)]
+    pub no_outline: bool,
     /// Bleed beyond the cut line, e.g. 2mm (needs --crop-marks).
     #[arg(long, value_name = "LENGTH", value_parser = parse_length)]
     pub bleed: Option<f64>,
@@ -121,6 +125,7 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         marks: Marks {
             crop_marks: a.crop_marks,
             bleed_mm: a.bleed.unwrap_or(0.0),
+            no_outline: a.no_outline,
         },
         pages_per_file: a.pages_per_file,
         keep_going: a.keep_going,

@@ -27,6 +27,9 @@ pub const MARK_LENGTH_MM: f64 = 5.0;
 pub struct Marks {
     pub crop_marks: bool,
     pub bleed_mm: f64,
+    /// Leave out each label's printed outline: on die-cut stock the cut is the edge,
+    /// and a printed border would show any misregistration between print and cut.
+    pub no_outline: bool,
 }
 
 /// Draws one page: each `(cell index, frame)` at its cell, then the crop marks.

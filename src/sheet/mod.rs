@@ -188,6 +188,8 @@ struct Labeler {
     templates: Vec<Template>,
     catalogues: Vec<Catalogue>,
     size: SizeMm,
+    /// Draw the template's label outline (off with `--no-outline`).
+    outline: bool,
     cache: Mutex<HashMap<String, Arc<Frame>>>,
 }
 
@@ -266,6 +268,9 @@ impl Labeler {
         if !swapped {
             return Err("the layout has no QR of the expected size".into());
         }
+        if !self.outline {
+            frame.items.retain(|i| !matches!(i, Item::Outline { .. }));
+        }
         Ok(frame)
     }
 }
@@ -341,6 +346,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         templates,
         catalogues,
         size,
+        outline: !job.marks.no_outline,
         cache: Mutex::new(HashMap::new()),
     };
 
