@@ -519,7 +519,7 @@ fn no_outline_leaves_out_the_label_borders_only() {
     assert_eq!(without, 0);
     let stock = Stock::by_id("avery-5160").unwrap();
     let cells = decode_cells(&render(&out)[0], &stock);
-    for i in 0..3 {
-        assert_eq!(cells[i], vec![expected_link(dir.path(), i)]);
+    for (i, texts) in cells.iter().take(3).enumerate() {
+        assert_eq!(texts, &vec![expected_link(dir.path(), i)]);
     }
 }
