@@ -3,6 +3,7 @@
 //! rotation keeps old labels valid, and files are never clobbered.
 
 mod common;
+use common::samples;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
@@ -15,17 +16,6 @@ fn iotlabel() -> Command {
     let mut c = Command::cargo_bin("iotlabel").unwrap();
     c.current_dir(root());
     c
-}
-
-fn samples() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("samples"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml" || x == "json"))
-        .collect();
-    v.sort();
-    assert!(v.len() >= 5, "at least five sample declarations");
-    v
 }
 
 fn sign(decl: &Path, key: &str) -> String {

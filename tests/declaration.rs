@@ -6,6 +6,9 @@
 //!
 //! "Today" is pinned to 2026-11 so the past-end rule does not depend on the clock.
 
+mod common;
+use common::samples;
+
 use iotlabel::declaration::{
     self, Channel, CheckOptions, Coded, Commitment, Cost, Declaration, Delivery, EosBehaviour,
     EosOffer, Format, Measure, PeriodStart, ProblemKind, ReadError, Schedule, Standard, SupportEnd,
@@ -14,7 +17,7 @@ use iotlabel::declaration::{
 use iotlabel::payload::{self, Facts};
 use iotlabel::profile::{self, Check, Profile};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const TODAY: YearMonth = YearMonth {
     year: 2026,
@@ -143,17 +146,6 @@ fn line_of(text: &str, needle: &str) -> usize {
         .position(|l| l.contains(needle))
         .unwrap_or_else(|| panic!("{needle:?} not in text"))
         + 1
-}
-
-fn samples() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml" || x == "json"))
-        .collect();
-    v.sort();
-    v
 }
 
 fn sample(name: &str) -> Declaration {

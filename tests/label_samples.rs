@@ -4,21 +4,14 @@
 //! rasterised by a real renderer (poppler for PDF, resvg for SVG) at 300 dpi, decodes to
 //! exactly the link that `iotlabel sign` produces for the same sample.
 
+mod common;
+use common::samples;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn samples() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("samples"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml" || x == "json"))
-        .collect();
-    v.sort();
-    v
 }
 
 fn run(cmd: &str, args: &[&str]) -> String {

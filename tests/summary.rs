@@ -2,28 +2,20 @@
 //! *decoded* payload of every shipped sample in every built-in language, with the
 //! wording rules of DESIGN.md checked on the output (not only on the catalogue).
 
+mod common;
+use common::samples;
+
 use iotlabel::declaration::{
     self, CheckOptions, Commitment, Declaration, PeriodStart, SupportEnd, YearMonth,
 };
 use iotlabel::payload::{self, Facts};
 use iotlabel::summary::{Catalogue, Element, Summary, month_year, summarize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const TODAY: YearMonth = YearMonth {
     year: 2026,
     month: 11,
 };
-
-fn samples() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml" || x == "json"))
-        .collect();
-    v.sort();
-    v
-}
 
 fn load(name: &str) -> Declaration {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -77,3 +77,16 @@ pub fn degrade_to_jpeg(
         .expect("jpeg");
     out
 }
+
+/// The shipped sample declarations (`samples/*.toml` and `samples/*.json`), sorted.
+pub fn samples() -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut v: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .expect("samples/ exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml" || x == "json"))
+        .collect();
+    v.sort();
+    assert!(v.len() >= 5, "at least five sample declarations");
+    v
+}
