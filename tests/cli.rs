@@ -323,3 +323,39 @@ fn verify_reads_nfc_dumps() {
         );
     }
 }
+
+#[test]
+fn the_sample_batch_fills_one_avery_5160_sheet() {
+    // samples/batch.csv is what the README's tour runs: six products in four languages.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sheets.pdf");
+    let o = iotlabel()
+        .args([
+            "sheet",
+            "samples/batch.csv",
+            "--stock",
+            "avery-5160",
+            "--key",
+            "samples/keys/demo.pem",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("30 labels on 1 page"));
+    let text = std::process::Command::new("pdftotext")
+        .arg(&out)
+        .arg("-")
+        .output()
+        .expect("pdftotext (.ci/setup installs poppler)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    for words in [
+        "No security updates",
+        "Mises à jour de sécurité",
+        "Sicherheitsupdates",
+        "Actualizaciones de",
+    ] {
+        assert!(text.contains(words), "{words:?} missing from the sheet");
+    }
+}

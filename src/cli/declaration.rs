@@ -151,7 +151,9 @@ pub fn summary(a: SummaryArgs) -> Result<ExitCode> {
     let facts = if path.is_file() && declaration::Format::from_path(path).is_some() {
         Facts::from_declaration(&declaration::load(path, &CheckOptions::lenient())?)
     } else {
-        eprintln!("note: the signature is not checked here; `iotlabel verify INPUT --trust KEYS` says whether to trust these words");
+        eprintln!(
+            "note: the signature is not checked here; `iotlabel verify INPUT --trust KEYS` says whether to trust these words"
+        );
         crate::source::decode_signed(&a.input)?.facts
     };
     let s = summarize(&facts, &catalogue)?;
