@@ -214,25 +214,18 @@ fn smallest_fit(segments: &[Segment<'_>], ec: EcLevel) -> Result<u8, QrError> {
 ///
 /// This is what `qrcode::QrCode::with_bits` does, with the same penalty rules and the
 /// same tie-break (first lowest score in mask order), so the symbol is identical (a test
-/// checks it). The difference is speed: qrcode scores each of the eight candidates by
-/// walking its module enum through boxed closures, which made mask selection half the
-/// time of a print-shop sheet job; scoring plain booleans here is about ten times
-/// faster.
+/// checks it). The difference is speed, which matters when a print shop makes 10,000
+/// distinct symbols: qrcode clones, masks and scores a full module canvas for each of
+/// the eight masks. Here the data modules are read once into bit rows; each mask is
+/// then an XOR with a precomputed bit table and an OR with the function patterns
+/// (including the format information that names that mask), both taken from qrcode's
+/// own canvas once per version and EC level and cached; and the scoring works on bit
+/// rows too. qrcode then applies only the winning mask.
 fn build_with_best_mask(
     bits: Bits,
     ec: qrcode::EcLevel,
 ) -> Result<(usize, Vec<bool>), qrcode::types::QrError> {
-    use qrcode::canvas::{Canvas, MaskPattern};
-    const PATTERNS: [MaskPattern; 8] = [
-        MaskPattern::Checkerboard,
-        MaskPattern::HorizontalLines,
-        MaskPattern::VerticalLines,
-        MaskPattern::DiagonalLines,
-        MaskPattern::LargeCheckerboard,
-        MaskPattern::Fields,
-        MaskPattern::Diamonds,
-        MaskPattern::Meadow,
-    ];
+    use qrcode::canvas::Canvas;
     let version = bits.version();
     let width = version.width().max(0) as usize;
     let data = bits.into_bytes();
@@ -240,21 +233,119 @@ fn build_with_best_mask(
     let mut canvas = Canvas::new(version, ec);
     canvas.draw_all_functional_patterns();
     canvas.draw_data(&encoded, &ec_data);
-    let mut best: Option<(u32, Vec<bool>)> = None;
-    for pattern in PATTERNS {
-        let mut c = canvas.clone();
-        c.apply_mask(pattern);
-        let modules: Vec<bool> = c
-            .into_colors()
-            .into_iter()
-            .map(|m| m == qrcode::Color::Dark)
-            .collect();
-        let score = penalty(&modules, width);
-        if best.as_ref().is_none_or(|(b, _)| score < *b) {
-            best = Some((score, modules));
+    let best = if width <= 113 {
+        let tables = mask_tables(version, ec, width);
+        let mut base = vec![0u128; width];
+        for (y, row) in base.iter_mut().enumerate() {
+            for x in 0..width {
+                let dark = canvas.get(x as i16, y as i16).is_dark();
+                *row |= u128::from(dark) << x;
+            }
+            *row &= tables.data[y];
         }
+        let mut best = (u32::MAX, 0usize);
+        let mut rows = vec![0u128; width];
+        for p in 0..8 {
+            for (y, r) in rows.iter_mut().enumerate() {
+                *r = (base[y] ^ tables.flip[p][y]) | tables.functional[p][y];
+            }
+            let score = penalty_rows(&rows, width);
+            if score < best.0 {
+                best = (score, p);
+            }
+        }
+        best.1
+    } else {
+        // Version 25 and up (rare for labels): score full canvases.
+        let mut best = (u32::MAX, 0usize);
+        for (p, pattern) in MASK_PATTERNS.iter().enumerate() {
+            let mut c = canvas.clone();
+            c.apply_mask(*pattern);
+            let modules: Vec<bool> = c
+                .into_colors()
+                .into_iter()
+                .map(|m| m == qrcode::Color::Dark)
+                .collect();
+            let score = penalty_slow(&modules, width);
+            if score < best.0 {
+                best = (score, p);
+            }
+        }
+        best.1
+    };
+    canvas.apply_mask(MASK_PATTERNS[best]);
+    let modules = canvas
+        .into_colors()
+        .into_iter()
+        .map(|m| m == qrcode::Color::Dark)
+        .collect();
+    Ok((width, modules))
+}
+
+/// The eight QR mask patterns in the order of their 3-bit codes.
+const MASK_PATTERNS: [qrcode::canvas::MaskPattern; 8] = {
+    use qrcode::canvas::MaskPattern as M;
+    [
+        M::Checkerboard,
+        M::HorizontalLines,
+        M::VerticalLines,
+        M::DiagonalLines,
+        M::LargeCheckerboard,
+        M::Fields,
+        M::Diamonds,
+        M::Meadow,
+    ]
+};
+
+/// Per version and EC level: which modules hold data, and for each mask the data
+/// modules it inverts and the dark function-pattern modules (finders, timing,
+/// alignment, version and format information for that mask), as bit rows.
+struct MaskTables {
+    data: Vec<u128>,
+    flip: [Vec<u128>; 8],
+    functional: [Vec<u128>; 8],
+}
+
+/// Builds (once) the [`MaskTables`] from qrcode's own canvas: function patterns are
+/// the modules it has already set before data placement; masking an otherwise empty
+/// canvas turns exactly the inverted data modules dark.
+fn mask_tables(version: Version, ec: qrcode::EcLevel, width: usize) -> std::sync::Arc<MaskTables> {
+    use qrcode::canvas::{Canvas, Module};
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Cache = Mutex<HashMap<(i16, u8), Arc<MaskTables>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let key = (version.width(), ec as u8);
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(t) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return t;
     }
-    Ok((width, best.map(|(_, m)| m).unwrap_or_default()))
+    let mut empty = Canvas::new(version, ec);
+    empty.draw_all_functional_patterns();
+    let rows_of = |pred: &dyn Fn(usize, usize) -> bool| -> Vec<u128> {
+        (0..width)
+            .map(|y| (0..width).fold(0u128, |r, x| r | (u128::from(pred(x, y)) << x)))
+            .collect()
+    };
+    let data = rows_of(&|x, y| matches!(empty.get(x as i16, y as i16), Module::Empty));
+    let mut flip: [Vec<u128>; 8] = Default::default();
+    let mut functional: [Vec<u128>; 8] = Default::default();
+    for (p, pattern) in MASK_PATTERNS.iter().enumerate() {
+        let mut c = empty.clone();
+        c.apply_mask(*pattern);
+        let dark = rows_of(&|x, y| c.get(x as i16, y as i16).is_dark());
+        flip[p] = dark.iter().zip(&data).map(|(d, m)| d & m).collect();
+        functional[p] = dark.iter().zip(&data).map(|(d, m)| d & !m).collect();
+    }
+    let tables = Arc::new(MaskTables {
+        data,
+        flip,
+        functional,
+    });
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, tables.clone());
+    }
+    tables
 }
 
 /// The mask penalty of ISO/IEC 18004 §7.8.3 as the qrcode crate computes it (up to a
@@ -264,22 +355,33 @@ fn build_with_best_mask(
 /// Rows and columns are scored as bit masks (bit i = module i, 1 = dark), so each rule
 /// is a handful of shifts and popcounts per line instead of a branch per module.
 /// Symbols wider than 113 modules (version 25 and up) use the plain loop.
+#[cfg(test)]
 fn penalty(m: &[bool], n: usize) -> u32 {
     if n > 113 {
         return penalty_slow(m, n);
     }
+    let rows: Vec<u128> = m
+        .chunks_exact(n)
+        .map(|row| {
+            row.iter()
+                .enumerate()
+                .fold(0u128, |r, (x, &d)| r | (u128::from(d) << x))
+        })
+        .collect();
+    penalty_rows(&rows, n)
+}
+
+/// [`penalty`] on bit rows (bit x of row y = module (x, y) is dark); n ≤ 113.
+fn penalty_rows(rows: &[u128], n: usize) -> u32 {
     let full: u128 = (1u128 << n) - 1;
-    let mut rows = vec![0u128; n];
     let mut cols = vec![0u128; n];
-    // Branch-free: module colours are random, so `if dark` would mispredict half the time.
-    for (y, row) in m.chunks_exact(n).enumerate() {
-        let mut r = 0u128;
-        for (x, &dark) in row.iter().enumerate() {
-            let bit = u128::from(dark);
-            r |= bit << x;
-            cols[x] |= bit << y;
+    for (y, &row) in rows.iter().enumerate() {
+        let mut r = row;
+        while r != 0 {
+            let x = r.trailing_zeros() as usize;
+            cols[x] |= 1 << y;
+            r &= r - 1;
         }
-        rows[y] = r;
     }
     let mut score = 0u32;
     for &d in rows.iter().chain(cols.iter()) {
@@ -296,7 +398,7 @@ fn penalty(m: &[bool], n: usize) -> u32 {
     }
     // N4: distance of the dark share from 50 %, in percent.
     let dark: u32 = rows.iter().map(|r| r.count_ones()).sum();
-    let ratio = dark as usize * 200 / m.len().max(1);
+    let ratio = dark as usize * 200 / (n * n).max(1);
     score + ratio.abs_diff(100) as u32
 }
 
@@ -692,7 +794,8 @@ mod tests {
     #[test]
     fn fast_mask_selection_gives_the_same_symbol_as_qrcode() {
         // Several lengths and every EC level: our symbol must equal qrcode's own.
-        for len in [10usize, 57, 123, 200, 301] {
+        // 1,500 digits needs version 25+ at some levels: the canvas-scoring path.
+        for len in [10usize, 57, 123, 200, 301, 1500] {
             let digits: String = (0..len)
                 .map(|i| char::from(b'0' + ((i * 7 + len) % 10) as u8))
                 .collect();
