@@ -63,6 +63,36 @@ impl LabelContent {
             qr,
         }
     }
+
+    /// The frame's title (document metadata, not drawn): "Security updates — Acme T1".
+    pub fn frame_title(&self) -> String {
+        format!("{} — {} {}", self.title, self.manufacturer, self.model)
+    }
+}
+
+/// A key that is equal for two contents exactly when `template` lays them out the same:
+/// the template, the language, the QR's width (a layout never looks at the modules) and
+/// the text of every paragraph the template's blocks print. Words a template does not
+/// show (the compact label has no model name, say) do not split the key, so callers
+/// that lay out many labels, such as print-shop sheets, can cache layouts by it. Only
+/// [`Frame::title`](super::Frame), which is metadata, may differ between contents with
+/// one key; see [`LabelContent::frame_title`].
+pub fn layout_key(content: &LabelContent, template: &Template) -> String {
+    let mut key = format!(
+        "{}\u{1f}{}\u{1f}{}",
+        template.name, content.lang, content.qr.width
+    );
+    for b in &template.blocks {
+        let items: Vec<Option<&(String, String)>> = match b.each {
+            Some(Each::Statement) => content.statements.iter().map(Some).collect(),
+            None => vec![None],
+        };
+        for stmt in items {
+            key.push('\u{1e}');
+            key.push_str(&fill_pattern(&b.text, content, stmt));
+        }
+    }
+    key
 }
 
 /// What a label is made from: the summary rendered from the decoded signed payload, the
@@ -433,10 +463,7 @@ impl<'a> Ctx<'a> {
         Ok(Frame {
             width_mm: w,
             height_mm: h,
-            title: format!(
-                "{} — {} {}",
-                self.content.title, self.content.manufacturer, self.content.model
-            ),
+            title: self.content.frame_title(),
             lang: self.content.lang.clone(),
             items,
         })

@@ -17,7 +17,7 @@ pub mod template;
 mod text;
 
 pub use font::Weight;
-pub use label::{LabelContent, LabelInput, label, label_from_content};
+pub use label::{LabelContent, LabelInput, label, label_from_content, layout_key};
 pub use qr_symbol::qr_artwork;
 pub use template::{Template, TemplateError};
 

@@ -9,8 +9,9 @@
 //!   makes; the sheet only places frames into cells ([`impose`]).
 //! - **Fast and bounded.** Signing, QR encoding and layout run in parallel (rayon) on
 //!   chunks of pages while the previous chunk is drawn; nothing holds all labels at once.
-//!   Layouts are cached by their text (labels whose words agree share a layout and only
-//!   the QR matrix is swapped, which the layout does not depend on beyond its width).
+//!   Layouts are cached by [`crate::layout::layout_key`] (labels that print the same
+//!   words share a layout and only the QR matrix is swapped, which the layout does not
+//!   depend on beyond its width).
 //!   Identical input gives byte-identical output.
 //!
 //! Entry point: [`run`] with a [`SheetJob`].
@@ -228,11 +229,11 @@ impl Labeler {
 
     /// The layout for `content`, from the cache or freshly made (and cached).
     fn layout(&self, template: usize, content: &LabelContent) -> Result<Arc<Frame>, String> {
-        let key = layout_key(template, content);
+        let t = self.templates.get(template).ok_or("unknown template")?;
+        let key = crate::layout::layout_key(content, t);
         if let Some(f) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
             return Ok(f);
         }
-        let t = self.templates.get(template).ok_or("unknown template")?;
         let frame = Arc::new(
             crate::layout::label_from_content(content, t, Some(self.size))
                 .map_err(|e| e.to_string())?,
@@ -256,6 +257,8 @@ impl Labeler {
     fn frame(&self, p: &Prepared) -> Result<Frame, String> {
         let content = self.content(p, true)?;
         let mut frame = (*self.layout(p.template, &content)?).clone();
+        // A cached layout may come from another product with the same printed words.
+        frame.title = content.frame_title();
         let mut swapped = false;
         for item in &mut frame.items {
             if let Item::Qr(q) = item
@@ -273,32 +276,6 @@ impl Labeler {
         }
         Ok(frame)
     }
-}
-
-/// Everything the layout depends on except the QR's modules (only its width matters).
-fn layout_key(template: usize, c: &LabelContent) -> String {
-    let mut k = format!("{template}\u{1f}{}\u{1f}{}", c.lang, c.qr.width);
-    for s in [
-        &c.manufacturer,
-        &c.model,
-        &c.headline,
-        &c.support,
-        &c.title,
-        &c.declaration,
-        &c.scan,
-        &c.more,
-        &c.url,
-    ] {
-        k.push('\u{1f}');
-        k.push_str(s);
-    }
-    for (a, b) in &c.statements {
-        k.push('\u{1e}');
-        k.push_str(a);
-        k.push('\u{1f}');
-        k.push_str(b);
-    }
-    k
 }
 
 /// Runs a sheet job: validate everything, then write the pages.
