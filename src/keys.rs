@@ -244,8 +244,8 @@ impl TrustStore {
         if path.extension().is_some_and(|x| x == "toml") {
             return self.add_keyset(path, &text);
         }
-        // A directory of keys may hold a private key too (e.g. the demo key): skip it
-        // silently when scanning, but refuse one named explicitly.
+        // A private key is refused here, named or found in a directory: a verifier's
+        // trust store must never hold one.
         let key = parse_public_pem(&text, path)?;
         let name = path
             .file_name()

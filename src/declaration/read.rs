@@ -998,34 +998,18 @@ fn is_email(s: &str) -> bool {
     }
 }
 
-/// Checks a GTIN's length and check digit and returns it as GTIN-14.
+/// Checks a GTIN's length and check digit and returns it as GTIN-14, with messages
+/// worded for the declaration (the GS1 check itself is [`crate::link::gtin14`]).
 pub fn gtin14(g: &str) -> Result<String, String> {
     if !g.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("\"{g}\" contains characters other than digits"));
     }
-    if ![8, 12, 13, 14].contains(&g.len()) {
-        return Err(format!(
-            "\"{g}\" has {} digits; a GTIN has 8, 12, 13 or 14",
-            g.len()
-        ));
-    }
-    let digits: Vec<u32> = g.bytes().map(|b| u32::from(b - b'0')).collect();
-    let (body, check) = digits.split_at(digits.len() - 1);
-    // GS1 mod 10: weights 3,1,3,… from the rightmost body digit.
-    let sum: u32 = body
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
-        .sum();
-    let want = (10 - sum % 10) % 10;
-    if check[0] != want {
-        return Err(format!(
-            "\"{g}\" has check digit {} but the digits before it give {want}",
-            check[0]
-        ));
-    }
-    Ok(format!("{g:0>14}"))
+    crate::link::gtin14(g).map_err(|e| match e {
+        crate::link::LinkError::GtinCheckDigit {
+            found, expected, ..
+        } => format!("\"{g}\" has check digit {found} but the digits before it give {expected}"),
+        _ => format!("\"{g}\" has {} digits; a GTIN has 8, 12, 13 or 14", g.len()),
+    })
 }
 
 fn read_updates(r: &mut Reader<'_>, v: &Value) -> Option<Updates> {
