@@ -375,33 +375,22 @@ pub fn summarize(f: &Facts, c: &Catalogue) -> Result<Summary, CatalogueError> {
         parts.join(" ")
     };
 
-    let statements = vec![
-        Statement {
-            element: Element::A2,
-            label: label("a2")?,
-            text: a2,
-        },
-        Statement {
-            element: Element::A3,
-            label: label("a3")?,
-            text: a3,
-        },
-        Statement {
-            element: Element::B1,
-            label: label("b1")?,
-            text: b1,
-        },
-        Statement {
-            element: Element::B2,
-            label: label("b2")?,
-            text: b2,
-        },
-        Statement {
-            element: Element::B3,
-            label: label("b3")?,
-            text: b3,
-        },
-    ];
+    let statements = [
+        (Element::A2, "a2", a2),
+        (Element::A3, "a3", a3),
+        (Element::B1, "b1", b1),
+        (Element::B2, "b2", b2),
+        (Element::B3, "b3", b3),
+    ]
+    .into_iter()
+    .map(|(element, key, text)| {
+        Ok(Statement {
+            element,
+            label: label(key)?,
+            text,
+        })
+    })
+    .collect::<Result<Vec<_>, CatalogueError>>()?;
     Ok(Summary {
         lang: c.lang.clone(),
         manufacturer: f.manufacturer.clone(),

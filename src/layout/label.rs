@@ -135,42 +135,24 @@ pub fn label_from_content(
     size: Option<SizeMm>,
 ) -> Result<Frame, LayoutError> {
     let size = size.unwrap_or_else(|| template.default_size());
-    match fit(content, template, size) {
-        Err(LayoutError::DoesNotFit {
-            template: name,
-            size,
-            what,
-            reason,
-            over_mm,
-            min_pt,
-            ..
-        }) => {
-            // Find the nearest size that works, growing the dimension the text flows in.
-            let suggestion = (1..=40).map(|i| 1.0 + 0.025 * f64::from(i)).find_map(|f| {
-                let s = match template.qr.place {
-                    QrPlace::BottomLeft => SizeMm {
-                        width_mm: size.width_mm,
-                        height_mm: (size.height_mm * f).ceil(),
-                    },
-                    QrPlace::Left => SizeMm {
-                        width_mm: (size.width_mm * f).ceil(),
-                        height_mm: size.height_mm,
-                    },
-                };
-                fit(content, template, s).ok().map(|_| s)
-            });
-            Err(LayoutError::DoesNotFit {
-                template: name,
-                size,
-                what,
-                reason,
-                over_mm,
-                min_pt,
-                suggestion,
-            })
-        }
-        other => other,
+    let mut result = fit(content, template, size);
+    if let Err(LayoutError::DoesNotFit { suggestion, .. }) = &mut result {
+        // Find the nearest size that works, growing the dimension the text flows in.
+        *suggestion = (1..=40).map(|i| 1.0 + 0.025 * f64::from(i)).find_map(|f| {
+            let s = match template.qr.place {
+                QrPlace::BottomLeft => SizeMm {
+                    width_mm: size.width_mm,
+                    height_mm: (size.height_mm * f).ceil(),
+                },
+                QrPlace::Left => SizeMm {
+                    width_mm: (size.width_mm * f).ceil(),
+                    height_mm: size.height_mm,
+                },
+            };
+            fit(content, template, s).ok().map(|_| s)
+        });
     }
+    result
 }
 
 fn fit(content: &LabelContent, template: &Template, size: SizeMm) -> Result<Frame, LayoutError> {
