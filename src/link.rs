@@ -357,6 +357,15 @@ impl BaseUrl {
         &self.path
     }
 
+    /// The URL as printed under a QR code: without `https://` or a trailing `/`
+    /// (`acme.example/v`).
+    pub fn short(&self) -> String {
+        self.to_string()
+            .trim_start_matches("https://")
+            .trim_end_matches('/')
+            .to_string()
+    }
+
     /// The GTIN-14 if the path is a GS1 Digital Link (`…/01/<GTIN>`), checked.
     ///
     /// Returns `Ok(None)` when the path has no `/01/` segment followed by a GTIN-length

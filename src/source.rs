@@ -137,12 +137,7 @@ impl Envelope {
     }
     /// The link without scheme, for printing under a QR: `example.com/v`.
     pub fn short_url(&self) -> Option<String> {
-        let b = self.base.as_ref()?.to_string();
-        Some(
-            b.trim_start_matches("https://")
-                .trim_end_matches('/')
-                .to_string(),
-        )
+        self.base.as_ref().map(BaseUrl::short)
     }
     /// Decodes the payload (without any trust decision).
     pub fn decode(self) -> Result<Signed, SourceError> {

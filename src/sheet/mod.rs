@@ -218,13 +218,7 @@ impl Labeler {
                 dark: Vec::new(),
             }
         };
-        let short = p
-            .base
-            .to_string()
-            .trim_start_matches("https://")
-            .trim_end_matches('/')
-            .to_string();
-        Ok(LabelContent::from_summary(&summary, qr, &short))
+        Ok(LabelContent::from_summary(&summary, qr, &p.base.short()))
     }
 
     /// The layout for `content`, from the cache or freshly made (and cached).
