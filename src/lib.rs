@@ -34,4 +34,5 @@ pub mod sheet;
 pub mod site;
 pub mod source;
 pub mod summary;
+pub mod untrusted;
 pub mod verify;

@@ -21,6 +21,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::fmt;
 use std::str::FromStr;
 
+/// The longest link (or digit string) read, in bytes. A QR code holds at most 7,089
+/// digits and the largest NFC tags under 2 KB, so anything longer is not a label; the
+/// verifier page uses the same bound. Bounding the input bounds all later work.
+pub const MAX_LINK_BYTES: usize = 8192;
+
 /// Bytes per full digit group.
 const GROUP_BYTES: usize = 7;
 /// Digits per full digit group: 2^56 − 1 has 17 decimal digits.
@@ -38,6 +43,11 @@ pub enum LinkError {
     /// Nothing to decode.
     #[error("empty input: expected a link like https://example.com/u#<digits>, or the bare digits")]
     Empty,
+    /// Longer than any label holds.
+    #[error(
+        "the text is {len} bytes long; a label's link is at most {MAX_LINK_BYTES} bytes (a QR code holds at most 7,089 digits)"
+    )]
+    TooLong { len: usize },
     /// The digit count is not 17·n + r with r one of 0, 3, 5, 8, 10, 13, 15.
     #[error(
         "invalid length: {len} digits ({len} = 17×{groups} + {remainder}); the digit count must be \
@@ -573,6 +583,9 @@ pub fn parse_link(text: &str) -> Result<ParsedLink, LinkError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(LinkError::Empty);
+    }
+    if text.len() > MAX_LINK_BYTES {
+        return Err(LinkError::TooLong { len: text.len() });
     }
     if !text.contains("://") && !text.contains('#') {
         if text.as_bytes().first().is_some_and(u8::is_ascii_digit) {

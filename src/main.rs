@@ -2,6 +2,7 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    iotlabel::cli::quiet_on_broken_pipe();
     let cli = iotlabel::cli::Cli::parse();
     iotlabel::cli::main(cli)
 }

@@ -328,20 +328,18 @@ pub fn decode(bytes: &[u8]) -> Result<Facts, PayloadError> {
     if w.version != PAYLOAD_VERSION {
         return Err(PayloadError::UnsupportedVersion(w.version));
     }
-    let text_ok = |s: &str| {
-        !s.trim().is_empty() && !s.chars().any(char::is_control) && s.chars().count() <= 120
-    };
-    if !text_ok(&w.manufacturer) {
-        return Err(PayloadError::BadValue(
-            "manufacturer (1)",
-            "empty, too long or has control characters".into(),
-        ));
-    }
-    if !text_ok(&w.model) {
-        return Err(PayloadError::BadValue(
-            "model (2)",
-            "empty, too long or has control characters".into(),
-        ));
+    // Names follow the one rule for untrusted text (crate::untrusted).
+    for (field, s) in [
+        ("manufacturer (1)", &w.manufacturer),
+        ("model (2)", &w.model),
+    ] {
+        if s.trim().is_empty() || s.chars().count() > 120 {
+            return Err(PayloadError::BadValue(
+                field,
+                "empty or longer than 120 characters".into(),
+            ));
+        }
+        crate::untrusted::check(field, s).map_err(|e| PayloadError::BadValue(field, e.what()))?;
     }
     let gtin = match w.gtin {
         None => None,

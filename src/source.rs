@@ -46,6 +46,8 @@ pub struct SourceOptions {
     pub gs1: bool,
     /// Date rules for declarations (a new label may not promise a past end).
     pub check: Option<CheckOptions>,
+    /// The COSE algorithm id a declaration signed now is labelled with.
+    pub alg: envelope::Alg,
 }
 
 /// Why an input could not be resolved.
@@ -176,9 +178,18 @@ impl Signed {
     }
 }
 
-/// Signs a declaration with a key: facts → deterministic CBOR → COSE_Sign1.
+/// Signs a declaration with a key: facts → deterministic CBOR → COSE_Sign1 (alg -8).
 pub fn sign_declaration(d: &Declaration, key: &ed25519_dalek::SigningKey) -> Vec<u8> {
-    envelope::sign(&payload::encode(&Facts::from_declaration(d)), key)
+    sign_declaration_with(d, key, envelope::Alg::default())
+}
+
+/// [`sign_declaration`] with a chosen COSE algorithm id.
+pub fn sign_declaration_with(
+    d: &Declaration,
+    key: &ed25519_dalek::SigningKey,
+    alg: envelope::Alg,
+) -> Vec<u8> {
+    envelope::sign_with(&payload::encode(&Facts::from_declaration(d)), key, alg)
 }
 
 /// The base URL for a declaration, honouring `--base-url` and `--gs1`.
@@ -234,7 +245,7 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
             let key = keys::load_signing_key(key_path)?;
             let base = base_for(Some(&d), opts, link_err)?;
             (
-                sign_declaration(&d, &key),
+                sign_declaration_with(&d, &key, opts.alg),
                 base,
                 InputKind::Declaration,
                 Some(d),

@@ -1,5 +1,5 @@
-//! Independent implementations check our output: Python (cbor2 + cryptography) verifies
-//! every test vector, and OpenSSL reads our keys and makes keys we can sign with.
+//! Independent implementations check our output: Python (cbor2 + cryptography) and
+//! pycose verify every test vector, and OpenSSL reads our keys and makes keys we can sign with.
 
 use std::path::Path;
 use std::process::Command;
@@ -25,6 +25,37 @@ fn python_cbor2_and_cryptography_verify_every_vector() {
         text.lines().filter(|l| l.starts_with("ok")).count() >= 18,
         "{text}"
     );
+}
+
+/// pycose, the common Python COSE library, verifies every -8 vector with its own
+/// COSE_Sign1 code (and still refuses -19, the reason -8 is the default).
+#[test]
+fn pycose_verifies_every_default_alg_vector() {
+    let out = Command::new("python3")
+        .arg(root().join("tests/python/verify_pycose.py"))
+        .arg(root().join("tests/vectors"))
+        .output()
+        .expect("python3 must be installed (see .ci/setup)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "pycose disagreed (needs `pip install pycose`):\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("valid-thermostat.json: alg -8: verifies"),
+        "{text}"
+    );
+    assert!(
+        text.contains("bad-signature-sig-bit.json: alg -8: fails"),
+        "{text}"
+    );
+    let checked: usize = text
+        .lines()
+        .find_map(|l| l.strip_suffix(" vectors checked with pycose"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(checked >= 10, "{text}");
 }
 
 fn openssl(args: &[&str]) -> std::process::Output {

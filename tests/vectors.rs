@@ -115,6 +115,59 @@ fn sign_with(payload: &[u8], k: &SigningKey, alg: i64, tagged: bool) -> Vec<u8> 
     }
 }
 
+/// A CBOR head (shortest form).
+fn head(major: u8, n: usize) -> Vec<u8> {
+    let m = major << 5;
+    match n {
+        0..=23 => vec![m | n as u8],
+        24..=0xff => vec![m | 24, n as u8],
+        _ => vec![m | 25, (n >> 8) as u8, n as u8],
+    }
+}
+
+fn bstr(b: &[u8]) -> Vec<u8> {
+    [head(2, b.len()), b.to_vec()].concat()
+}
+
+/// A COSE_Sign1 assembled by hand from exact protected-header bytes and unprotected-map
+/// bytes, signed over the Sig_structure of those protected bytes: for the envelope forms
+/// that a builder cannot make. `array_head` and `payload_head` replace the usual heads.
+fn raw_sign1(
+    k: &SigningKey,
+    protected: &[u8],
+    unprotected: &[u8],
+    payload: &[u8],
+    array_head: &[u8],
+    payload_head: Option<&[u8]>,
+) -> Vec<u8> {
+    let tbs = [
+        head(4, 4),
+        head(3, 10),
+        b"Signature1".to_vec(),
+        bstr(protected),
+        bstr(b""),
+        bstr(payload),
+    ]
+    .concat();
+    let sig = k.sign(&tbs).to_bytes();
+    let payload_bstr = match payload_head {
+        Some(h) => [h, payload].concat(),
+        None => bstr(payload),
+    };
+    let mut out = [
+        array_head.to_vec(),
+        bstr(protected),
+        unprotected.to_vec(),
+        payload_bstr,
+        bstr(&sig),
+    ]
+    .concat();
+    if array_head == [0x9f] {
+        out.push(0xff);
+    }
+    out
+}
+
 const BASE: &str = "https://verify.acme.example/t";
 
 fn vector(
@@ -209,16 +262,16 @@ fn generate() -> Vec<(String, Value)> {
         "valid",
         Some(&f),
     ));
-    let c8 = sign_with(&p, &a, -8, false);
+    let c19 = envelope::sign_with(&p, &a, envelope::Alg::Ed25519);
     out.push(vector(
-        "valid-alg-eddsa",
-        "algorithm -8 (EdDSA), accepted when verifying",
-        digits_link(&c8),
-        Some(&c8),
+        "valid-alg-ed25519",
+        "algorithm -19 (Ed25519, RFC 9864), emitted with --alg ed25519, accepted when verifying",
+        digits_link(&c19),
+        Some(&c19),
         "valid",
         Some(&f),
     ));
-    let ct = sign_with(&p, &a, -19, true);
+    let ct = sign_with(&p, &a, -8, true);
     out.push(vector(
         "valid-tagged",
         "COSE_Sign1 with CBOR tag 18",
@@ -323,6 +376,130 @@ fn generate() -> Vec<(String, Value)> {
         "algorithm -7 (ES256) is not accepted",
         digits_link(&ces),
         Some(&ces),
+        "malformed",
+        None,
+    ));
+
+    // The envelope rule (src/envelope.rs, the page's verifier.js): each form that CBOR
+    // or COSE allows in more than one way, validly signed, and how every verifier reads it.
+    let kid = envelope::key_id(&a.verifying_key());
+    let prot = [vec![0xa2, 0x01, 0x27, 0x04], bstr(&kid)].concat();
+    let plain = raw_sign1(&a, &prot, &[0xa0], &p, &[0x84], None);
+    assert_eq!(plain, cose, "the hand-made envelope matches the library's");
+    let n = p.len();
+    let forms: Vec<(&str, &str, Vec<u8>)> = vec![
+        (
+            "malformed-indefinite-array",
+            "the outer array has indefinite length (0x9f … 0xff)",
+            raw_sign1(&a, &prot, &[0xa0], &p, &[0x9f], None),
+        ),
+        (
+            "malformed-non-shortest-array",
+            "the outer array head is not in shortest form (0x98 0x04)",
+            raw_sign1(&a, &prot, &[0xa0], &p, &[0x98, 0x04], None),
+        ),
+        (
+            "malformed-non-shortest-bstr",
+            "the payload's byte-string head is not in shortest form (0x59 + 2 bytes)",
+            raw_sign1(
+                &a,
+                &prot,
+                &[0xa0],
+                &p,
+                &[0x84],
+                Some(&[0x59, (n >> 8) as u8, n as u8]),
+            ),
+        ),
+        (
+            "malformed-non-shortest-alg",
+            "alg -8 in the protected header encoded as 0x38 0x07 instead of 0x27",
+            raw_sign1(
+                &a,
+                &[vec![0xa2, 0x01, 0x38, 0x07, 0x04], bstr(&kid)].concat(),
+                &[0xa0],
+                &p,
+                &[0x84],
+                None,
+            ),
+        ),
+        (
+            "malformed-float-unprotected",
+            "a half-precision float (1.0) in the unprotected header",
+            raw_sign1(
+                &a,
+                &prot,
+                &[0xa1, 0x18, 0x63, 0xf9, 0x3c, 0x00],
+                &p,
+                &[0x84],
+                None,
+            ),
+        ),
+        (
+            "malformed-empty-protected-kid-and-unprotected-kid",
+            "an empty kid in the protected header and the real kid in the unprotected one",
+            raw_sign1(
+                &a,
+                &[0xa2, 0x01, 0x27, 0x04, 0x40],
+                &[vec![0xa1, 0x04], bstr(&kid)].concat(),
+                &p,
+                &[0x84],
+                None,
+            ),
+        ),
+        (
+            "malformed-crit-header",
+            "a crit header (label 2) naming the kid",
+            raw_sign1(
+                &a,
+                &[vec![0xa3, 0x01, 0x27, 0x02, 0x81, 0x04, 0x04], bstr(&kid)].concat(),
+                &[0xa0],
+                &p,
+                &[0x84],
+                None,
+            ),
+        ),
+        (
+            "malformed-label-in-both-buckets",
+            "alg in both the protected and the unprotected header",
+            raw_sign1(&a, &prot, &[0xa1, 0x01, 0x27], &p, &[0x84], None),
+        ),
+    ];
+    for (name, desc, c) in forms {
+        out.push(vector(
+            name,
+            desc,
+            digits_link(&c),
+            Some(&c),
+            "malformed",
+            None,
+        ));
+    }
+    let kid_unprot = raw_sign1(
+        &a,
+        &[0xa1, 0x01, 0x27],
+        &[vec![0xa1, 0x04], bstr(&kid)].concat(),
+        &p,
+        &[0x84],
+        None,
+    );
+    out.push(vector(
+        "valid-kid-unprotected",
+        "the kid only in the unprotected header (allowed: it only picks the key)",
+        digits_link(&kid_unprot),
+        Some(&kid_unprot),
+        "valid",
+        Some(&f),
+    ));
+
+    // One rule for untrusted text: a validly signed name with a bidi override.
+    let mut bidi = thermostat();
+    bidi.manufacturer = "\u{202e}HbmG emoH thcildroN".into();
+    let cbidi = envelope::sign(&payload::encode(&bidi), &a);
+    out.push(vector(
+        "malformed-bidi-name",
+        "validly signed, but the manufacturer starts with U+202E RIGHT-TO-LEFT OVERRIDE",
+        digits_link(&cbidi),
+        Some(&cbidi),
         "malformed",
         None,
     ));

@@ -145,6 +145,7 @@ var IotlabelVerifier = (function () {
    * that starts with a digit must be all digits (see parse_link in src/link.rs). */
   function decodeFragment(fragment) {
     if (fragment.length === 0) fail('link', 'empty fragment: nothing follows #');
+    checkSize(fragment);
     if (/^[0-9]+$/.test(fragment)) return { form: 'digits', bytes: decodeDigits(fragment) };
     if (/^[0-9]/.test(fragment)) {
       const i = fragment.search(/[^0-9]/);
@@ -171,11 +172,20 @@ var IotlabelVerifier = (function () {
     return gtinCheckOk(padded) ? padded : null;
   }
 
+  // The same bound as MAX_LINK_BYTES in src/link.rs: nothing longer is a label, and
+  // bounding the input bounds every later step (parsing, CBOR, duplicate checks).
+  const MAX_LINK_BYTES = 8192;
+  function checkSize(text) {
+    const size = typeof text === 'string' ? new TextEncoder().encode(text).length : text.length;
+    if (size > MAX_LINK_BYTES) fail('link', `the text is ${size} bytes long; a label's link is at most ${MAX_LINK_BYTES} bytes (a QR code holds at most 7,089 digits)`);
+  }
+
   /** Reads a whole link (or bare digits) as `iotlabel verify` does: https only, a
    * DNS host, RFC 3986 path characters, a checked GS1 GTIN when the path has /01/. */
   function parseLink(text) {
     text = text.trim();
     if (text.length === 0) fail('link', 'empty input');
+    checkSize(text);
     if (!text.includes('://') && !text.includes('#')) {
       if (/^[0-9]/.test(text)) return { base: null, gtin14: null, form: 'digits', bytes: decodeDigits(text) };
       fail('link', `not a link: ${JSON.stringify(text.slice(0, 40))}`);
@@ -298,13 +308,14 @@ var IotlabelVerifier = (function () {
         case 5: {
           const n = length(h.value);
           const value = [];
+          const seen = new Set(); // the encoded keys, for a linear duplicate check
           let prevKey = null;
           for (let i = 0; i < n; i++) {
             const k = item(depth + 1);
             const key = bytes.subarray(k.start, k.end);
-            for (const [other] of value) {
-              if (compareBytes(bytes.subarray(other.start, other.end), key) === 0) fail(stage, `duplicate CBOR map key at byte ${k.start}`);
-            }
+            const keyText = hex(key);
+            if (seen.has(keyText)) fail(stage, `duplicate CBOR map key at byte ${k.start}`);
+            seen.add(keyText);
             if (sortedKeys && prevKey !== null && compareBytes(prevKey, key) >= 0) {
               fail(stage, `CBOR map keys are not in ascending order at byte ${k.start} (not deterministic encoding; the payload may have been altered)`);
             }
@@ -364,8 +375,8 @@ var IotlabelVerifier = (function () {
 
   // ---------------------------------------------------------------- COSE_Sign1
 
-  const ALG_ED25519 = -19; // RFC 9864, the one iotlabel emits
-  const ALG_EDDSA = -8; // RFC 9053, accepted
+  const ALG_ED25519 = -19; // RFC 9864, accepted (emitted with --alg ed25519)
+  const ALG_EDDSA = -8; // RFC 9053, the one iotlabel emits by default
 
   /** Parses COSE_Sign1 bytes (untagged, or tag 18) without checking the signature. */
   function openEnvelope(bytes) {
@@ -391,13 +402,21 @@ var IotlabelVerifier = (function () {
       const hit = map.value.find(([k]) => label(k) === l);
       return hit ? hit[1] : undefined;
     };
+    // The envelope rule shared with src/envelope.rs: no crit header (no extension is
+    // understood) and no label in both header buckets (RFC 9052 §3), even an empty one.
+    if (find(protMap, 2) !== undefined || find(unprot, 2) !== undefined) fail(E, 'the envelope has a crit header (label 2); iotlabel understands no header extensions');
+    const protLabels = new Set(protMap.value.map(([k]) => label(k)).filter((l) => l !== null));
+    for (const [k] of unprot.value) {
+      const l = label(k);
+      if (l !== null && protLabels.has(l)) fail(E, `header label ${l} is in both the protected and the unprotected header (RFC 9052 §3 forbids it)`);
+    }
     const alg = find(protMap, 1);
     if (alg === undefined) fail(E, 'unsupported signature algorithm: none (no alg in the protected header)');
     if ((alg.type !== 'uint' && alg.type !== 'nint') || (Number(alg.value) !== ALG_ED25519 && Number(alg.value) !== ALG_EDDSA)) {
       fail(E, `unsupported signature algorithm ${alg.type === 'text' ? JSON.stringify(alg.value) : String(alg.value)} (expected -19 Ed25519 or -8 EdDSA)`);
     }
     let kid = find(protMap, 4);
-    if (kid === undefined || (kid.type === 'bytes' && kid.value.length === 0)) kid = find(unprot, 4);
+    if (kid === undefined) kid = find(unprot, 4);
     if (kid === undefined || kid.type !== 'bytes' || kid.value.length === 0) fail(E, 'the envelope has no key id (kid, header label 4)');
     if (sig.value.length !== 64) fail(E, `the signature is ${sig.value.length} bytes; Ed25519 signatures are 64`);
     return {
@@ -453,7 +472,26 @@ var IotlabelVerifier = (function () {
 
   // Rust's char::is_whitespace (Unicode White_Space), for str::trim.
   const WHITE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
-  const textOk = (s) => !WHITE.test(s) && !/\p{Cc}/u.test(s) && Array.from(s).length <= 120;
+  // One rule for untrusted text, the same list as src/untrusted.rs: control characters,
+  // bidi controls, invisible characters and line/paragraph separators are refused in names.
+  const REFUSED = [
+    [/[\u0000-\u001f\u007f-\u009f]/u, 'a control character'],
+    [/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u, 'a bidirectional control, which reorders the text'],
+    [/[\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff]/u, 'an invisible character'],
+    [/[\u2028\u2029]/u, 'a line or paragraph separator'],
+  ];
+  function checkName(field, s) {
+    if (WHITE.test(s) || Array.from(s).length > 120) fail('payload', `payload field ${field} is invalid: empty or longer than 120 characters`);
+    const chars = Array.from(s);
+    for (let i = 0; i < chars.length; i++) {
+      for (const [re, what] of REFUSED) {
+        if (re.test(chars[i])) {
+          const cp = chars[i].codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+          fail('payload', `payload field ${field} is invalid: contains U+${cp} at character ${i + 1}, ${what}`);
+        }
+      }
+    }
+  }
 
   function fromMask(table, mask, field) {
     let known = 0n;
@@ -485,8 +523,8 @@ var IotlabelVerifier = (function () {
       if (required && !(name in w)) fail(P, `payload lacks the required field ${name} (${key})`);
     }
     if (w.version !== BigInt(PAYLOAD_VERSION)) fail(P, `payload format version ${w.version} is not supported (this page reads version ${PAYLOAD_VERSION})`);
-    if (!textOk(w.manufacturer)) fail(P, 'payload field manufacturer (1) is invalid: empty, too long or has control characters');
-    if (!textOk(w.model)) fail(P, 'payload field model (2) is invalid: empty, too long or has control characters');
+    checkName('manufacturer (1)', w.manufacturer);
+    checkName('model (2)', w.model);
     let gtin = null;
     if (w.gtin !== undefined) {
       gtin = w.gtin.toString().padStart(14, '0');
@@ -705,6 +743,7 @@ var IotlabelVerifier = (function () {
     const out = { verdict: 'malformed', signer: null, facts: null, error: null, kid: null, alg: null, form: null, length: 0 };
     let env;
     try {
+      if (isBytes) checkSize(input);
       const parsed = isBytes ? { form: 'bytes', bytes: input } : isLink ? parseLink(input) : decodeFragment(input);
       out.form = parsed.form;
       out.length = parsed.bytes.length;

@@ -133,6 +133,11 @@ pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
 }
 
 /// Print the plain-language summary a consumer would read.
+///
+/// The first line (and the `trust` field of `--json`) says how far the words can be
+/// trusted: `declaration` (an unsigned declaration file), `unchecked` (a signed input
+/// whose signature was not checked: pass --trust), or with --trust the verdict
+/// (`valid`, `unknown-key`; a `bad-signature` input is refused, exit 1).
 #[derive(Debug, Args)]
 pub struct SummaryArgs {
     /// A declaration file, or a signed input (link, digits, .cose, image, NFC dump).
@@ -143,29 +148,75 @@ pub struct SummaryArgs {
     /// Output JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Check a signed input against these trusted keys (.pem files, directories,
+    /// keyset .toml; repeatable), as `verify` does.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub trust: Vec<std::path::PathBuf>,
 }
 
 pub fn summary(a: SummaryArgs) -> Result<ExitCode> {
+    use crate::untrusted::escape;
     let catalogue = Catalogue::built_in(&a.lang)?;
     let path = std::path::Path::new(&a.input);
-    let facts = if path.is_file() && declaration::Format::from_path(path).is_some() {
-        Facts::from_declaration(&declaration::load(path, &CheckOptions::lenient())?)
+    let (facts, trust) = if path.is_file() && declaration::Format::from_path(path).is_some() {
+        (
+            Facts::from_declaration(&declaration::load(path, &CheckOptions::lenient())?),
+            "declaration",
+        )
+    } else if a.trust.is_empty() {
+        (crate::source::decode_signed(&a.input)?.facts, "unchecked")
     } else {
-        eprintln!(
-            "note: the signature is not checked here; `iotlabel verify INPUT --trust KEYS` says whether to trust these words"
-        );
-        crate::source::decode_signed(&a.input)?.facts
+        let store = crate::keys::TrustStore::load(&a.trust)?;
+        let env = crate::source::load(&a.input, &Default::default())?;
+        let v = crate::verify::verify(env, &store);
+        match (v.verdict, v.facts) {
+            (crate::verify::Verdict::BadSignature, _) | (_, None) => {
+                if a.json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"trust": "bad-signature", "summary": null})
+                    );
+                } else {
+                    println!(
+                        "trust: BAD SIGNATURE — the payload was altered or damaged; no summary is shown"
+                    );
+                }
+                return Ok(ExitCode::from(1));
+            }
+            (verdict, Some(f)) => (
+                f.into_diagnostic()?,
+                match verdict {
+                    crate::verify::Verdict::Valid => "valid",
+                    _ => "unknown-key",
+                },
+            ),
+        }
     };
     let s = summarize(&facts, &catalogue)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&s).into_diagnostic()?);
-    } else {
-        println!("{} {}", s.manufacturer, s.model);
-        println!("{}", s.headline);
-        for st in &s.statements {
-            println!("  {}: {}", st.label, st.text);
+        let mut v = serde_json::to_value(&s).into_diagnostic()?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("trust".into(), trust.into());
         }
-        println!("({})", s.ui.declaration);
+        println!("{}", serde_json::to_string_pretty(&v).into_diagnostic()?);
+    } else {
+        // The trust line comes first, on standard output, before any text from the input.
+        println!(
+            "trust: {}",
+            match trust {
+                "declaration" => "unsigned declaration (the manufacturer's own file)",
+                "valid" => "VALID signature from a trusted key",
+                "unknown-key" => "UNVERIFIED — signed by a key you do not trust",
+                _ =>
+                    "UNVERIFIED — signature not checked; pass --trust KEYS (or use `iotlabel verify`)",
+            }
+        );
+        println!("{} {}", escape(&s.manufacturer), escape(&s.model));
+        println!("{}", escape(&s.headline));
+        for st in &s.statements {
+            println!("  {}: {}", escape(&st.label), escape(&st.text));
+        }
+        println!("({})", escape(&s.ui.declaration));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,10 @@ use std::process::ExitCode;
 
 /// Print the text of every QR code in a PNG or JPEG image, one per line.
 ///
+/// Control characters, bidi controls and invisible characters in the text are shown
+/// as `\u{XXXX}` escapes (and a backslash as `\\`), so a crafted code cannot drive
+/// the terminal.
+///
 /// Exit status: 0 when at least one code was found, 2 when none was (or the file
 /// could not be read).
 #[derive(Debug, Args)]
@@ -25,8 +29,9 @@ pub fn run(a: DecodeArgs) -> Result<ExitCode> {
         .wrap_err_with(|| format!("cannot read {}", a.image.display()))?;
     match scan::decode_image_bytes(&bytes) {
         Ok(texts) => {
+            // QR text is untrusted: control characters and bidi controls are escaped.
             for t in texts {
-                println!("{t}");
+                println!("{}", crate::untrusted::escape(&t));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -49,6 +49,10 @@ pub struct SignedInput {
     /// Make a GS1 Digital Link (…/01/<GTIN-14>#…) with the base URL as resolver.
     #[arg(long)]
     pub gs1: bool,
+    /// COSE algorithm id when signing a declaration: eddsa (-8, every COSE library
+    /// verifies it) or ed25519 (-19, RFC 9864).
+    #[arg(long, value_enum, default_value = "eddsa")]
+    pub alg: crate::envelope::Alg,
 }
 
 impl SignedInput {
@@ -59,6 +63,7 @@ impl SignedInput {
             base_url: self.base_url.clone(),
             gs1: self.gs1,
             check: None,
+            alg: self.alg,
         }
     }
     /// Reads (and if needed signs) the input and decodes its payload.
@@ -104,6 +109,36 @@ pub enum Command {
     Site(site::SiteArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
+}
+
+/// Makes a closed standard output (`iotlabel verify … | head -5`) end the process
+/// quietly with status 0, as ripgrep does, instead of a panic message.
+///
+/// Rust ignores SIGPIPE, so writing to a closed pipe is an EPIPE error, and `println!`
+/// (as well as clap's and clap_complete's writers) panics on it. One panic hook covers
+/// every command: a panic whose message carries the EPIPE error exits at once with 0;
+/// any other panic is reported by the default hook as before.
+pub fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    let epipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+    // The OS message ("Broken pipe (os error 32)") and the kind's ("broken pipe").
+    #[cfg(unix)]
+    let os = std::io::Error::from_raw_os_error(32).to_string();
+    #[cfg(not(unix))]
+    let os = epipe.to_string();
+    let kind = epipe.to_string();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.ends_with(&os) || msg.ends_with(&kind) {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 /// Runs a parsed command line and returns the process exit code. Errors are printed

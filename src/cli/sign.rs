@@ -30,6 +30,10 @@ pub struct SignArgs {
     /// Judge support-end dates as of this month (YYYY-MM) instead of today.
     #[arg(long, value_name = "YYYY-MM")]
     pub as_of: Option<YearMonth>,
+    /// COSE algorithm id: eddsa (-8, every COSE library verifies it) or ed25519 (-19,
+    /// RFC 9864; rejected by some libraries, e.g. pycose 1.1.0).
+    #[arg(long, value_enum, default_value = "eddsa")]
+    pub alg: crate::envelope::Alg,
 }
 
 pub fn sign(a: SignArgs) -> Result<ExitCode> {
@@ -41,6 +45,7 @@ pub fn sign(a: SignArgs) -> Result<ExitCode> {
             today: a.as_of.unwrap_or_else(YearMonth::now),
             new_label: true,
         }),
+        alg: a.alg,
     };
     let input = a.declaration.display().to_string();
     let env = source::load(&input, &opts)?;
@@ -152,31 +157,34 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
         });
         println!("{}", serde_json::to_string_pretty(&out).into_diagnostic()?);
     } else {
+        // The verdict comes first, before any text from the input; untrusted text is
+        // printed through the one escaping rule (crate::untrusted::escape).
+        use crate::untrusted::escape;
+        match (&v.verdict, &v.signer) {
+            (Verdict::Valid, Some(k)) => println!(
+                "verdict: VALID — signed by {} ({})",
+                escape(&k.name),
+                k.source.display()
+            ),
+            (Verdict::UnknownKey, _) => println!(
+                "verdict: UNKNOWN KEY — no trusted key has id {kid}; the content below is not vouched for"
+            ),
+            _ => println!(
+                "verdict: BAD SIGNATURE — the payload was altered or damaged; do not rely on it"
+            ),
+        }
+        println!("key id: {kid}");
         if let Some(s) = &summary {
             let heading = if v.verdict == Verdict::Valid {
                 ""
             } else {
                 "UNVERIFIED — "
             };
-            println!("{heading}{} {}", s.manufacturer, s.model);
-            println!("  {}", s.headline);
+            println!("{heading}{} {}", escape(&s.manufacturer), escape(&s.model));
+            println!("  {}", escape(&s.headline));
             for st in &s.statements {
-                println!("  {}: {}", st.label, st.text);
+                println!("  {}: {}", escape(&st.label), escape(&st.text));
             }
-        }
-        println!("key id: {kid}");
-        match (&v.verdict, &v.signer) {
-            (Verdict::Valid, Some(k)) => println!(
-                "verdict: VALID — signed by {} ({})",
-                k.name,
-                k.source.display()
-            ),
-            (Verdict::UnknownKey, _) => println!(
-                "verdict: UNKNOWN KEY — no trusted key has id {kid}; the content above is not vouched for"
-            ),
-            _ => println!(
-                "verdict: BAD SIGNATURE — the payload was altered or damaged; do not rely on it"
-            ),
         }
     }
     Ok(ExitCode::from(v.verdict.exit_code()))
@@ -193,6 +201,7 @@ pub struct InspectArgs {
 }
 
 pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
+    use crate::untrusted::escape;
     let opts = SourceOptions {
         check: Some(CheckOptions::lenient()),
         ..a.source.options()
@@ -244,28 +253,27 @@ pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
     println!(
         "  protected:      {} = {}",
         hex(&o.protected_bytes()),
-        minicbor::display(&o.protected_bytes())
+        escape(&minicbor::display(&o.protected_bytes()).to_string())
     );
     println!(
         "  algorithm:      {} ({})",
         o.alg,
-        if o.alg == crate::envelope::ALG_ED25519 {
-            "Ed25519"
-        } else {
-            "EdDSA"
-        }
+        crate::envelope::Alg::name_of(o.alg)
     );
     println!("  key id:         {}", hex(&o.kid));
     println!("  payload:        {} bytes", o.payload.len());
     println!("  signature:      {} bytes", o.signature().len());
     println!("payload (CBOR):   {}", hex(&o.payload));
-    println!("  diagnostic:     {}", minicbor::display(&o.payload));
+    println!(
+        "  diagnostic:     {}",
+        escape(&minicbor::display(&o.payload).to_string())
+    );
     match &facts {
         Ok(f) => println!(
             "  decoded:        {}",
-            serde_json::to_string(&f.to_declaration()).into_diagnostic()?
+            escape(&serde_json::to_string(&f.to_declaration()).into_diagnostic()?)
         ),
-        Err(e) => println!("  decoded:        ERROR: {e}"),
+        Err(e) => println!("  decoded:        ERROR: {}", escape(&e.to_string())),
     }
     println!(
         "digits:           {} ({} digits for {} bytes)",
@@ -276,7 +284,7 @@ pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
     match &link {
         Some(l) => println!(
             "link:             {} ({} characters)",
-            truncate(l, 80),
+            escape(&truncate(l, 80)),
             l.len()
         ),
         None => println!("link:             (no base URL; pass --base-url)"),

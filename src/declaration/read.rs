@@ -200,28 +200,42 @@ impl Diagnostic for ReadError {
                 problems,
                 src: Some(_),
                 ..
-            } => Some(Box::new(problems.iter().filter_map(|p| {
-                let span = p.span.clone()?;
-                let mut text = format!("{}: {}", p.field, p.message);
-                if let Some(e) = &p.expected {
-                    text.push_str(&format!("; {}", accepted(e)));
-                }
-                Some(LabeledSpan::new_with_span(
-                    Some(text),
-                    SourceSpan::from(span),
-                ))
-            }))),
+            } => Some(Box::new(
+                problems.iter().take(MAX_PROBLEMS_SHOWN).filter_map(|p| {
+                    let span = p.span.clone()?;
+                    let mut text = format!("{}: {}", p.field, p.message);
+                    if let Some(e) = &p.expected {
+                        text.push_str(&format!("; {}", accepted(e)));
+                    }
+                    Some(LabeledSpan::new_with_span(
+                        Some(cut(&text)),
+                        SourceSpan::from(span),
+                    ))
+                }),
+            )),
             _ => None,
         }
     }
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         match self {
             // With the source shown, every problem is already labelled in place.
-            ReadError::Invalid { src: Some(_), .. } => Some(Box::new(
-                "fix the fields marked above; `iotlabel init` prints a commented template, docs/declaration.md lists every field",
-            )),
+            ReadError::Invalid {
+                src: Some(_),
+                problems,
+                ..
+            } => Some(Box::new(format!(
+                "{}fix the fields marked above; `iotlabel init` prints a commented template, docs/declaration.md lists every field",
+                more(problems.len())
+            ))),
             ReadError::Invalid { problems, .. } => {
-                let list: Vec<String> = problems.iter().map(|p| format!("- {p}")).collect();
+                let mut list: Vec<String> = problems
+                    .iter()
+                    .take(MAX_PROBLEMS_SHOWN)
+                    .map(|p| format!("- {}", cut(&p.to_string())))
+                    .collect();
+                if problems.len() > MAX_PROBLEMS_SHOWN {
+                    list.push(more(problems.len()).trim_end().to_string());
+                }
                 Some(Box::new(list.join("\n")))
             }
             ReadError::Syntax { .. } => Some(Box::new(
@@ -230,6 +244,60 @@ impl Diagnostic for ReadError {
             _ => None,
         }
     }
+}
+
+/// A syntax error with a snippet that is cut to size, and no snippet (nor a parser
+/// message that might quote the text) for a file that looks like a private key.
+fn syntax_error(
+    name: &str,
+    format: &'static str,
+    message: String,
+    text: &str,
+    span: Option<Range<usize>>,
+) -> ReadError {
+    match Snippet::new(text) {
+        Some(sn) => ReadError::Syntax {
+            name: name.to_string(),
+            format,
+            message,
+            span: span.map(|r| SourceSpan::from(sn.span(&r))),
+            src: Some(Box::new(NamedSource::new(name, sn.text))),
+        },
+        None => ReadError::Syntax {
+            name: name.to_string(),
+            format,
+            message:
+                "the file looks like a PEM private key, not a declaration; its content is not shown"
+                    .into(),
+            span: None,
+            src: None,
+        },
+    }
+}
+
+/// "… and N more problems (`validate --json` lists all). " when some are not shown.
+fn more(n: usize) -> String {
+    if n > MAX_PROBLEMS_SHOWN {
+        format!(
+            "… and {} more problem{} not shown (`iotlabel validate --json` lists all). ",
+            n - MAX_PROBLEMS_SHOWN,
+            if n - MAX_PROBLEMS_SHOWN == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// A message cut to [`SNIPPET_LINE_BYTES`] (at a character boundary).
+fn cut(s: &str) -> String {
+    if s.len() <= SNIPPET_LINE_BYTES {
+        return s.to_string();
+    }
+    let mut k = SNIPPET_LINE_BYTES;
+    while !s.is_char_boundary(k) {
+        k -= 1;
+    }
+    format!("{}…", &s[..k])
 }
 
 /// A parsed document: the value tree plus where each value came from.
@@ -245,12 +313,8 @@ impl Document {
     pub(crate) fn parse(text: &str, format: Format, name: &str) -> Result<Document, ReadError> {
         match format {
             Format::Toml => {
-                let table = toml::de::DeTable::parse(text).map_err(|e| ReadError::Syntax {
-                    name: name.to_string(),
-                    format: "TOML",
-                    message: e.message().to_string(),
-                    src: Some(Box::new(NamedSource::new(name, text.to_string()))),
-                    span: e.span().map(SourceSpan::from),
+                let table = toml::de::DeTable::parse(text).map_err(|e| {
+                    syntax_error(name, "TOML", e.message().to_string(), text, e.span())
                 })?;
                 let mut spans = HashMap::new();
                 let span = table.span();
@@ -266,13 +330,7 @@ impl Document {
             Format::Json => {
                 let root: Value = serde_json::from_str(text).map_err(|e| {
                     let offset = offset_of(text, e.line(), e.column());
-                    ReadError::Syntax {
-                        name: name.to_string(),
-                        format: "JSON",
-                        message: e.to_string(),
-                        src: Some(Box::new(NamedSource::new(name, text.to_string()))),
-                        span: offset.map(|o| SourceSpan::from(o..o)),
-                    }
+                    syntax_error(name, "JSON", e.to_string(), text, offset.map(|o| o..o))
                 })?;
                 Ok(Document {
                     name: name.to_string(),
@@ -293,7 +351,8 @@ impl Document {
         }
     }
 
-    /// Builds the error for a list of problems, filling in lines and columns.
+    /// Builds the error for a list of problems, filling in lines and columns. The
+    /// snippet shows cut lines ([`Snippet`]) and never a private key's text.
     pub(crate) fn error(&self, mut problems: Vec<Problem>) -> ReadError {
         for p in &mut problems {
             if p.span.is_none() {
@@ -306,14 +365,23 @@ impl Document {
             }
         }
         problems.sort_by_key(|p| (p.line.unwrap_or(usize::MAX), p.field.clone()));
+        // A snippet only when it can show every problem in place (an empty file, or a
+        // problem without a place, gets the plain list instead).
+        let snippet = self
+            .text
+            .as_deref()
+            .filter(|t| !self.spans.is_empty() && !t.trim().is_empty())
+            .filter(|_| problems.iter().all(|p| p.span.is_some()))
+            .and_then(Snippet::new);
+        if let Some(sn) = &snippet {
+            for p in &mut problems {
+                p.span = p.span.as_ref().map(|r| sn.span(r));
+            }
+        }
         ReadError::Invalid {
             name: self.name.clone(),
             problems,
-            src: self
-                .text
-                .as_ref()
-                .filter(|_| !self.spans.is_empty())
-                .map(|t| Box::new(NamedSource::new(&self.name, t.clone()))),
+            src: snippet.map(|sn| Box::new(NamedSource::new(&self.name, sn.text))),
         }
     }
 
@@ -386,6 +454,71 @@ fn toml_value(
                 .collect(),
         ),
         DeValue::Table(t) => toml_table(t, path, spans),
+    }
+}
+
+/// The longest source line shown in an error snippet, in bytes; longer lines are cut
+/// (at a character boundary) and end in "…". A 5 MiB single-line file would otherwise
+/// be echoed whole (and crashes miette's renderer).
+pub(crate) const SNIPPET_LINE_BYTES: usize = 200;
+/// The most problems labelled in a snippet or listed; the rest are counted.
+pub(crate) const MAX_PROBLEMS_SHOWN: usize = 20;
+
+/// Whether text looks like a PEM private key (or holds one): such a file is never
+/// echoed in an error, not even a line of it.
+pub fn looks_like_private_key(text: &str) -> bool {
+    text.contains("PRIVATE KEY-----")
+}
+
+/// The source text an error snippet shows, and how to move a span of the original
+/// text into it: every line is kept (so line numbers stay right) but cut to
+/// [`SNIPPET_LINE_BYTES`]; a span past the cut points at the cut.
+pub(crate) struct Snippet {
+    pub(crate) text: String,
+    /// Per line: (start in the original, start in the snippet, shown bytes of the line).
+    lines: Vec<(usize, usize, usize)>,
+}
+
+impl Snippet {
+    /// `None` for text that looks like a private key: nothing of it is shown.
+    pub(crate) fn new(text: &str) -> Option<Snippet> {
+        if looks_like_private_key(text) {
+            return None;
+        }
+        let mut out = String::new();
+        let mut lines = Vec::new();
+        let mut orig = 0;
+        for line in text.split_inclusive('\n') {
+            let body = line.strip_suffix('\n').unwrap_or(line);
+            let mut keep = body.len().min(SNIPPET_LINE_BYTES);
+            while !body.is_char_boundary(keep) {
+                keep -= 1;
+            }
+            lines.push((orig, out.len(), keep));
+            out.push_str(&body[..keep]);
+            if keep < body.len() {
+                out.push('…');
+            }
+            if line.len() > body.len() {
+                out.push('\n');
+            }
+            orig += line.len();
+        }
+        Some(Snippet { text: out, lines })
+    }
+
+    /// An offset of the original text moved into the snippet.
+    pub(crate) fn offset(&self, o: usize) -> usize {
+        let i = self.lines.partition_point(|l| l.0 <= o).saturating_sub(1);
+        match self.lines.get(i) {
+            Some(&(orig, new, keep)) => new + (o - orig).min(keep),
+            None => 0,
+        }
+    }
+
+    pub(crate) fn span(&self, r: &Range<usize>) -> Range<usize> {
+        let start = self.offset(r.start);
+        start..self.offset(r.end).max(start)
     }
 }
 
@@ -527,14 +660,12 @@ impl<'d> Reader<'d> {
                             .expected("a non-empty text"),
                     );
                     None
-                } else if s.chars().any(char::is_control) {
+                } else if let Err(e) = crate::untrusted::check(&field, s) {
+                    // One rule for untrusted text (crate::untrusted): no controls, bidi
+                    // controls, invisible characters or line separators.
                     self.push(
-                        Problem::new(
-                            field,
-                            ProblemKind::Invalid,
-                            "contains control characters (line breaks, tabs)",
-                        )
-                        .expected("a single line of text"),
+                        Problem::new(field, ProblemKind::Invalid, e.what())
+                            .expected("a single line of visible text"),
                     );
                     None
                 } else if s.chars().count() > max_chars {

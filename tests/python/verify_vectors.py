@@ -10,6 +10,7 @@ integer keys in ascending order with shortest-form encoding.
 Usage: verify_vectors.py VECTOR_DIR   (exit 0 when every vector behaves as expected)
 """
 import base64
+from collections.abc import Mapping
 import glob
 import hashlib
 import json
@@ -61,6 +62,71 @@ def link_to_cose(link):
         raise Malformed(str(e))
 
 
+def strict_labels(data, top=True):
+    """Walks CBOR bytes under the envelope rule of docs/payload.md (definite lengths,
+    shortest heads, no floats or simple values but false/true/null, tag 18 only at the
+    top); returns the top-level map's integer labels when the item is a map."""
+    pos = 0
+
+    def head():
+        nonlocal pos
+        if pos >= len(data):
+            raise Malformed("truncated CBOR")
+        ib = data[pos]
+        pos += 1
+        major, info = ib >> 5, ib & 31
+        if info < 24:
+            return major, info, info
+        if info <= 27:
+            n = 1 << (info - 24)
+            if pos + n > len(data):
+                raise Malformed("truncated CBOR")
+            v = int.from_bytes(data[pos:pos + n], "big")
+            pos += n
+            if major != 7 and v < (24 if n == 1 else 1 << (4 * n)):
+                raise Malformed("non-shortest CBOR head")
+            return major, info, v
+        raise Malformed("indefinite length or reserved CBOR head")
+
+    def item(depth, is_top):
+        nonlocal pos
+        if depth > 8:
+            raise Malformed("CBOR nested too deeply")
+        major, info, v = head()
+        if major in (0, 1):
+            return ("int", v if major == 0 else -1 - v)
+        if major in (2, 3):
+            if pos + v > len(data):
+                raise Malformed("truncated CBOR")
+            pos += v
+            return ("str", None)
+        if major == 4:
+            return ("array", [item(depth + 1, False) for _ in range(v)])
+        if major == 5:
+            return ("map", [(item(depth + 1, False), item(depth + 1, False)) for _ in range(v)])
+        if major == 6:
+            if not (is_top and v == 18):
+                raise Malformed("unexpected CBOR tag")
+            return item(depth + 1, False)
+        if info in (20, 21, 22):
+            return ("simple", None)
+        raise Malformed("float or simple value")
+
+    top_item = item(0, top)
+    if pos != len(data):
+        raise Malformed("trailing bytes")
+    if top_item[0] == "map":
+        return [k[1] for k, _ in top_item[1] if k[0] == "int"]
+    return None
+
+
+BIDI_INVISIBLE = set(range(0x00, 0x20)) | set(range(0x7F, 0xA0)) | {
+    0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069,
+    0x00AD, 0x180E, 0x200B, 0x200C, 0x200D, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF,
+    0x2028, 0x2029,
+}
+
+
 def check_deterministic_map(payload):
     """RFC 8949 4.2.1 for our payload: re-encoding in canonical form gives the same bytes."""
     value = cbor2.loads(payload)
@@ -70,12 +136,16 @@ def check_deterministic_map(payload):
         raise Malformed("payload not in deterministic encoding")
     if value.get(0) != 1:
         raise Malformed("unsupported payload version")
+    for name in (value.get(1, ""), value.get(2, "")):
+        if any(ord(c) in BIDI_INVISIBLE for c in name):
+            raise Malformed("a name holds a control, bidi, invisible or separator character")
     return value
 
 
 def verdict(vec, trusted):
     try:
         cose = link_to_cose(vec["link"])
+        strict_labels(cose)
         obj = cbor2.loads(cose)
         if isinstance(obj, cbor2.CBORTag):
             if obj.tag != 18:
@@ -85,10 +155,17 @@ def verdict(vec, trusted):
             raise Malformed("not a COSE_Sign1 array")
         protected_bytes, unprotected, payload, signature = obj
         protected = cbor2.loads(protected_bytes) if protected_bytes else {}
+        prot_labels = strict_labels(protected_bytes, top=False) if protected_bytes else []
+        if not isinstance(unprotected, Mapping):
+            raise Malformed("unprotected header is not a map")
+        if 2 in prot_labels or 2 in unprotected:
+            raise Malformed("crit header")
+        if set(prot_labels) & set(k for k in unprotected if isinstance(k, int)):
+            raise Malformed("a header label in both buckets")
         alg = protected.get(1)
         if alg not in (-19, -8):
             raise Malformed(f"algorithm {alg}")
-        kid = protected.get(4) or unprotected.get(4)
+        kid = protected.get(4) if 4 in protected else unprotected.get(4)
         if kid is None or len(signature) != 64:
             raise Malformed("no kid / bad signature length")
     except Malformed:
