@@ -43,6 +43,9 @@ pub struct LabelArgs {
     /// SVG: draw text as glyph outlines (exact on machines without DejaVu Sans).
     #[arg(long)]
     pub outline_text: bool,
+    /// Replace an existing output file of another kind (never an input or a private key).
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(a: LabelArgs) -> Result<ExitCode> {
@@ -55,6 +58,8 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
     }
     let template = Template::by_name(&a.template)?;
     let signed = a.source.resolve()?;
+    let out_opts = crate::fsutil::WriteOptions::output(format.file_kind(), a.force);
+    crate::fsutil::check_target(&a.out, &out_opts)?;
     let link = signed.link()?;
     let summary = signed.summary(&a.lang)?;
     let short_url = signed.short_url().unwrap_or_else(|| {
@@ -93,7 +98,7 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
         dpi: a.dpi,
     };
     let bytes = render::render(&frame, format, &render_opts)?;
-    crate::fsutil::write_atomic(&a.out, &bytes).into_diagnostic()?;
+    crate::fsutil::write_atomic_with(&a.out, out_opts, |w| w.write_all(&bytes))?;
     let (lo, hi) = frame.texts().fold((f64::INFINITY, 0.0f64), |(lo, hi), t| {
         (lo.min(t.size_pt), hi.max(t.size_pt))
     });

@@ -62,8 +62,11 @@ impl SignedInput {
         }
     }
     /// Reads (and if needed signs) the input and decodes its payload.
+    /// Prints the input's warnings (a readable private key, the demo key) on stderr.
     pub fn resolve(&self) -> Result<crate::source::Signed, crate::source::SourceError> {
-        crate::source::resolve(&self.input, &self.options())
+        let signed = crate::source::resolve(&self.input, &self.options())?;
+        signed.envelope.print_warnings();
+        Ok(signed)
     }
 }
 

@@ -59,6 +59,9 @@ pub struct SheetArgs {
     /// Output PDF.
     #[arg(long, short = 'o', value_name = "OUT.pdf")]
     pub out: PathBuf,
+    /// Replace existing output files of another kind (never an input or a private key).
+    #[arg(long)]
+    pub force: bool,
 }
 
 fn parse_length(s: &str) -> std::result::Result<f64, String> {
@@ -96,6 +99,12 @@ impl Progress for Bar {
             b.set_position(n);
         }
     }
+    fn note(&self, text: &str) {
+        match &self.0 {
+            Some(b) => b.suspend(|| eprintln!("{text}")),
+            None => eprintln!("{text}"),
+        }
+    }
 }
 
 pub fn run(a: SheetArgs) -> Result<ExitCode> {
@@ -109,11 +118,6 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
             ));
         }
     };
-    if let Some(k) = &a.key
-        && let Some(w) = crate::keys::permission_warning(k)
-    {
-        eprintln!("warning: {w}");
-    }
     let job = SheetJob {
         batch: a.batch,
         stock,
@@ -131,6 +135,7 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         keep_going: a.keep_going,
         ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk },
         output: a.out,
+        force: a.force,
     };
     let bar = Bar(std::io::stderr()
         .is_terminal()

@@ -44,6 +44,10 @@ use crate::summary::{Catalogue, CatalogueError, summarize};
 const CHUNK_LABELS: usize = 600;
 /// Most distinct layouts kept for reuse (each is a few KB).
 const LAYOUT_CACHE: usize = 4096;
+/// Most labels in one output file. A PDF is assembled in memory until it is finished
+/// (about 2 KB a label, and more while it is being written), so a bigger job must be
+/// split with `--pages-per-file`, which keeps memory flat for any quantity.
+pub const MAX_LABELS_PER_FILE: usize = 50_000;
 
 /// Everything a sheet job needs.
 #[derive(Debug, Clone)]
@@ -65,6 +69,8 @@ pub struct SheetJob {
     pub keep_going: bool,
     pub ink: Ink,
     pub output: PathBuf,
+    /// Replace existing output files of another kind (never an input or a private key).
+    pub force: bool,
 }
 
 /// What a finished job did.
@@ -86,6 +92,10 @@ pub trait Progress: Sync {
     fn phase(&self, name: &str, total: Option<u64>);
     /// Units done so far in the current phase.
     fn done(&self, n: u64);
+    /// Something the operator should read (a warning about the key, a note).
+    fn note(&self, text: &str) {
+        eprintln!("{text}");
+    }
 }
 
 /// Progress that shows nothing.
@@ -156,9 +166,19 @@ pub enum SheetError {
     #[diagnostic(transparent)]
     Render(#[from] RenderError),
     #[error(transparent)]
+    #[diagnostic(transparent)]
     Write(#[from] crate::fsutil::WriteError),
     #[error("--pages-per-file must be at least 1")]
     PagesPerFile,
+    #[error("{labels} labels would go into one file; the limit is {max} labels per file")]
+    #[diagnostic(help(
+        "split the output with --pages-per-file {pages} (or fewer), which keeps memory flat for any quantity"
+    ))]
+    TooManyLabels {
+        labels: usize,
+        max: usize,
+        pages: usize,
+    },
     /// A label that passed validation could not be made (a bug, not bad input).
     #[error("a label could not be made: {0}")]
     Label(String),
@@ -309,6 +329,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         });
     }
     check_marks(job, &geometry)?;
+    check_outputs(job)?;
     let size = SizeMm {
         width_mm: geometry.label_width_mm,
         height_mm: geometry.label_height_mm,
@@ -325,7 +346,13 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
     probe_fit(&labeler, &default_template, job)?;
 
     let key = match &job.key {
-        Some(p) => Some(crate::keys::load_signing_key(p)?),
+        Some(p) => {
+            let key = crate::keys::load_signing_key(p)?;
+            if let Some(w) = crate::keys::key_warning(p, &key) {
+                progress.note(&w);
+            }
+            Some(key)
+        }
         None => None,
     };
     let opts = batch::BatchOptions {
@@ -368,29 +395,36 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         skipped_rows: bad_rows,
         ..SheetReport::default()
     };
-    if !problems.is_empty() {
-        if !job.keep_going {
-            return Err(SheetError::Rows {
-                batch: batch_name,
-                rows: total_rows,
-                bad_rows,
-                problems,
-            });
-        }
-        let path = skipped_report_path(&job.output);
-        let mut text = format!("{bad_rows} of {total_rows} rows in {batch_name} were skipped:\n");
-        for p in &problems {
-            text.push_str(&format!("{p}\n"));
-        }
-        crate::fsutil::write_atomic(&path, text.as_bytes())?;
-        report.skipped_report = Some(path);
+    if !problems.is_empty() && !job.keep_going {
+        return Err(SheetError::Rows {
+            batch: batch_name,
+            rows: total_rows,
+            bad_rows,
+            problems,
+        });
     }
     if rows.is_empty() {
         return Err(SheetError::Empty { batch: batch_name });
     }
     let labels: usize = rows.iter().map(|p| p.quantity as usize).sum();
+    check_file_size(job, &geometry, labels)?;
     report.labels = labels;
     report.layouts = labeler.cache.lock().map(|c| c.len()).unwrap_or(0);
+    // Every file of the job is staged and moved into place together at the end: a
+    // failure leaves the previous outputs as they were, never a mix of old and new.
+    let mut files = crate::fsutil::FileSet::new();
+    let report_path = skipped_report_path(&job.output);
+    if problems.is_empty() {
+        // A report from an earlier run would describe rows this run printed.
+        files.remove_stale(&report_path, crate::fsutil::Kind::Report);
+    } else {
+        let mut text = format!("{bad_rows} of {total_rows} rows in {batch_name} were skipped:\n");
+        for p in &problems {
+            text.push_str(&format!("{p}\n"));
+        }
+        files.add_bytes(&report_path, report_opts(job), text.as_bytes())?;
+        report.skipped_report = Some(report_path);
+    }
     write_pages(
         job,
         &geometry,
@@ -399,8 +433,63 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         labels,
         progress,
         &mut report,
+        &mut files,
     )?;
+    if job.pages_per_file.is_some() {
+        remove_stale_parts(job, report.files.len(), &mut files);
+    }
+    files.commit()?;
     Ok(report)
+}
+
+fn pdf_opts(job: &SheetJob) -> crate::fsutil::WriteOptions {
+    crate::fsutil::WriteOptions::output(crate::fsutil::Kind::Pdf, job.force)
+}
+
+fn report_opts(job: &SheetJob) -> crate::fsutil::WriteOptions {
+    crate::fsutil::WriteOptions::output(crate::fsutil::Kind::Report, job.force)
+}
+
+/// Checks every output location before any work: the batch and key are inputs (never
+/// overwritten), and the first output file and the report must be writable.
+fn check_outputs(job: &SheetJob) -> Result<(), SheetError> {
+    crate::fsutil::note_input(&job.batch);
+    if let Some(k) = &job.key {
+        crate::fsutil::note_input(k);
+    }
+    let first = output_name(&job.output, 0, job.pages_per_file.is_some());
+    crate::fsutil::check_target(&first, &pdf_opts(job))?;
+    crate::fsutil::check_target(&skipped_report_path(&job.output), &report_opts(job))?;
+    Ok(())
+}
+
+/// Refuses a single file with more labels than [`MAX_LABELS_PER_FILE`].
+fn check_file_size(job: &SheetJob, g: &Geometry, labels: usize) -> Result<(), SheetError> {
+    let per_page = g.per_page().max(1);
+    let pages = (job.start_at - 1 + labels).div_ceil(per_page);
+    let per_file = job.pages_per_file.unwrap_or(usize::MAX).min(pages) * per_page;
+    if per_file > MAX_LABELS_PER_FILE {
+        return Err(SheetError::TooManyLabels {
+            labels: per_file.min(labels),
+            max: MAX_LABELS_PER_FILE,
+            pages: MAX_LABELS_PER_FILE / per_page,
+        });
+    }
+    Ok(())
+}
+
+/// Split files of an earlier, longer run (`OUT-007.pdf` when this run wrote six) are
+/// removed with the commit, so the directory holds exactly this job's files.
+fn remove_stale_parts(job: &SheetJob, written: usize, files: &mut crate::fsutil::FileSet) {
+    let mut index = written;
+    loop {
+        let path = output_name(&job.output, index, true);
+        if !path.exists() {
+            break;
+        }
+        files.remove_stale(&path, crate::fsutil::Kind::Pdf);
+        index += 1;
+    }
 }
 
 fn check_marks(job: &SheetJob, g: &Geometry) -> Result<(), SheetError> {
@@ -491,6 +580,7 @@ struct Chunk {
     placed: Vec<(usize, usize)>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn write_pages(
     job: &SheetJob,
     g: &Geometry,
@@ -499,6 +589,7 @@ fn write_pages(
     labels: usize,
     progress: &dyn Progress,
     report: &mut SheetReport,
+    files: &mut crate::fsutil::FileSet,
 ) -> Result<(), SheetError> {
     let per_page = g.per_page();
     let first = job.start_at - 1;
@@ -562,10 +653,14 @@ fn write_pages(
     let mut done = 0u64;
     let mut file_index = 0usize;
     let mut writer: Option<(PdfWriter, usize)> = None; // writer and pages in it
-    let finish = |w: PdfWriter, idx: usize, report: &mut SheetReport| -> Result<(), SheetError> {
+    let finish = |w: PdfWriter,
+                  idx: usize,
+                  report: &mut SheetReport,
+                  files: &mut crate::fsutil::FileSet|
+     -> Result<(), SheetError> {
         let bytes = w.finish()?;
         let path = output_name(&job.output, idx, split);
-        crate::fsutil::write_atomic(&path, &bytes)?;
+        files.add_bytes(&path, pdf_opts(job), &bytes)?;
         report.files.push(path);
         Ok(())
     };
@@ -614,7 +709,7 @@ fn write_pages(
                 })?;
                 done += on_page.len() as u64;
                 if count + 1 >= pages_per_file {
-                    finish(w, file_index, report)?;
+                    finish(w, file_index, report, files)?;
                     file_index += 1;
                 } else {
                     writer = Some((w, count + 1));
@@ -623,7 +718,7 @@ fn write_pages(
             progress.done(done);
         }
         if let Some((w, _)) = writer.take() {
-            finish(w, file_index, report)?;
+            finish(w, file_index, report, files)?;
         }
         Ok(())
     })

@@ -175,10 +175,13 @@ impl Stock {
     /// Every stock in a user file, each validated.
     pub fn all_from_file(path: &Path) -> Result<Vec<Stock>, StockError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| StockError::Io {
-            file: file.clone(),
-            message: e.to_string(),
-        })?;
+        let text =
+            crate::fsutil::read_input_text(path, crate::fsutil::Input::Config).map_err(|e| {
+                StockError::Io {
+                    file: file.clone(),
+                    message: e.to_string(),
+                }
+            })?;
         parse_all(&text, &file)
     }
 
