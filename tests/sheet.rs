@@ -62,6 +62,9 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
         ink: Ink::Cmyk,
         output: out.to_path_buf(),
         force: false,
+        module: iotlabel::layout::ModuleSize::Auto,
+        ec: iotlabel::artwork::EcChoice::Auto,
+        outline: None,
     }
 }
 

@@ -40,10 +40,16 @@ pub struct SheetArgs {
     /// Draw crop marks in the sheet margin (plain sheets that are cut after printing).
     #[arg(long)]
     pub crop_marks: bool,
-    /// Leave out each label's printed outline (for die-cut stock, where a printed
-    /// border shows any misregistration between print and cut).
-    #[arg(long)]
+    /// Leave out each label's printed outline (the default on die-cut stock, where a
+    /// printed border shows any misregistration between print and cut).
+    #[arg(long, conflicts_with = "outline")]
     pub no_outline: bool,
+    /// Draw each label's outline, inside the 1.5 mm safe area (e.g. for proofs on
+    /// die-cut stock).
+    #[arg(long)]
+    pub outline: bool,
+    #[command(flatten)]
+    pub qr: super::QrOptions,
     /// Bleed beyond the cut line, e.g. 2mm (needs --crop-marks).
     #[arg(long, value_name = "LENGTH", value_parser = parse_length)]
     pub bleed: Option<f64>,
@@ -136,6 +142,9 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk },
         output: a.out,
         force: a.force,
+        module: a.qr.module_size(),
+        ec: a.qr.ec_choice(),
+        outline: if a.outline { Some(true) } else { None },
     };
     let bar = Bar(std::io::stderr()
         .is_terminal()

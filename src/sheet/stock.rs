@@ -46,6 +46,11 @@ pub struct Stock {
     pub source: String,
     #[serde(default)]
     pub kind: StockKind,
+    /// Whether the labels are die-cut (cut before printing: the edge is fixed and a
+    /// printed outline would show any misregistration) rather than plain paper cut
+    /// after printing. Default: die-cut.
+    #[serde(default = "yes")]
+    pub die_cut: bool,
     /// Page size; for roll stock the page is the label, for continuous stock the
     /// height is the label template's height.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,6 +81,10 @@ pub struct Stock {
 
 fn one() -> u32 {
     1
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
