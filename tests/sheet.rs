@@ -61,6 +61,10 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
         keep_going: false,
         ink: Ink::Cmyk,
         output: out.to_path_buf(),
+        force: false,
+        module: iotlabel::layout::ModuleSize::Auto,
+        ec: iotlabel::artwork::EcChoice::Auto,
+        outline: None,
     }
 }
 
@@ -226,7 +230,7 @@ fn bad_rows_are_all_named_and_nothing_is_written() {
     rows[25] = serde_json::json!({"link": "https://example.com/v#123", "quantity": 0});
     let batch = write_jsonl(dir.path(), &rows);
     let out = dir.path().join("sheets.pdf");
-    std::fs::write(&out, b"previous good output").unwrap();
+    std::fs::write(&out, b"%PDF-1.7 previous good output").unwrap();
     let err = sheet::run(&job(&batch, "avery-5160", &out), &NoProgress).unwrap_err();
     let SheetError::Rows {
         problems, bad_rows, ..
@@ -244,7 +248,10 @@ fn bad_rows_are_all_named_and_nothing_is_written() {
         text.contains("row 15 (line 15)") && text.contains("row 22") && text.contains("row 26"),
         "{text}"
     );
-    assert_eq!(std::fs::read(&out).unwrap(), b"previous good output");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        b"%PDF-1.7 previous good output"
+    );
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())

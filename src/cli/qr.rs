@@ -46,7 +46,8 @@ pub struct QrArgs {
     /// Retail packaging: raise the minimum module size to the GS1 point-of-sale 0.396 mm.
     #[arg(long)]
     pub retail: bool,
-    /// Write the artwork even if it breaks the print rules.
+    /// Write the artwork even if it breaks the print rules, and replace an existing output
+    /// file of another kind (never an input or a private key).
     #[arg(long)]
     pub force: bool,
     /// PDF: RGB black instead of 100 % K CMYK.
@@ -129,7 +130,7 @@ pub fn run(a: QrArgs) -> Result<ExitCode> {
         dpi,
     };
     let bytes = render::render(&frame, format, &render_opts)?;
-    crate::fsutil::write_atomic(&a.out, &bytes).into_diagnostic()?;
+    crate::fsutil::write_output(&a.out, format.file_kind(), a.force, &bytes)?;
     eprintln!("wrote {} ({} bytes): {plan}", a.out.display(), bytes.len());
     Ok(ExitCode::SUCCESS)
 }
