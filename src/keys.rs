@@ -46,6 +46,13 @@ pub enum KeyError {
         "pass the private key file (BEGIN PRIVATE KEY); the .pub.pem file is for verifiers"
     ))]
     PublicNotPrivate { path: PathBuf },
+    #[error(
+        "{path} is an encrypted private key (BEGIN ENCRYPTED PRIVATE KEY); iotlabel reads unencrypted PKCS#8 keys"
+    )]
+    #[diagnostic(help(
+        "decrypt a copy with `openssl pkey -in ENCRYPTED.pem -out KEY.pem` (it asks for the passphrase), keep KEY.pem readable only by you (chmod 600), and pass --key KEY.pem"
+    ))]
+    EncryptedPrivateKey { path: PathBuf },
     #[error("{path}: not an Ed25519 public key in PEM form ({detail})")]
     #[diagnostic(help(
         "expected a file with -----BEGIN PUBLIC KEY----- made by `iotlabel keygen` or `openssl pkey -pubout`"
@@ -134,6 +141,11 @@ pub fn load_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
     let text = zeroize::Zeroizing::new(crate::fsutil::read_input_text(path, Input::Key)?);
     if text.contains("BEGIN PUBLIC KEY") {
         return Err(KeyError::PublicNotPrivate {
+            path: path.to_path_buf(),
+        });
+    }
+    if text.contains("BEGIN ENCRYPTED PRIVATE KEY") {
+        return Err(KeyError::EncryptedPrivateKey {
             path: path.to_path_buf(),
         });
     }
@@ -289,7 +301,25 @@ impl TrustStore {
             path: path.to_path_buf(),
             detail,
         };
-        let set: KeysetFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        // toml's Display quotes the offending lines; a keyset may hold key material, so
+        // only the message and the line/column are shown.
+        let set: KeysetFile = toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|r| {
+                    let before = &text.as_bytes()[..r.start.min(text.len())];
+                    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+                    let col = r.start
+                        - before
+                            .iter()
+                            .rposition(|b| *b == b'\n')
+                            .map_or(0, |i| i + 1)
+                        + 1;
+                    format!("line {line}, column {col}: ")
+                })
+                .unwrap_or_default();
+            bad(format!("{at}{}", e.message().trim_end()))
+        })?;
         for (i, e) in set.keys.into_iter().enumerate() {
             let month = |v: &Option<String>, f: &str| -> Result<Option<YearMonth>, KeyError> {
                 v.as_deref()

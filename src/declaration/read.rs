@@ -310,6 +310,72 @@ fn cut(s: &str) -> String {
     format!("{}…", &s[..k])
 }
 
+/// Parses JSON like `serde_json::from_str`, but a key repeated in one object is an
+/// error (with its line and column) instead of "the last one wins": TOML refuses
+/// duplicate keys, and a declaration must mean the same in either format.
+fn json_without_duplicates(text: &str) -> Result<Value, serde_json::Error> {
+    use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
+    struct NoDup;
+    impl<'de> DeserializeSeed<'de> for NoDup {
+        type Value = Value;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(NoDup)
+        }
+    }
+    impl<'de> Visitor<'de> for NoDup {
+        type Value = Value;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_string()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Value, E> {
+            Ok(Value::String(v))
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(v) = seq.next_element_seed(NoDup)? {
+                out.push(v);
+            }
+            Ok(Value::Array(out))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = Obj::new();
+            while let Some(k) = map.next_key::<String>()? {
+                if out.contains_key(&k) {
+                    let shown: String = k.chars().take(60).collect();
+                    return Err(A::Error::custom(format!(
+                        "duplicate key {shown:?}: each key may appear only once in an object"
+                    )));
+                }
+                let v = map.next_value_seed(NoDup)?;
+                out.insert(k, v);
+            }
+            Ok(Value::Object(out))
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let v = NoDup.deserialize(&mut de)?;
+    de.end()?;
+    Ok(v)
+}
+
 /// A parsed document: the value tree plus where each value came from.
 pub(crate) struct Document {
     name: String,
@@ -338,7 +404,7 @@ impl Document {
                 })
             }
             Format::Json => {
-                let root: Value = serde_json::from_str(text).map_err(|e| {
+                let root: Value = json_without_duplicates(text).map_err(|e| {
                     let offset = offset_of(text, e.line(), e.column());
                     syntax_error(name, "JSON", e.to_string(), text, offset.map(|o| o..o))
                 })?;
@@ -505,7 +571,19 @@ impl Snippet {
                 keep -= 1;
             }
             lines.push((orig, out.len(), keep));
-            out.push_str(&body[..keep]);
+            // The snippet is printed on a terminal: refused characters (controls, bidi,
+            // invisible, separators) are replaced by stand-ins of the same byte length so
+            // that spans keep their places.
+            for c in body[..keep].chars() {
+                match (c, crate::untrusted::classify(c)) {
+                    ('\t', _) | (_, None) => out.push(c),
+                    (_, Some(_)) => out.push(match c.len_utf8() {
+                        1 => '?',
+                        2 => '\u{bf}',
+                        _ => '\u{fffd}',
+                    }),
+                }
+            }
             if keep < body.len() {
                 out.push('…');
             }
@@ -662,15 +740,30 @@ impl<'d> Reader<'d> {
                 }
                 None
             }
-            Some(Value::String(s)) => {
-                let s = s.trim();
+            // An integer too large for any field (kept as text by toml_value).
+            Some(v @ Value::String(s)) if s.starts_with("<integer ") => {
+                self.push(
+                    Problem::new(
+                        field,
+                        ProblemKind::Invalid,
+                        format!("must be text, found the number {}", show(v)),
+                    )
+                    .expected("a quoted text value"),
+                );
+                None
+            }
+            Some(Value::String(raw)) => {
+                // The rule is checked on the text as written: trimming would drop a
+                // line separator (White_Space) at either end.
+                let checked = crate::untrusted::check(&field, raw);
+                let s = raw.trim();
                 if s.is_empty() {
                     self.push(
                         Problem::new(field, ProblemKind::Invalid, "is empty")
                             .expected("a non-empty text"),
                     );
                     None
-                } else if let Err(e) = crate::untrusted::check(&field, s) {
+                } else if let Err(e) = checked {
                     // One rule for untrusted text (crate::untrusted): no controls, bidi
                     // controls, invisible characters or line separators.
                     self.push(
@@ -902,6 +995,10 @@ fn show(v: &Value) -> String {
                 .trim_end_matches('>')
                 .to_string()
                 + " (too large)"
+        }
+        // JSON numbers beyond 64 bits arrive as floats.
+        Value::Number(n) if n.as_f64().is_some_and(|f| f.abs() >= 1.8e19) => {
+            format!("a number {n} (too large)")
         }
         other => format!("{} {}", json_type(other), other),
     }

@@ -1,0 +1,412 @@
+//! Regression tests for the hardening issue: each test is named after what it guards
+//! and runs the real command line (or library call) on crafted input.
+
+use assert_cmd::Command;
+use ed25519_dalek::SigningKey;
+use iotlabel::envelope;
+use iotlabel::link::{self, BaseUrl, PayloadForm};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn iotlabel() -> Command {
+    let mut c = Command::cargo_bin("iotlabel").unwrap();
+    c.current_dir(root());
+    c
+}
+
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = iotlabel().args(args).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn demo_link() -> String {
+    let (code, out, err) = run(&[
+        "sign",
+        "samples/thermostat.toml",
+        "--key",
+        "samples/keys/demo.pem",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    out.trim().to_string()
+}
+
+/// A validly signed link whose payload is arbitrary CBOR bytes.
+fn link_for_payload(payload: &[u8]) -> String {
+    let key = SigningKey::from_bytes(&[42; 32]);
+    let cose = envelope::sign(payload, &key);
+    link::format_link(
+        &BaseUrl::parse("https://v.example/t").unwrap(),
+        &cose,
+        PayloadForm::Digits,
+    )
+}
+
+/// The payload map {0: 1, 1: manufacturer, 2: "M", 4: false} in deterministic CBOR.
+fn payload_with_manufacturer(m: &str) -> Vec<u8> {
+    let mut p = vec![0xa4, 0x00, 0x01, 0x01];
+    assert!(m.len() < 24);
+    p.push(0x60 | m.len() as u8);
+    p.extend_from_slice(m.as_bytes());
+    p.extend_from_slice(&[0x02, 0x61, b'M', 0x04, 0xf4]);
+    p
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+// ---------------------------------------------------------------- item 18
+
+#[test]
+fn signing_emits_alg_eddsa_by_default_and_ed25519_on_request() {
+    let alg = |extra: &[&str]| {
+        let mut args = vec![
+            "inspect",
+            "samples/thermostat.toml",
+            "--key",
+            "samples/keys/demo.pem",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let (code, out, err) = run(&args);
+        assert_eq!(code, Some(0), "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        (v["algorithm"].as_i64().unwrap(), v["protected_hex"].clone())
+    };
+    assert_eq!(alg(&[]).0, -8);
+    let (a19, prot) = alg(&["--alg", "ed25519"]);
+    assert_eq!(a19, -19);
+    assert!(prot.as_str().unwrap().starts_with("a20132"), "{prot}");
+    // A -19 link verifies as well.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("l.txt");
+    let (code, _, err) = run(&[
+        "sign",
+        "samples/thermostat.toml",
+        "--key",
+        "samples/keys/demo.pem",
+        "--alg",
+        "ed25519",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let l = std::fs::read_to_string(&out).unwrap();
+    let (code, _, err) = run(&["verify", l.trim(), "--trust", "samples/trust"]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+// ---------------------------------------------------------------- item 19
+
+#[test]
+fn a_closed_stdout_ends_every_command_quietly() {
+    let link = demo_link();
+    for args in [
+        vec!["verify", link.as_str(), "--trust", "samples/trust"],
+        vec!["completions", "bash"],
+        vec!["schema"],
+        vec!["inspect", link.as_str()],
+        vec!["summary", "samples/thermostat.toml"],
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("iotlabel"))
+            .args(&args)
+            .current_dir(root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away before anything is written
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
+
+// ---------------------------------------------------------------- item 9
+
+#[test]
+fn untrusted_text_is_escaped_on_the_terminal_and_the_verdict_comes_first() {
+    // A validly signed payload (unknown key) whose name retitles the terminal and
+    // paints a fake verdict: inspect shows it escaped.
+    let evil = "\u{1b}]0;x\u{7}\u{1b}[32mOK";
+    let l = link_for_payload(&payload_with_manufacturer(evil));
+    let (code, out, _) = run(&["inspect", &l]);
+    assert_eq!(code, Some(0));
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(out.contains("\\u{001b}]0;x\\u{0007}"), "{out}");
+    // The payload decoder refuses the name, naming the field and the code point.
+    assert!(
+        out.contains("manufacturer (1)") && out.contains("U+001B"),
+        "{out}"
+    );
+
+    // verify: the verdict line is the first line, before any text from the payload.
+    let (code, out, _) = run(&["verify", &demo_link(), "--trust", "samples/trust"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.lines().next().unwrap().starts_with("verdict: VALID"),
+        "{out}"
+    );
+
+    // decode: QR text with control characters is escaped.
+    let dir = tempfile::tempdir().unwrap();
+    let code = qrcode::QrCode::new(b"https://a.example/\x1b[2J#1".as_slice()).unwrap();
+    let w = code.width();
+    let scale = 8;
+    let quiet = 4;
+    let size = ((w + 2 * quiet) * scale) as u32;
+    let colors = code.to_colors();
+    let img = image::GrayImage::from_fn(size, size, |x, y| {
+        let (mx, my) = (x as usize / scale, y as usize / scale);
+        let dark = mx >= quiet
+            && my >= quiet
+            && mx < w + quiet
+            && my < w + quiet
+            && colors[(my - quiet) * w + (mx - quiet)] == qrcode::Color::Dark;
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    let png = dir.path().join("qr.png");
+    img.save(&png).unwrap();
+    let (code, out, err) = run(&["decode", png.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "https://a.example/\\u{001b}[2J#1\n");
+}
+
+// ---------------------------------------------------------------- item 10
+
+#[test]
+fn names_with_bidi_invisible_or_separator_characters_are_refused_with_field_and_code_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("samples/thermostat.toml")).unwrap();
+    for (c, code) in [
+        ('\u{202e}', "U+202E"),
+        ('\u{200b}', "U+200B"),
+        ('\u{2028}', "U+2028"),
+    ] {
+        let bad = text.replacen("manufacturer = \"", &format!("manufacturer = \"{c}"), 1);
+        let p = write(dir.path(), "d.toml", &bad);
+        let (status, _, err) = run(&["validate", p.to_str().unwrap()]);
+        assert_eq!(status, Some(1), "{err}");
+        assert!(
+            err.contains("product.manufacturer") && err.contains(code),
+            "{err}"
+        );
+        assert!(
+            !err.contains(c),
+            "the snippet shows a stand-in, not the character: {err}"
+        );
+    }
+    // The payload decoder applies the same rule to a validly signed name.
+    let l = link_for_payload(&payload_with_manufacturer("\u{202e}HbmG"));
+    let (status, out, _) = run(&["verify", &l, "--trust", "samples/trust", "--json"]);
+    assert_eq!(status, Some(4), "{out}");
+    assert!(
+        out.contains("manufacturer (1)") && out.contains("U+202E"),
+        "{out}"
+    );
+    let (status, out, _) = run(&["summary", &l, "--json"]);
+    assert_eq!(status, Some(2), "{out}");
+}
+
+// ---------------------------------------------------------------- item 11
+
+#[test]
+fn private_key_content_never_appears_in_error_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let pem = std::fs::read_to_string(root().join("samples/keys/demo.pem")).unwrap();
+    let secret_line = pem.lines().nth(1).unwrap().to_string();
+    let key = write(dir.path(), "key.pem", &pem);
+    let (status, out, err) = run(&["validate", key.to_str().unwrap()]);
+    assert_eq!(status, Some(1));
+    assert!(
+        !err.contains(&secret_line) && !out.contains(&secret_line),
+        "{err}"
+    );
+    assert!(err.contains("PEM private"), "{err}");
+    // A keyset with key material and a syntax error: line and column, no quoted text.
+    let keyset = write(
+        dir.path(),
+        "keys.toml",
+        &format!("[[keys]]\nname = \"x\"\npem = \"\"\"\n{pem}\"\"\"\n= broken\n"),
+    );
+    let (_, out, err) = run(&["verify", &demo_link(), "--trust", keyset.to_str().unwrap()]);
+    assert!(
+        !err.contains(&secret_line) && !out.contains(&secret_line),
+        "{err}"
+    );
+    assert!(err.contains("line "), "{err}");
+}
+
+// ---------------------------------------------------------------- item 16
+
+#[test]
+fn long_source_lines_are_cut_and_problem_lists_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    // One line of 1,000,000 characters with a syntax error at its end.
+    let text = format!(
+        "{{\"product\": {{\"manufacturer\": \"{}\", \"model\": 1}}, \"updates\": 5 x",
+        "x".repeat(1_000_000)
+    );
+    let p = write(dir.path(), "long.json", &text);
+    let (status, _, err) = run(&["validate", p.to_str().unwrap()]);
+    assert_eq!(status, Some(1));
+    assert!(err.len() < 4000, "{} bytes of error output", err.len());
+    assert!(err.contains("column 1000060"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    // 30 unknown keys: 20 are shown, the rest counted.
+    let mut toml = std::fs::read_to_string(root().join("samples/thermostat.toml")).unwrap();
+    toml = toml.replacen("[product]\n", "[product]\n", 1);
+    let extra: String = (0..30).map(|i| format!("junk{i} = 1\n")).collect();
+    let toml = format!("{extra}{toml}");
+    let p = write(dir.path(), "many.toml", &toml);
+    let (status, _, err) = run(&["validate", p.to_str().unwrap()]);
+    assert_eq!(status, Some(1));
+    assert!(err.contains("30 problems"), "{err}");
+    assert!(err.contains("and 10 more problems not shown"), "{err}");
+    assert!(!err.contains("junk29"), "{err}");
+}
+
+// ---------------------------------------------------------------- items 21, 23, 24
+
+#[test]
+fn an_empty_declaration_lists_its_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "empty.toml", "");
+    let (status, _, err) = run(&["validate", p.to_str().unwrap()]);
+    assert_eq!(status, Some(1));
+    assert!(err.contains("2 problems"), "{err}");
+    assert!(err.contains("missing required field `product`"), "{err}");
+    assert!(err.contains("missing required field `updates`"), "{err}");
+}
+
+#[test]
+fn duplicate_json_keys_are_refused_with_their_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "dup.json",
+        "{\"product\": {\"manufacturer\": \"A\",\n \"manufacturer\": \"B\", \"model\": \"m\"},\n \"updates\": {\"security_updates\": false}}",
+    );
+    let (status, _, err) = run(&["validate", p.to_str().unwrap()]);
+    assert_eq!(status, Some(1));
+    assert!(
+        err.contains("duplicate key \"manufacturer\"") && err.contains("line 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn encrypted_keys_huge_numbers_and_unprintable_names_get_clear_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    // An encrypted PKCS#8 key (made by openssl).
+    let plain = dir.path().join("plain.pem");
+    let enc = dir.path().join("enc.pem");
+    let ok = std::process::Command::new("openssl")
+        .args(["genpkey", "-algorithm", "ed25519", "-out"])
+        .arg(&plain)
+        .status()
+        .unwrap()
+        .success()
+        && std::process::Command::new("openssl")
+            .args(["pkcs8", "-topk8", "-passout", "pass:x", "-in"])
+            .arg(&plain)
+            .arg("-out")
+            .arg(&enc)
+            .status()
+            .unwrap()
+            .success();
+    assert!(ok, "openssl must be installed");
+    let (status, _, err) = run(&[
+        "sign",
+        "samples/thermostat.toml",
+        "--key",
+        enc.to_str().unwrap(),
+    ]);
+    assert_eq!(status, Some(2));
+    assert!(
+        err.contains("encrypted private key") && err.contains("openssl pkey"),
+        "{err}"
+    );
+
+    let text = std::fs::read_to_string(root().join("samples/thermostat.toml")).unwrap();
+    let big = text.replacen(
+        "[product]\n",
+        "[product]\ngtin = 123456789012345678901234567890\n",
+        1,
+    );
+    let big = big.replacen("gtin = \"", "# gtin = \"", 1);
+    let p = write(dir.path(), "big.toml", &big);
+    let (_, _, err) = run(&["validate", p.to_str().unwrap()]);
+    assert!(
+        err.contains("123456789012345678901234567890 (too large)"),
+        "{err}"
+    );
+
+    let bell = text.replacen("model = \"", "model = \"\\u0007", 1);
+    let p = write(dir.path(), "bell.toml", &bell);
+    let (_, _, err) = run(&["validate", p.to_str().unwrap()]);
+    assert!(
+        err.contains("product.model") && err.contains("U+0007"),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------- item 26
+
+#[test]
+fn summary_states_trust_on_stdout_and_in_json() {
+    let link = demo_link();
+    let (_, out, _) = run(&["summary", &link]);
+    assert!(out.starts_with("trust: UNVERIFIED"), "{out}");
+    let (_, out, _) = run(&["summary", &link, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["trust"], "unchecked");
+    let (code, out, _) = run(&["summary", &link, "--json", "--trust", "samples/trust"]);
+    assert_eq!(code, Some(0));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["trust"], "valid");
+    let (_, out, _) = run(&["summary", "samples/thermostat.toml", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["trust"], "declaration");
+    // A forged (bad-signature) link is refused with the verdict.
+    let mut digits: Vec<u8> = link.split('#').nth(1).unwrap().bytes().collect();
+    let last = digits.len() - 2;
+    digits[last] = if digits[last] == b'0' { b'1' } else { b'0' };
+    let forged = format!(
+        "{}#{}",
+        link.split('#').next().unwrap(),
+        String::from_utf8(digits).unwrap()
+    );
+    let (code, out, _) = run(&["summary", &forged, "--trust", "samples/trust"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.starts_with("trust: BAD SIGNATURE"), "{out}");
+}
+
+// ---------------------------------------------------------------- item 17
+
+#[test]
+fn links_longer_than_any_label_are_refused() {
+    let long = format!("https://a.example/v#{}", "1".repeat(link::MAX_LINK_BYTES));
+    assert!(matches!(
+        link::parse_link(&long),
+        Err(link::LinkError::TooLong { .. })
+    ));
+    let (code, _, err) = run(&["verify", &long, "--trust", "samples/trust"]);
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("at most 8192 bytes"), "{err}");
+}
