@@ -184,10 +184,14 @@ impl fmt::Display for TagType {
 /// What a tag or NDEF dump told us: the link and the COSE bytes, each if present.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NfcContent {
-    /// The URI of the first (and only) URI record, with its prefix expanded.
+    /// The link a phone opens: the URI of the message's first record (or of the URI
+    /// inside a Smart Poster that is the first record), with its prefix expanded.
     pub uri: Option<String>,
     /// The payload of the `application/cose` MIME record.
     pub cose: Option<Vec<u8>>,
+    /// The records besides the link and the COSE record, described for a reader
+    /// ("record 2: a text record"): a verifier reports them.
+    pub others: Vec<String>,
 }
 
 /// Everything that can go wrong building or parsing NFC data. Offsets are byte offsets
@@ -269,6 +273,12 @@ pub enum NfcError {
     /// A URI record whose text is not UTF-8.
     #[error("the URI record at byte {offset} is not valid UTF-8")]
     UriNotUtf8 { offset: usize },
+    /// The first record, the one a phone acts on, is not a link.
+    #[error(
+        "the first record of the NDEF message (the one a phone acts on) is {kind}, not a link{}",
+        if *.later_link { "; the link in a later record is not what a phone opens" } else { "" }
+    )]
+    FirstRecordNotLink { kind: String, later_link: bool },
     /// Two URI records or two COSE records: which one would a phone or verifier use?
     #[error(
         "the NDEF message has more than one {what} (second at byte {offset}); refusing to guess which one counts"
@@ -684,6 +694,27 @@ impl<'a> Reader<'a> {
 
 /// Parses a bare NDEF message; `base` is its offset in the caller's input (for errors).
 fn parse_message(bytes: &[u8], base: usize) -> Result<NfcContent, NfcError> {
+    parse_message_at(bytes, base, 0)
+}
+
+/// A record's kind in words, for reports.
+fn describe_record(tnf: u8, typ: &[u8]) -> String {
+    let t = String::from_utf8_lossy(&typ[..typ.len().min(40)]);
+    let t = crate::untrusted::escape(&t).into_owned();
+    match (tnf, typ) {
+        (TNF_WELL_KNOWN, b"T") => "a text record".into(),
+        (TNF_WELL_KNOWN, b"Sp") => "a Smart Poster".into(),
+        (TNF_WELL_KNOWN, _) => format!("a well-known record of type {t:?}"),
+        (TNF_MIME, _) => format!("a MIME record of type {t:?}"),
+        (0x03, _) => format!("an absolute-URI record {t:?}"),
+        (0x04, b"android.com:pkg") => "an Android application record".into(),
+        (0x04, _) => format!("an external record of type {t:?}"),
+        (TNF_EMPTY, _) => "an empty record".into(),
+        _ => format!("a record of TNF {tnf}"),
+    }
+}
+
+fn parse_message_at(bytes: &[u8], base: usize, depth: u8) -> Result<NfcContent, NfcError> {
     let mut r = Reader {
         bytes,
         pos: 0,
@@ -691,6 +722,9 @@ fn parse_message(bytes: &[u8], base: usize) -> Result<NfcContent, NfcError> {
     };
     let mut content = NfcContent::default();
     let mut first = true;
+    let mut count = 0usize;
+    let mut first_kind: Option<String> = None;
+    let mut later_link = false;
     loop {
         if r.pos >= bytes.len() {
             return Err(NfcError::MissingMessageEnd {
@@ -705,7 +739,8 @@ fn parse_message(bytes: &[u8], base: usize) -> Result<NfcContent, NfcError> {
                 first,
             });
         }
-        first = false;
+        let index = count + 1;
+        count += 1;
         match rec.flags & TNF_MASK {
             TNF_WELL_KNOWN if rec.typ == b"U" => {
                 if content.uri.is_some() {
@@ -714,7 +749,29 @@ fn parse_message(bytes: &[u8], base: usize) -> Result<NfcContent, NfcError> {
                         what: "URI record",
                     });
                 }
-                content.uri = Some(decode_uri(rec.payload, rec.offset)?);
+                let uri = decode_uri(rec.payload, rec.offset)?;
+                if first {
+                    content.uri = Some(uri);
+                } else {
+                    later_link = true;
+                    content
+                        .others
+                        .push(format!("record {index}: a link that a phone does not open"));
+                }
+            }
+            // A Smart Poster first: a phone opens the URI inside it.
+            TNF_WELL_KNOWN if rec.typ == b"Sp" && first && depth == 0 => {
+                let inner = parse_message_at(rec.payload, rec.offset, depth + 1)?;
+                content.uri = inner.uri;
+                content.others.extend(
+                    inner
+                        .others
+                        .into_iter()
+                        .map(|o| format!("record 1 (Smart Poster), {o}")),
+                );
+                if content.uri.is_none() {
+                    first_kind = Some("a Smart Poster without a link".to_string());
+                }
             }
             TNF_MIME if is_cose_type(rec.typ) => {
                 if content.cose.is_some() {
@@ -724,13 +781,30 @@ fn parse_message(bytes: &[u8], base: usize) -> Result<NfcContent, NfcError> {
                     });
                 }
                 content.cose = Some(rec.payload.to_vec());
+                if first {
+                    first_kind = Some("a COSE record".to_string());
+                }
             }
-            // Other records (text, app records, ...) are legal and not ours: skip them.
-            _ => {}
+            // Other records (text, app records, ...) are legal and not ours: report them.
+            _ => {
+                let kind = describe_record(rec.flags & TNF_MASK, rec.typ);
+                if first {
+                    first_kind = Some(kind.clone());
+                }
+                content.others.push(format!("record {index}: {kind}"));
+            }
         }
+        first = false;
         if rec.flags & ME != 0 {
             break;
         }
+    }
+    // What a phone opens is the first record: a link anywhere else is not verified as
+    // if it were the tag's (a COSE record alone, which no phone opens, stays readable).
+    if let Some(kind) = first_kind
+        && (later_link || content.uri.is_some())
+    {
+        return Err(NfcError::FirstRecordNotLink { kind, later_link });
     }
     if r.pos < bytes.len() {
         return Err(NfcError::TrailingBytes {

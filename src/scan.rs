@@ -9,7 +9,12 @@
 //!
 //! Several codes (a photo of a label sheet): rxing's multi-symbol reader sits behind a
 //! cargo feature we do not enable, so after each hit we paint the found symbol white
-//! and look again, up to [`MAX_CODES`] times. Very large photos are scaled down first,
+//! and look again, up to [`MAX_CODES`] times; [`Scan::capped`] says when the limit cut
+//! the search short, so that callers can say so instead of dropping codes silently.
+//!
+//! Decoding is bounded before any pixel is decoded: an image may be at most
+//! [`MAX_DECODE_SIDE`] pixels a side and the decoder may allocate at most
+//! [`MAX_DECODE_BYTES`] (a small PNG can claim 20,000 × 20,000 pixels). Very large photos are scaled down first,
 //! and a failed image is retried at half size, because the finder-pattern search works
 //! best when a module is a few pixels, not dozens — and then at double size, because a
 //! blurred module of only about three pixels is too few.
@@ -25,6 +30,20 @@ pub const MAX_CODES: usize = 64;
 /// Images whose longer side exceeds this are scaled down before detection.
 pub const MAX_SIDE: u32 = 3000;
 
+/// The longest image side decoded, in pixels (a 48-megapixel phone photo is 8,000).
+pub const MAX_DECODE_SIDE: u32 = 10_000;
+/// The most memory the image decoder may allocate, in bytes.
+pub const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The codes found in an image.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scan {
+    /// The text of every code found, in the order found, without duplicates.
+    pub texts: Vec<String>,
+    /// The search stopped at [`MAX_CODES`] codes: the image may hold more.
+    pub capped: bool,
+}
+
 /// Why no text came out of an image.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScanError {
@@ -37,26 +56,62 @@ pub enum ScanError {
     /// The bytes are not a PNG or JPEG we can read, or the buffer is inconsistent.
     #[error("cannot read the image: {0} (PNG and JPEG are accepted)")]
     Image(String),
+    /// The image is larger than the decode limits.
+    #[error(
+        "the image is {width}×{height} pixels; at most {MAX_DECODE_SIDE} pixels a side (and {} MiB of decoded pixels) are read — scale it down",
+        MAX_DECODE_BYTES / (1024 * 1024)
+    )]
+    TooLarge { width: u32, height: u32 },
 }
 
-/// Decodes every QR code in a PNG or JPEG file's contents.
+/// Decodes every QR code in a PNG or JPEG file's contents (see [`scan_image_bytes`]).
 pub fn decode_image_bytes(bytes: &[u8]) -> Result<Vec<String>, ScanError> {
+    Ok(scan_image_bytes(bytes)?.texts)
+}
+
+/// Decodes every QR code in a PNG or JPEG file's contents, within the decode limits
+/// (entry point).
+pub fn scan_image_bytes(bytes: &[u8]) -> Result<Scan, ScanError> {
     let format = image::guess_format(bytes).map_err(|e| ScanError::Image(e.to_string()))?;
     if !matches!(format, image::ImageFormat::Png | image::ImageFormat::Jpeg) {
         return Err(ScanError::Image(format!(
             "{format:?} images are not supported"
         )));
     }
-    let img = image::load_from_memory_with_format(bytes, format)
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let (width, height) = reader
+        .into_dimensions()
         .map_err(|e| ScanError::Image(e.to_string()))?;
+    // Width × height × 4 bytes (RGBA, the widest we convert from) as well as the sides.
+    if width.max(height) > MAX_DECODE_SIDE
+        || u64::from(width) * u64::from(height) * 4 > MAX_DECODE_BYTES
+    {
+        return Err(ScanError::TooLarge { width, height });
+    }
+    reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_DECODE_SIDE);
+    limits.max_image_height = Some(MAX_DECODE_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    let img = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => ScanError::TooLarge { width, height },
+        e => ScanError::Image(e.to_string()),
+    })?;
     let gray = img.to_luma8();
+    drop(img);
     let (w, h) = gray.dimensions();
-    decode_luma(w, h, gray.as_raw())
+    scan_luma(w, h, gray.as_raw())
 }
 
 /// Decodes every QR code in an 8-bit grayscale image (row-major, `width × height`
 /// bytes). Texts are returned in the order found, without duplicates.
 pub fn decode_luma(width: u32, height: u32, luma: &[u8]) -> Result<Vec<String>, ScanError> {
+    Ok(scan_luma(width, height, luma)?.texts)
+}
+
+/// [`decode_luma`], saying whether the search stopped at [`MAX_CODES`].
+pub fn scan_luma(width: u32, height: u32, luma: &[u8]) -> Result<Scan, ScanError> {
     let expected = (width as usize).checked_mul(height as usize);
     if width == 0 || height == 0 || expected != Some(luma.len()) {
         return Err(ScanError::Image(format!(
@@ -74,12 +129,12 @@ pub fn decode_luma(width: u32, height: u32, luma: &[u8]) -> Result<Vec<String>, 
         img = img.scaled(MAX_SIDE as f32 / width.max(height) as f32);
     }
     let found = find_all(img.clone());
-    if !found.is_empty() {
+    if !found.texts.is_empty() {
         return Ok(found);
     }
     if img.w.min(img.h) >= 200 {
         let found = find_all(img.scaled(0.5));
-        if !found.is_empty() {
+        if !found.texts.is_empty() {
             return Ok(found);
         }
     }
@@ -88,7 +143,7 @@ pub fn decode_luma(width: u32, height: u32, luma: &[u8]) -> Result<Vec<String>, 
     // Enlarging with a sharp (Catmull-Rom) filter restores enough contrast per module.
     if img.w.max(img.h) <= MAX_SIDE / 2 {
         let found = find_all(img.resized(2.0, image::imageops::FilterType::CatmullRom));
-        if !found.is_empty() {
+        if !found.texts.is_empty() {
             return Ok(found);
         }
     }
@@ -158,13 +213,17 @@ impl Gray {
     }
 }
 
-fn find_all(mut img: Gray) -> Vec<String> {
-    let mut texts = Vec::new();
+fn find_all(mut img: Gray) -> Scan {
+    let mut scan = Scan::default();
     let mut seen = HashSet::new();
-    for _ in 0..MAX_CODES {
+    for i in 0..=MAX_CODES {
         let Ok(result) = detect_one(&img) else { break };
+        if i == MAX_CODES {
+            scan.capped = true; // one more code is there: say so rather than drop it
+            break;
+        }
         if seen.insert(result.getText().to_string()) {
-            texts.push(result.getText().to_string());
+            scan.texts.push(result.getText().to_string());
         }
         let before = img.px.clone();
         img.blank(&result);
@@ -172,7 +231,7 @@ fn find_all(mut img: Gray) -> Vec<String> {
             break; // nothing masked: stop rather than find the same symbol forever
         }
     }
-    texts
+    scan
 }
 
 fn detect_one(img: &Gray) -> Result<RXingResult, Exceptions> {

@@ -272,23 +272,55 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
             None,
         ),
         "png" | "jpg" | "jpeg" if is_file => {
-            let texts = decode_image(&read(path, Input::Image)?, input)?;
-            let (parsed, _) = texts
-                .iter()
-                .map(|t| (link::parse_link(t), t))
-                .find(|(p, _)| p.is_ok())
-                .ok_or_else(|| SourceError::Unreadable {
+            let scan = decode_image(&read(path, Input::Image)?, input)?;
+            let texts = &scan.texts;
+            let parsed: Vec<_> = texts.iter().map(|t| link::parse_link(t)).collect();
+            let ours = parsed.iter().filter(|p| p.is_ok()).count();
+            let first = parsed.into_iter().find_map(Result::ok).ok_or_else(|| {
+                SourceError::Unreadable {
                     input: input.to_string(),
                     message: format!(
-                        "the image holds a QR code, but not an iotlabel link (found {:?})",
+                        "the image holds {} QR code{}, but no iotlabel link (the first holds {:?})",
+                        texts.len(),
+                        if texts.len() == 1 { "" } else { "s" },
                         texts
                             .first()
                             .map(|t| t.chars().take(60).collect::<String>())
                             .unwrap_or_default()
                     ),
-                })?;
-            let parsed = parsed.map_err(link_err)?;
-            (parsed.cose, parsed.base, InputKind::Image, None)
+                }
+            })?;
+            // Every code is accounted for: a second label or a foreign code beside ours
+            // is reported, not silently ignored.
+            if ours > 1 {
+                warnings.push(format!(
+                    "the image holds {ours} iotlabel links; this verdict is for the first one found — check each code on its own (`iotlabel decode {input}` lists them)"
+                ));
+            }
+            let foreign: Vec<String> = texts
+                .iter()
+                .filter(|t| link::parse_link(t).is_err())
+                .map(|t| {
+                    crate::untrusted::escape(&t.chars().take(60).collect::<String>()).into_owned()
+                })
+                .collect();
+            if !foreign.is_empty() {
+                warnings.push(format!(
+                    "the image also holds {} QR code{} that {} not an iotlabel link: {}",
+                    foreign.len(),
+                    if foreign.len() == 1 { "" } else { "s" },
+                    if foreign.len() == 1 { "is" } else { "are" },
+                    foreign.join(", ")
+                ));
+            }
+            if scan.capped {
+                warnings.push(format!(
+                    "the image holds more than {} QR codes; only the first {} were read",
+                    crate::scan::MAX_CODES,
+                    crate::scan::MAX_CODES
+                ));
+            }
+            (first.cose, first.base, InputKind::Image, None)
         }
         "ndef" | "bin" | "hex" if is_file => {
             let content = crate::nfc::parse_any(&read(path, Input::Signed)?).map_err(|e| {
@@ -297,6 +329,14 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
                     message: format!("not a readable NFC dump: {e}"),
                 }
             })?;
+            // The link verified is the one a phone opens (the first record, see
+            // nfc::NfcContent); every other record is reported.
+            if !content.others.is_empty() {
+                warnings.push(format!(
+                    "the tag holds other records besides the link: {}",
+                    content.others.join("; ")
+                ));
+            }
             match (content.uri, content.cose) {
                 (Some(uri), record) => {
                     let parsed = link::parse_link(&uri).map_err(link_err)?;
@@ -334,7 +374,17 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
                 }
                 // A text file may also be an NFC hex dump (`iotlabel nfc --format hex`).
                 Err(e) => match crate::nfc::parse_any(text.as_bytes()) {
-                    Ok(crate::nfc::NfcContent { uri: Some(uri), .. }) => {
+                    Ok(crate::nfc::NfcContent {
+                        uri: Some(uri),
+                        others,
+                        ..
+                    }) => {
+                        if !others.is_empty() {
+                            warnings.push(format!(
+                                "the tag holds other records besides the link: {}",
+                                others.join("; ")
+                            ));
+                        }
                         let parsed = link::parse_link(&uri).map_err(link_err)?;
                         (parsed.cose, parsed.base, InputKind::Nfc, None)
                     }
@@ -405,8 +455,8 @@ fn looks_like_path(input: &str) -> bool {
             .is_some_and(|e| !e.is_empty() && e.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
-fn decode_image(bytes: &[u8], input: &str) -> Result<Vec<String>, SourceError> {
-    crate::scan::decode_image_bytes(bytes).map_err(|e| SourceError::Unreadable {
+fn decode_image(bytes: &[u8], input: &str) -> Result<crate::scan::Scan, SourceError> {
+    crate::scan::scan_image_bytes(bytes).map_err(|e| SourceError::Unreadable {
         input: input.to_string(),
         message: e.to_string(),
     })

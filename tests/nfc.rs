@@ -66,7 +66,8 @@ fn message_round_trips_uri_and_cose() {
             got,
             NfcContent {
                 uri: Some(link.clone()),
-                cose: with_cose.then(|| cose.clone())
+                cose: with_cose.then(|| cose.clone()),
+                others: vec![],
             }
         );
     }
@@ -620,7 +621,8 @@ fn cli_writes_each_format_and_reads_its_own_dumps_back() {
             got,
             NfcContent {
                 uri: Some(link.clone()),
-                cose: Some(cose.clone())
+                cose: Some(cose.clone()),
+                others: vec![],
             },
             "{name}"
         );

@@ -25,11 +25,17 @@ pub struct DecodeArgs {
 
 pub fn run(a: DecodeArgs) -> Result<ExitCode> {
     let bytes = crate::fsutil::read_input(&a.image, crate::fsutil::Input::Image)?;
-    match scan::decode_image_bytes(&bytes) {
-        Ok(texts) => {
+    match scan::scan_image_bytes(&bytes) {
+        Ok(found) => {
             // QR text is untrusted: control characters and bidi controls are escaped.
-            for t in texts {
-                println!("{}", crate::untrusted::escape(&t));
+            for t in &found.texts {
+                println!("{}", crate::untrusted::escape(t));
+            }
+            if found.capped {
+                eprintln!(
+                    "note: stopped after {} codes; the image holds more",
+                    scan::MAX_CODES
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

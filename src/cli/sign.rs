@@ -168,6 +168,7 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
             "declaration": facts.map(|f| f.to_declaration()),
             "summary": summary,
             "cose_bytes": v.envelope.cose.len(),
+            "warnings": v.envelope.warnings,
         });
         println!("{}", serde_json::to_string_pretty(&out).into_diagnostic()?);
     } else {
@@ -188,6 +189,9 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
             ),
         }
         println!("key id: {kid}");
+        for w in &v.envelope.warnings {
+            println!("warning: {}", escape(w));
+        }
         if let Some(s) = &summary {
             let heading = if v.verdict == Verdict::Valid {
                 ""
