@@ -624,3 +624,66 @@ fn images_claiming_huge_dimensions_are_refused_before_decoding() {
     assert_eq!(code, Some(4), "{err}");
     assert!(err.contains("20000×20000"), "{err}");
 }
+
+// ---------------------------------------------------------------- item 12
+
+#[test]
+fn batch_cells_read_only_path_columns_and_only_inside_the_batch_directory() {
+    use iotlabel::sheet::batch::{self, BatchOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let inner = dir.path().join("batch");
+    std::fs::create_dir(&inner).unwrap();
+    let secret = "root:x:0:0:SECRET-CONTENT";
+    std::fs::write(dir.path().join("outside.txt"), secret).unwrap();
+    std::fs::write(inner.join("inside.txt"), secret).unwrap();
+    let outside = dir.path().join("outside.txt");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&outside, inner.join("link.cose")).unwrap();
+    let csv = inner.join("b.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "link,cose,quantity\n{},,1\n,{},1\n,../outside.txt,1\n,link.cose,1\n,inside.txt,1\n",
+            outside.display(),
+            outside.display()
+        ),
+    )
+    .unwrap();
+    let opts = |allow| BatchOptions {
+        key: None,
+        base_url: Some("https://v.example/t".into()),
+        check: Default::default(),
+        templates: vec!["compact".into()],
+        langs: vec!["en".into()],
+        allow_paths_outside: allow,
+    };
+    let out = batch::prepare(&csv, &opts(false), &|_| {}).unwrap();
+    let msgs: Vec<String> = out
+        .problems
+        .iter()
+        .map(|p| format!("{} {}: {}", p.row, p.field, p.message))
+        .collect();
+    let all = msgs.join("\n");
+    assert!(!all.contains("SECRET"), "{all}");
+    assert_eq!(out.problems.len(), 5, "{all}");
+    assert!(msgs[0].starts_with("1 link: not a link"), "{all}");
+    for m in &msgs[1..4] {
+        assert!(m.contains("outside the batch file's directory"), "{all}");
+    }
+    assert!(
+        msgs[4].starts_with("5 cose: malformed signed envelope"),
+        "{all}"
+    );
+    // With --allow-paths-outside the file is read, and still not echoed.
+    let out = batch::prepare(&csv, &opts(true), &|_| {}).unwrap();
+    let all: String = out
+        .problems
+        .iter()
+        .map(|p| p.message.clone() + "\n")
+        .collect();
+    assert!(!all.contains("SECRET"), "{all}");
+    assert!(
+        all.matches("malformed signed envelope").count() >= 3,
+        "{all}"
+    );
+}

@@ -62,6 +62,10 @@ pub struct SheetArgs {
     /// RGB black instead of 100 % K (office printers, screen proofs).
     #[arg(long)]
     pub rgb: bool,
+    /// Let `cose` and `declaration` cells name files outside the batch file's directory
+    /// (by default they are paths relative to it and may not leave it).
+    #[arg(long)]
+    pub allow_paths_outside: bool,
     /// Output PDF.
     #[arg(long, short = 'o', value_name = "OUT.pdf")]
     pub out: PathBuf,
@@ -145,6 +149,7 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         module: a.qr.module_size(),
         ec: a.qr.ec_choice(),
         outline: if a.outline { Some(true) } else { None },
+        allow_paths_outside: a.allow_paths_outside,
     };
     let bar = Bar(std::io::stderr()
         .is_terminal()

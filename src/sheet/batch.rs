@@ -93,6 +93,8 @@ pub struct BatchOptions {
     /// Templates rows may name (the first is the default), and languages likewise.
     pub templates: Vec<String>,
     pub langs: Vec<String>,
+    /// Let `cose`/`declaration` cells name files outside the batch file's directory.
+    pub allow_paths_outside: bool,
 }
 
 /// A row as read, before resolution.
@@ -408,11 +410,15 @@ impl<'a> Ctx<'a> {
             ([], Some(decl)) => self.sign_inline(decl, raw),
             ([one], None) => {
                 let text = batch.get(*one).and_then(Value::as_str).unwrap_or_default().trim().to_string();
+                // Only `cose` and `declaration` are paths; a `link` cell is never a file.
                 match *one {
-                    "link" => self.load_signed(&text, "link", raw),
+                    "link" => self.load_link(&text, raw),
                     _ if text.is_empty() => Err(vec![problem(one, "must be a path (text)".into())]),
-                    "cose" => self.load_signed(&self.dir.join(&text).display().to_string(), "cose", raw),
-                    _ => self.sign_file(&self.dir.join(&text), raw),
+                    _ => match self.cell_path(&text) {
+                        Err(m) => Err(vec![problem(one, m)]),
+                        Ok(path) if *one == "cose" => self.load_cose(&path, raw),
+                        Ok(path) => self.sign_file(&path, raw),
+                    },
                 }
             }
             (many, _) => Err(vec![problem(
@@ -528,9 +534,88 @@ impl<'a> Ctx<'a> {
             .collect()
     }
 
-    fn load_signed(
+    /// A path cell resolved against the batch file's directory. It may not leave that
+    /// directory (absolute, `..`, or a symbolic link out) unless
+    /// `--allow-paths-outside` was given, so a batch from elsewhere cannot make the tool
+    /// read local files. Messages name the path, never the file's content.
+    fn cell_path(&self, text: &str) -> Result<PathBuf, String> {
+        use std::path::Component;
+        let rel = Path::new(text);
+        let path = self.dir.join(rel);
+        if self.opts.allow_paths_outside {
+            return Ok(path);
+        }
+        let outside = || {
+            format!(
+                "{text:?} is outside the batch file's directory; paths in a batch are relative to it (pass --allow-paths-outside to allow others)"
+            )
+        };
+        if rel
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        {
+            return Err(outside());
+        }
+        // A symbolic link inside the directory may still point out of it.
+        if let (Ok(real), Ok(dir)) = (path.canonicalize(), self.dir.canonicalize())
+            && !real.starts_with(&dir)
+        {
+            return Err(outside());
+        }
+        Ok(path)
+    }
+
+    /// A `link` cell: link text only, never a file name.
+    fn load_link(&self, text: &str, raw: &RawRow) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
+        let p = |message: String| {
+            vec![RowProblem {
+                row: raw.row,
+                line: raw.line,
+                field: "link".into(),
+                message,
+            }]
+        };
+        let parsed = crate::link::parse_link(text).map_err(|e| p(e.to_string()))?;
+        let base = match parsed.base {
+            Some(b) => b,
+            None => match &self.opts.base_url {
+                Some(u) => BaseUrl::parse(u).map_err(|e| p(e.to_string()))?,
+                None => return Err(p("has no base URL for the link; pass --base-url".into())),
+            },
+        };
+        self.check_signed(parsed.cose, base, "link", raw)
+    }
+
+    /// A `cose` cell: the file's raw COSE_Sign1 bytes (never read as text, so no error
+    /// can quote it).
+    fn load_cose(&self, path: &Path, raw: &RawRow) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
+        let p = |message: String| {
+            vec![RowProblem {
+                row: raw.row,
+                line: raw.line,
+                field: "cose".into(),
+                message,
+            }]
+        };
+        let bytes = crate::fsutil::read_input(path, crate::fsutil::Input::Signed)
+            .map_err(|e| p(e.to_string()))?;
+        let base = match &self.opts.base_url {
+            Some(u) => BaseUrl::parse(u).map_err(|e| p(e.to_string()))?,
+            None => {
+                return Err(p(format!(
+                    "{} has no base URL for the link; pass --base-url",
+                    path.display()
+                )));
+            }
+        };
+        self.check_signed(bytes, base, "cose", raw)
+    }
+
+    /// Opens the envelope and decodes the payload (the row fails if either is damaged).
+    fn check_signed(
         &self,
-        input: &str,
+        cose: Vec<u8>,
+        base: BaseUrl,
         field: &str,
         raw: &RawRow,
     ) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
@@ -542,17 +627,11 @@ impl<'a> Ctx<'a> {
                 message,
             }]
         };
-        let opts = SourceOptions {
-            base_url: self.opts.base_url.clone(),
-            ..SourceOptions::default()
-        };
-        let env = source::load(input, &opts).map_err(|e| p(e.to_string()))?;
-        let base = env
-            .base
-            .clone()
-            .ok_or_else(|| p("has no base URL for the link; pass --base-url".into()))?;
-        let signed = env.decode().map_err(|e| p(e.to_string()))?;
-        Ok((signed.envelope.cose, base))
+        let opened = crate::envelope::open(&cose)
+            .map_err(|e| p(format!("malformed signed envelope: {e}")))?;
+        crate::payload::decode(&opened.payload)
+            .map_err(|e| p(format!("malformed payload: {e}")))?;
+        Ok((cose, base))
     }
 
     /// A CSV cell as the JSON value the declaration field expects.

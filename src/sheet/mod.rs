@@ -82,6 +82,8 @@ pub struct SheetJob {
     pub ec: EcChoice,
     /// Draw each label's outline: `None` follows the stock (off on die-cut stock).
     pub outline: Option<bool>,
+    /// Let `cose`/`declaration` cells name files outside the batch file's directory.
+    pub allow_paths_outside: bool,
 }
 
 /// What a finished job did.
@@ -428,6 +430,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         check: CheckOptions::default(),
         templates: labeler.templates.iter().map(|t| t.name.clone()).collect(),
         langs,
+        allow_paths_outside: job.allow_paths_outside,
     };
     progress.phase("checking rows", None);
     let outcome = batch::prepare(&job.batch, &opts, &|n| progress.done(n as u64))?;
