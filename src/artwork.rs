@@ -20,6 +20,9 @@
 //!
 //! Entry point: [`make_label`].
 
+// A failed label is rare and reported once; boxing its error would only add noise.
+#![allow(clippy::result_large_err)]
+
 use crate::layout::{
     self, Frame, HARD_MIN_MODULE_MM, LabelContent, LabelOptions, LayoutError, ModuleSize,
     QrModules, SCAN_MODULE_MM, SizeMm, Template,
