@@ -27,8 +27,17 @@ fn label(out: &Path, args: &[&str]) -> (i32, String) {
         .unwrap();
     (
         o.status.code().unwrap(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
+        flat(&String::from_utf8_lossy(&o.stderr)),
     )
+}
+
+/// Error text with miette's line wrapping and gutter undone, so that phrases can be
+/// searched whatever the terminal width.
+fn flat(text: &str) -> String {
+    text.replace(['│', '×'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn link() -> String {
@@ -243,4 +252,95 @@ fn sheets_on_one_inch_cells_use_level_l_or_refuse_naming_stocks_that_fit() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("the QR does not fit"), "{err}");
     assert!(err.contains("avery-l7160"), "names stocks that fit: {err}");
+}
+
+#[test]
+fn a_user_template_file_is_loaded_checked_and_rendered() {
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = dir.path().join("mine.toml");
+    // A variant of the panel: only the how (A.2) and until-when (A.3) statements.
+    std::fs::write(
+        &tpl,
+        r#"
+name = "mine"
+description = "Headline, two statements, QR"
+width_mm = 60
+height_mm = 70
+margin_mm = 3
+stroke_mm = 0.25
+radius_mm = 1.5
+
+[qr]
+place = "bottom-left"
+quiet_zone = 4
+gap_mm = 0.5
+
+[[block]]
+text = "**{headline}**"
+size_pt = 10
+min_pt = 7
+max_lines = 2
+
+[[block]]
+each = "statement"
+elements = ["A.2", "A.3"]
+text = "**{label}:** {text}"
+size_pt = 7
+min_pt = 6
+max_lines = 3
+space_before_mm = 1
+
+[[block]]
+area = "side"
+text = "{url}"
+size_pt = 7
+min_pt = 6
+"#,
+    )
+    .unwrap();
+    let t = tpl.to_str().unwrap();
+    for ext in ["pdf", "svg", "png"] {
+        let out = dir.path().join(format!("l.{ext}"));
+        let (code, err) = label(&out, &["-t", t]);
+        assert_eq!(code, 0, "{ext}: {err}");
+        assert!(err.contains("mine label 60x70mm"), "{err}");
+        if ext == "png" {
+            assert_eq!(decode_png(&out), vec![link()]);
+        }
+        if ext == "svg" {
+            let svg = std::fs::read_to_string(&out).unwrap();
+            assert!(
+                svg.contains("How:") && svg.contains("Until:"),
+                "A.2 and A.3 shown"
+            );
+            assert!(!svg.contains("Notices:"), "B.1 left out");
+        }
+    }
+    // A mistake names the file, the line and what is accepted.
+    let bad = dir.path().join("bad.toml");
+    let text = std::fs::read_to_string(&tpl)
+        .unwrap()
+        .replace("place = \"bottom-left\"", "place = \"bottom-right\"");
+    std::fs::write(&bad, text).unwrap();
+    let (code, err) = label(&dir.path().join("x.pdf"), &["-t", bad.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bad.toml") && err.contains("line 11"), "{err}");
+    assert!(
+        err.contains("bottom-left") && err.contains("left") && err.contains("top"),
+        "{err}"
+    );
+    let bad2 = dir.path().join("bad2.toml");
+    let text = std::fs::read_to_string(&tpl)
+        .unwrap()
+        .replace("[\"A.2\", \"A.3\"]", "[\"A.2\", \"C.1\"]");
+    std::fs::write(&bad2, text).unwrap();
+    let (code, err) = label(&dir.path().join("x.pdf"), &["-t", bad2.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("\"C.1\"") && err.contains("A.2, A.3, B.1, B.2, B.3"),
+        "{err}"
+    );
+    let (code, err) = label(&dir.path().join("x.pdf"), &["-t", "./missing.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("missing.toml: no such file"), "{err}");
 }
