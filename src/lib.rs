@@ -27,6 +27,7 @@ pub mod layout;
 pub mod link;
 pub mod nfc;
 pub mod payload;
+pub mod photo;
 pub mod profile;
 pub mod qr;
 pub mod render;

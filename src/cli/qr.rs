@@ -13,9 +13,10 @@ use miette::{IntoDiagnostic, Result, WrapErr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Module size used when neither --size nor --module is given: comfortably above both
-/// the phone floor (0.25 mm) and the GS1 retail minimum (0.396 mm).
-pub const DEFAULT_MODULE_MM: f64 = 0.4;
+/// Module size used when neither --size nor --module is given: the labels' scan floor
+/// ([`crate::layout::SCAN_MODULE_MM`], what a phone reads at arm's length), above the
+/// GS1 retail minimum (0.396 mm).
+pub const DEFAULT_MODULE_MM: f64 = crate::layout::SCAN_MODULE_MM;
 
 /// Make QR artwork for a signed declaration. The format follows the extension of -o
 /// (.svg, .pdf, .png), or `-o -` for a terminal preview.
@@ -31,7 +32,7 @@ pub struct QrArgs {
     /// Overall size of the symbol INCLUDING its quiet zone, e.g. 25mm, 2.5cm, 1in.
     #[arg(long, value_name = "LENGTH", value_parser = qr::parse_length_mm, conflicts_with = "module")]
     pub size: Option<f64>,
-    /// Size of one module, e.g. 0.4mm [default: 0.4mm when --size is not given].
+    /// Size of one module, e.g. 0.5mm [default: 0.42mm when --size is not given].
     #[arg(long, value_name = "LENGTH", value_parser = qr::parse_length_mm)]
     pub module: Option<f64>,
     /// Error-correction level.

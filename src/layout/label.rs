@@ -37,6 +37,8 @@ pub struct LabelContent {
     pub support: String,
     /// (label, text) for A.2, A.3, B.1, B.2, B.3.
     pub statements: Vec<(String, String)>,
+    /// The NTIA element of each statement ("A.2" …), in the same order.
+    pub statement_elements: Vec<String>,
     pub title: String,
     pub declaration: String,
     pub scan: String,
@@ -60,6 +62,11 @@ impl LabelContent {
                 .statements
                 .iter()
                 .map(|s| (s.label.clone(), s.text.clone()))
+                .collect(),
+            statement_elements: summary
+                .statements
+                .iter()
+                .map(|s| s.element.id().to_string())
                 .collect(),
             title: summary.ui.title.clone(),
             declaration: summary.ui.declaration.clone(),
@@ -90,7 +97,7 @@ pub fn layout_key(content: &LabelContent, template: &Template) -> String {
     );
     for b in &template.blocks {
         let items: Vec<Option<&(String, String)>> = match b.each {
-            Some(Each::Statement) => content.statements.iter().map(Some).collect(),
+            Some(Each::Statement) => b.statements(content).map(Some).collect(),
             None => vec![None],
         };
         for stmt in items {
@@ -174,8 +181,16 @@ pub fn label_with(
                 .map(grow)
                 .find(|s| fit(content, template, *s, opts).is_ok());
         }
-        Err(LayoutError::QrDoesNotFit { suggestion, .. }) => {
+        Err(LayoutError::QrDoesNotFit {
+            suggestion,
+            needed_mm,
+            available_mm,
+            ..
+        }) => {
+            // Start from the growth the QR itself needs, then make room for the words.
+            let start = (*needed_mm / available_mm.max(1.0)).max(1.0);
             *suggestion = steps
+                .map(|f| f * start)
                 .map(|f| SizeMm {
                     width_mm: (size.width_mm * f).ceil(),
                     height_mm: (size.height_mm * f).ceil(),
@@ -336,7 +351,7 @@ impl<'a> Ctx<'a> {
         let mut paras = Vec::new();
         for b in &template.blocks {
             let items: Vec<Option<&(String, String)>> = match b.each {
-                Some(Each::Statement) => content.statements.iter().map(Some).collect(),
+                Some(Each::Statement) => b.statements(content).map(Some).collect(),
                 None => vec![None],
             };
             let mut ps = Vec::new();
@@ -390,6 +405,16 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// Where the QR goes on this label: the template's place, except that a QR meant
+    /// to sit left of the words goes on top when the label is portrait (a 4 × 6 in roll
+    /// label), so that the words do not float in a narrow column beside it.
+    fn place(&self) -> QrPlace {
+        match self.template.qr.place {
+            QrPlace::Left if self.size.height_mm >= self.size.width_mm => QrPlace::Top,
+            p => p,
+        }
+    }
+
     /// Places the QR: its module size first (the policy in [`LabelOptions::module`],
     /// on whole device dots when there is a device resolution), then its position.
     fn place_qr(&self) -> Result<QrItem, LayoutError> {
@@ -401,7 +426,8 @@ impl<'a> Ctx<'a> {
         // The largest square the placement allows. The quiet zone may reach the edge
         // (or the outline's inner side); the dark modules must stay in the safe area.
         let edge = self.qr_edge;
-        let available = match q.place {
+        let place = self.place();
+        let available = match place {
             QrPlace::Left => h - 2.0 * edge,
             QrPlace::BottomLeft | QrPlace::Top => (w - 2.0 * edge).min(h - 2.0 * edge),
         };
@@ -412,7 +438,7 @@ impl<'a> Ctx<'a> {
             let side = m * total;
             let qz = m * qz_modules;
             let inset = (margin - qz).max(edge);
-            let centred = match q.place {
+            let centred = match place {
                 QrPlace::Left => (h - side) / 2.0,
                 QrPlace::Top => (w - side) / 2.0,
                 QrPlace::BottomLeft => inset,
@@ -422,7 +448,10 @@ impl<'a> Ctx<'a> {
         let (wanted, floor) = match self.opts.module {
             ModuleSize::Auto => {
                 let floor = q.module_mm.max(super::SCAN_MODULE_MM);
-                let grown = (q.module_mm * self.k).clamp(floor, q.max_module_mm.max(floor));
+                // Grow with the label, up to the template's largest module or half the
+                // label's short side, whichever is bigger.
+                let cap = q.max_module_mm.max(0.5 * w.min(h) / total).max(floor);
+                let grown = (q.module_mm * self.k).clamp(floor, cap);
                 // Grow only into space the QR has; never below the floor.
                 let room = (available / total).max(floor);
                 (grown.min(room), floor)
@@ -435,12 +464,13 @@ impl<'a> Ctx<'a> {
                 let dot = 25.4 / dpi;
                 let up = (wanted / dot - 1e-6).ceil().max(1.0) * dot;
                 let down = (wanted / dot + 1e-6).floor().max(1.0) * dot;
-                // Whole dots, never below the floor: round up, or down when that still
-                // holds the floor and rounding up does not fit.
-                if fits(up) || down + 1e-9 < floor {
-                    up
-                } else {
+                // Whole dots, never below the floor: the nearer of the two when both
+                // hold the floor and fit, else up (or down when up does not fit).
+                let down_ok = down + 1e-9 >= floor && fits(down);
+                if down_ok && (!fits(up) || wanted - down < up - wanted) {
                     down
+                } else {
+                    up
                 }
             }
             _ => wanted,
@@ -460,7 +490,7 @@ impl<'a> Ctx<'a> {
         let qz = module * qz_modules;
         // Line the dark modules up with the text margin where the quiet zone allows.
         let inset = (self.margin - qz).max(edge);
-        let (mut x, mut y) = match q.place {
+        let (mut x, mut y) = match place {
             QrPlace::Left => (inset, (h - side) / 2.0),
             QrPlace::BottomLeft => (inset, h - inset - side),
             QrPlace::Top => ((w - side) / 2.0, inset),
@@ -494,7 +524,7 @@ impl<'a> Ctx<'a> {
                 stroke_mm: tpl.stroke_mm,
             });
         }
-        let (main, side) = match tpl.qr.place {
+        let (main, side) = match self.place() {
             QrPlace::Left => {
                 // Text starts at the QR's dark modules plus the gap, or the quiet zone's
                 // edge, whichever is further: the quiet zone stays clear of text.
@@ -522,8 +552,14 @@ impl<'a> Ctx<'a> {
                 (main, Some(side))
             }
         };
+        // Words under a QR that moved to the top start right under it.
+        let main_align = if self.place() != tpl.qr.place {
+            Align::Top
+        } else {
+            tpl.main_align
+        };
         for (area, rect, align) in [
-            (Area::Main, Some(main), tpl.main_align),
+            (Area::Main, Some(main), main_align),
             (Area::Side, side, tpl.side_align),
         ] {
             let blocks: Vec<(usize, &Block)> = tpl

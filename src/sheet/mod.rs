@@ -353,7 +353,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         return Err(SheetError::PagesPerFile);
     }
     // Templates and languages rows may name; the job's defaults first.
-    let default_template = Template::by_name(&job.template)?;
+    let default_template = Template::resolve(&job.template)?;
     let mut templates = vec![default_template.clone()];
     templates.extend(
         Template::all()?
@@ -618,6 +618,7 @@ fn check_marks(job: &SheetJob, g: &Geometry) -> Result<(), SheetError> {
 
 /// Lays out a typical label (the shipped declaration template, signed with a throwaway
 /// key) to see whether the template can fit the stock's label at all.
+#[allow(clippy::result_large_err)] // one probe per job; the error is reported once
 fn probe_fit(labeler: &Labeler, template: &Template, job: &SheetJob) -> Result<(), SheetError> {
     let text = include_str!("../../assets/declaration-template.toml");
     let Ok(d) = crate::declaration::parse_str(
