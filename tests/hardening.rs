@@ -687,3 +687,31 @@ fn batch_cells_read_only_path_columns_and_only_inside_the_batch_directory() {
         "{all}"
     );
 }
+
+// ---------------------------------------------------------------- item 16 (batches)
+
+#[test]
+fn a_batch_with_many_bad_rows_lists_twenty_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("link,quantity\n");
+    for i in 0..30 {
+        csv.push_str(&format!("not-a-link-{i},1\n"));
+    }
+    let batch = write(dir.path(), "b.csv", &csv);
+    let out = dir.path().join("out.pdf");
+    let (code, _, err) = run(&[
+        "sheet",
+        batch.to_str().unwrap(),
+        "--stock",
+        "avery-5160",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("30 of 30 rows"), "{err}");
+    assert!(
+        err.contains("not-a-link-19") && !err.contains("not-a-link-20"),
+        "{err}"
+    );
+    assert!(err.contains("and 10 more problems not shown"), "{err}");
+}

@@ -61,12 +61,49 @@ pub struct RowProblem {
 
 impl std::fmt::Display for RowProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A field or message from a hostile batch can be huge: each is cut to 200 bytes.
         write!(
             f,
             "row {} (line {}): `{}`: {}",
-            self.row, self.line, self.field, self.message
+            self.row,
+            self.line,
+            cut(&crate::untrusted::escape(&self.field)),
+            cut(&self.message)
         )
     }
+}
+
+fn cut(s: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 200;
+    if s.len() <= MAX {
+        return s.into();
+    }
+    let mut k = MAX;
+    while !s.is_char_boundary(k) {
+        k -= 1;
+    }
+    format!("{}…", &s[..k]).into()
+}
+
+/// The most row problems an error lists; the rest are counted (the skipped-rows report
+/// of `--keep-going` lists all).
+pub const MAX_PROBLEMS_SHOWN: usize = 20;
+
+/// Row problems for an error message: the first [`MAX_PROBLEMS_SHOWN`], one a line,
+/// then how many more there are.
+pub fn list_problems(problems: &[RowProblem]) -> String {
+    let mut out: Vec<String> = problems
+        .iter()
+        .take(MAX_PROBLEMS_SHOWN)
+        .map(|p| format!("  {p}"))
+        .collect();
+    if problems.len() > MAX_PROBLEMS_SHOWN {
+        out.push(format!(
+            "  … and {} more problems not shown (--keep-going writes every one to OUT.skipped.txt)",
+            problems.len() - MAX_PROBLEMS_SHOWN
+        ));
+    }
+    out.join("\n")
 }
 
 /// A validated, signed row: everything needed to print it later.

@@ -154,7 +154,11 @@ pub enum SheetError {
         height: f64,
         reason: Box<LayoutError>,
     },
-    #[error("{} of {rows} rows in {batch} cannot be printed; nothing was written:\n{}", bad_rows, problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    #[error(
+        "{} of {rows} rows in {batch} cannot be printed; nothing was written:\n{}",
+        bad_rows,
+        batch::list_problems(problems)
+    )]
     #[diagnostic(help(
         "fix the rows listed, or pass --keep-going to skip them and get a report of what was skipped"
     ))]
