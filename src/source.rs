@@ -60,13 +60,20 @@ pub enum SourceError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Key(#[from] KeyError),
-    #[error("{input}: {error}")]
+    #[error("{}: {error}", crate::untrusted::escape(input))]
     Link { input: String, error: LinkError },
-    #[error("{input}: malformed signed envelope: {error}")]
+    #[error(
+        "{}: malformed signed envelope: {error}",
+        crate::untrusted::escape(input)
+    )]
     Envelope { input: String, error: EnvelopeError },
-    #[error("{input}: malformed payload: {error}")]
+    #[error("{}: malformed payload: {error}", crate::untrusted::escape(input))]
     Payload { input: String, error: PayloadError },
-    #[error("{input}: {message}")]
+    #[error(
+        "{}: {}",
+        crate::untrusted::escape(input),
+        crate::untrusted::escape(message)
+    )]
     Unreadable { input: String, message: String },
     #[error(transparent)]
     #[diagnostic(transparent)]

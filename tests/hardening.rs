@@ -162,6 +162,20 @@ fn untrusted_text_is_escaped_on_the_terminal_and_the_verdict_comes_first() {
         "{out}"
     );
 
+    // A malformed input: the verdict first, and the input escaped in the reason.
+    let (code, _, err) = run(&[
+        "verify",
+        "https://a.example/\u{1b}]0;x\u{7}#12",
+        "--trust",
+        "samples/trust",
+    ]);
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.starts_with("verdict: MALFORMED"), "{err}");
+    assert!(
+        !err.contains('\u{1b}') && err.contains("\\u{001b}"),
+        "{err:?}"
+    );
+
     // decode: QR text with control characters is escaped.
     let dir = tempfile::tempdir().unwrap();
     let code = qrcode::QrCode::new(b"https://a.example/\x1b[2J#1".as_slice()).unwrap();

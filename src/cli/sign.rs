@@ -126,8 +126,9 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
                     serde_json::json!({"input": a.input, "verdict": "malformed", "error": e.to_string()})
                 );
             } else {
-                eprintln!("{:?}", miette::Report::new(e));
+                // The verdict first, then the reason (untrusted parts escaped).
                 eprintln!("verdict: MALFORMED — this is not an intact iotlabel payload");
+                eprintln!("{:?}", miette::Report::new(e));
             }
             return Ok(ExitCode::from(EXIT_MALFORMED));
         }
