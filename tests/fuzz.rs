@@ -381,6 +381,7 @@ fn fuzz_batch_row() {
         templates: vec!["compact".into()],
         langs: vec!["en".into(), "de".into()],
         allow_paths_outside: false,
+        alg: Default::default(),
     };
     let csv = dir.path().join("b.csv");
     let jsonl = dir.path().join("b.jsonl");

@@ -670,6 +670,7 @@ fn batch_cells_read_only_path_columns_and_only_inside_the_batch_directory() {
         templates: vec!["compact".into()],
         langs: vec!["en".into()],
         allow_paths_outside: allow,
+        alg: Default::default(),
     };
     let out = batch::prepare(&csv, &opts(false), &|_| {}).unwrap();
     let msgs: Vec<String> = out

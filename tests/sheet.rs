@@ -66,6 +66,7 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
         ec: iotlabel::artwork::EcChoice::Auto,
         outline: None,
         allow_paths_outside: false,
+        alg: Default::default(),
     }
 }
 

@@ -67,6 +67,9 @@ pub struct SheetArgs {
     /// (by default they are paths relative to it and may not leave it).
     #[arg(long)]
     pub allow_paths_outside: bool,
+    /// COSE algorithm id for rows signed now: eddsa (-8, the default) or ed25519 (-19).
+    #[arg(long, value_enum, default_value = "eddsa")]
+    pub alg: crate::envelope::Alg,
     /// Output PDF.
     #[arg(long, short = 'o', value_name = "OUT.pdf")]
     pub out: PathBuf,
@@ -151,6 +154,7 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         ec: a.qr.ec_choice(),
         outline: if a.outline { Some(true) } else { None },
         allow_paths_outside: a.allow_paths_outside,
+        alg: a.alg,
     };
     let bar = Bar(std::io::stderr()
         .is_terminal()

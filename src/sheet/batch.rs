@@ -132,6 +132,8 @@ pub struct BatchOptions {
     pub langs: Vec<String>,
     /// Let `cose`/`declaration` cells name files outside the batch file's directory.
     pub allow_paths_outside: bool,
+    /// The COSE algorithm id of rows signed now.
+    pub alg: crate::envelope::Alg,
 }
 
 /// A row as read, before resolution.
@@ -527,7 +529,7 @@ impl<'a> Ctx<'a> {
             .map_err(|e| self.read_problems(&e, raw, ""))?;
         let key = self.key(raw)?;
         let base = self.base(&d, raw)?;
-        Ok((source::sign_declaration(&d, key), base))
+        Ok((source::sign_declaration_with(&d, key, self.opts.alg), base))
     }
 
     fn sign_file(&self, path: &Path, raw: &RawRow) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
@@ -536,7 +538,7 @@ impl<'a> Ctx<'a> {
         })?;
         let key = self.key(raw)?;
         let base = self.base(&d, raw)?;
-        Ok((source::sign_declaration(&d, key), base))
+        Ok((source::sign_declaration_with(&d, key, self.opts.alg), base))
     }
 
     fn read_problems(

@@ -84,6 +84,8 @@ pub struct SheetJob {
     pub outline: Option<bool>,
     /// Let `cose`/`declaration` cells name files outside the batch file's directory.
     pub allow_paths_outside: bool,
+    /// The COSE algorithm id of rows signed now.
+    pub alg: crate::envelope::Alg,
 }
 
 /// What a finished job did.
@@ -435,6 +437,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         templates: labeler.templates.iter().map(|t| t.name.clone()).collect(),
         langs,
         allow_paths_outside: job.allow_paths_outside,
+        alg: job.alg,
     };
     progress.phase("checking rows", None);
     let outcome = batch::prepare(&job.batch, &opts, &|n| progress.done(n as u64))?;
