@@ -371,6 +371,13 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
                 input: input.to_string(),
                 message: "not text; expected a .toml/.json declaration, a .cose file, an image (.png/.jpg), an NFC dump (.ndef/.bin/.hex) or a text file with a link".into(),
             })?;
+            // Never quote a private key in an error, not even its first characters.
+            if declaration::looks_like_private_key(&text) {
+                return Err(SourceError::Unreadable {
+                    input: input.to_string(),
+                    message: "this file looks like a PEM private key, not a signed input; its content is not shown (pass a private key with --key)".into(),
+                });
+            }
             match link::parse_link(&text) {
                 Ok(parsed) => {
                     let base = match parsed.base {

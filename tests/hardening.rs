@@ -251,6 +251,11 @@ fn private_key_content_never_appears_in_error_output() {
         "{err}"
     );
     assert!(err.contains("PEM private"), "{err}");
+    // Given where a signed input belongs.
+    let (status, out, err) = run(&["verify", key.to_str().unwrap(), "--trust", "samples/trust"]);
+    assert_eq!(status, Some(4), "{err}");
+    assert!(!err.contains("MC4C") && !out.contains("MC4C"), "{err}");
+    assert!(err.contains("PEM private key"), "{err}");
     // A keyset with key material and a syntax error: line and column, no quoted text.
     let keyset = write(
         dir.path(),

@@ -16,7 +16,7 @@ mod read;
 
 pub use check::{CheckOptions, check};
 pub use codes::*;
-pub use read::{Format, Problem, ProblemKind, ReadError, gtin14};
+pub use read::{Format, Problem, ProblemKind, ReadError, gtin14, looks_like_private_key};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
