@@ -325,7 +325,8 @@ var IotlabelVerifier = (function () {
           return { type: 'map', value, start, end: pos };
         }
         case 6: {
-          if (h.value !== 18n) fail(stage, `unexpected CBOR tag ${h.value} at byte ${start}`);
+          // Tag 18 (COSE_Sign1) only in front of the envelope, as in src/envelope.rs.
+          if (h.value !== 18n || depth !== 0) fail(stage, `unexpected CBOR tag ${h.value} at byte ${start}`);
           return { type: 'tag', tag: 18, value: item(depth + 1), start, end: pos };
         }
         default: {
