@@ -15,6 +15,7 @@ mod label;
 mod qr_symbol;
 pub mod template;
 mod text;
+pub mod typo;
 
 pub use font::Weight;
 pub use label::{LabelContent, LabelInput, label, label_from_content, label_with, layout_key};
