@@ -59,7 +59,7 @@ fn quotes(text: &str, lang: &str) -> String {
         "es" => ("«", "»"),
         _ => ("“", "”"),
     };
-    if text.matches('"').count() % 2 != 0 {
+    if !text.matches('"').count().is_multiple_of(2) {
         return text.to_string(); // unpaired: leave it alone rather than guess
     }
     let mut out = String::with_capacity(text.len());
