@@ -585,3 +585,33 @@ fn previews_in_the_docs_are_current() {
         stale.join("\n")
     );
 }
+
+#[test]
+fn svg_sets_each_paragraph_as_one_text_element() {
+    let c = en();
+    let t = Template::by_name("panel").unwrap();
+    let frame = layout::label_from_content(&c, &t, None).unwrap();
+    let paras: std::collections::BTreeSet<usize> = frame.texts().map(|r| r.para).collect();
+    let s = svg::render(
+        &frame,
+        &svg::SvgOptions {
+            outline_text: false,
+        },
+    );
+    assert_eq!(s.matches("<text ").count(), paras.len(), "{s}");
+    assert_eq!(s.matches("<tspan ").count(), frame.texts().count());
+    // A wrapped statement is one <text> with several lines in it.
+    let multi = s
+        .split("<text ")
+        .skip(1)
+        .filter(|t| {
+            t.split("</text>")
+                .next()
+                .unwrap_or("")
+                .matches("<tspan")
+                .count()
+                >= 3
+        })
+        .count();
+    assert!(multi >= 1, "no paragraph with several lines: {s}");
+}

@@ -687,6 +687,7 @@ impl<'a> Ctx<'a> {
                     };
                     for piece in &line.pieces {
                         runs.push(TextRun {
+                            para: bi * 1000 + pi,
                             x_mm: rect.x + piece.dx_mm,
                             baseline_mm: baseline,
                             weight: piece.weight,
