@@ -605,6 +605,7 @@ impl<'a> Ctx<'a> {
             title: self.content.frame_title(),
             lang: self.content.lang.clone(),
             background: self.opts.background,
+            accent: self.opts.accent,
             items,
         })
     }
@@ -688,6 +689,7 @@ impl<'a> Ctx<'a> {
                     for piece in &line.pieces {
                         runs.push(TextRun {
                             para: bi * 1000 + pi,
+                            accent: block.is_accent(),
                             x_mm: rect.x + piece.dx_mm,
                             baseline_mm: baseline,
                             weight: piece.weight,

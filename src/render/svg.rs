@@ -99,18 +99,32 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
                 } else {
                     ""
                 };
+                let colour = match frame.accent.filter(|_| run.accent) {
+                    Some(c) => {
+                        let (r, g, b) = c.to_rgb();
+                        format!(r##" fill="#{r:02x}{g:02x}{b:02x}""##)
+                    }
+                    None => String::new(),
+                };
                 let _ = write!(
                     s,
-                    r#"<tspan x="{}" y="{}"{weight}>{}</tspan>"#,
+                    r#"<tspan x="{}" y="{}"{weight}{colour}>{}</tspan>"#,
                     num(run.x_mm),
                     num(run.baseline_mm),
                     escape(&run.text)
                 );
             }
             Item::Fill(r) => {
+                let colour = match frame.accent {
+                    Some(c) => {
+                        let (r, g, b) = c.to_rgb();
+                        format!(r##" fill="#{r:02x}{g:02x}{b:02x}""##)
+                    }
+                    None => String::new(),
+                };
                 let _ = write!(
                     s,
-                    r#"<rect x="{}" y="{}" width="{}" height="{}"/>"#,
+                    r#"<rect x="{}" y="{}" width="{}" height="{}"{colour}/>"#,
                     num(r.x),
                     num(r.y),
                     num(r.w),

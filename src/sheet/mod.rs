@@ -82,6 +82,8 @@ pub struct SheetJob {
     pub ec: EcChoice,
     /// Draw each label's outline: `None` follows the stock (off on die-cut stock).
     pub outline: Option<bool>,
+    /// Brand colour of the headline and rules (`--color`).
+    pub color: Option<crate::layout::Cmyk>,
 }
 
 /// What a finished job did.
@@ -401,6 +403,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
             outline,
             background: true,
             dpi: None,
+            accent: job.color,
         },
         ec: job.ec,
         force: job.force,
