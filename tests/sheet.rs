@@ -67,6 +67,7 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
         outline: None,
         allow_paths_outside: false,
         alg: Default::default(),
+        color: None,
     }
 }
 

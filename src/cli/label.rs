@@ -46,6 +46,10 @@ pub struct LabelArgs {
     /// SVG: draw text as glyph outlines (exact on machines without DejaVu Sans).
     #[arg(long)]
     pub outline_text: bool,
+    /// Brand colour of the headline and rules, as C,M,Y,K percentages (e.g.
+    /// 0,100,100,0). The QR and the body text stay 100 % K.
+    #[arg(long, value_name = "C,M,Y,K")]
+    pub color: Option<crate::layout::Cmyk>,
     /// Leave out the white ground under the label (the QR's quiet zone then takes the
     /// colour of whatever it is printed on).
     #[arg(long)]
@@ -89,6 +93,7 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
             outline,
             background: !a.no_background,
             dpi: (format == Format::Png).then_some(a.dpi),
+            accent: a.color,
         },
         force: a.force,
         template,

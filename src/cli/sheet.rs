@@ -51,6 +51,10 @@ pub struct SheetArgs {
     pub outline: bool,
     #[command(flatten)]
     pub qr: super::QrOptions,
+    /// Brand colour of the headline and rules, as C,M,Y,K percentages (e.g.
+    /// 0,100,100,0). The QR and the body text stay 100 % K.
+    #[arg(long, value_name = "C,M,Y,K")]
+    pub color: Option<crate::layout::Cmyk>,
     /// Bleed beyond the cut line, e.g. 2mm (needs --crop-marks).
     #[arg(long, value_name = "LENGTH", value_parser = parse_length)]
     pub bleed: Option<f64>,
@@ -155,6 +159,7 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         outline: if a.outline { Some(true) } else { None },
         allow_paths_outside: a.allow_paths_outside,
         alg: a.alg,
+        color: a.color,
     };
     let bar = Bar(std::io::stderr()
         .is_terminal()

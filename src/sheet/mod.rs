@@ -86,6 +86,8 @@ pub struct SheetJob {
     pub allow_paths_outside: bool,
     /// The COSE algorithm id of rows signed now.
     pub alg: crate::envelope::Alg,
+    /// Brand colour of the headline and rules (`--color`).
+    pub color: Option<crate::layout::Cmyk>,
 }
 
 /// What a finished job did.
@@ -409,6 +411,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
             outline,
             background: true,
             dpi: None,
+            accent: job.color,
         },
         ec: job.ec,
         force: job.force,
