@@ -46,6 +46,11 @@ pub struct SiteOptions {
     pub brand_name: Option<String>,
     /// A logo file (PNG, JPEG or SVG), embedded as a `data:` URI.
     pub logo: Option<PathBuf>,
+    /// The day the page judges support ends against. `None` (the default, and what
+    /// `iotlabel site` writes) uses the reader's device clock; a fixed day is for tests
+    /// and demonstrations only. It is never taken from the link, so a forged link
+    /// cannot make an ended support look current.
+    pub as_of: Option<crate::today::Date>,
 }
 
 /// Why the site could not be generated.
@@ -97,7 +102,11 @@ pub struct SiteFile {
 /// Renders the site into memory: `index.html`, `keys.json` and `sw.js`.
 pub fn render(trust: &TrustStore, options: &SiteOptions) -> Result<Vec<SiteFile>, SiteError> {
     let keys = keys_json(trust);
-    let data = page_data(&keys)?;
+    let mut data = page_data(&keys)?;
+    if let Some(d) = options.as_of {
+        data["as_of"] = json!(d.to_string());
+    }
+    let noscript = noscript_html()?;
     let brand = brand_html(options)?;
 
     // Inline JSON must not close its <script> element: escape '<' (JSON allows \u003c).
@@ -122,6 +131,7 @@ pub fn render(trust: &TrustStore, options: &SiteOptions) -> Result<Vec<SiteFile>
             ("TITLE", &title),
             ("STYLE", STYLE),
             ("BRAND", &brand),
+            ("NOSCRIPT", &noscript),
             ("DATA", &data_text),
             ("VERIFIER", VERIFIER_JS),
             ("APP", APP_JS),
@@ -192,6 +202,8 @@ fn keys_json(trust: &TrustStore) -> Vec<Value> {
                 "public_key_b64url": URL_SAFE_NO_PAD.encode(raw),
                 "valid_from": k.valid_from.map(|m| m.to_string()),
                 "valid_until": k.valid_until.map(|m| m.to_string()),
+                "manufacturers": k.manufacturers,
+                "base_urls": k.base_urls.iter().map(|u| u.to_string()).collect::<Vec<_>>(),
             })
         })
         .collect()
@@ -225,6 +237,26 @@ fn page_data(keys: &[Value]) -> Result<Value, SiteError> {
         "phrases": phrases,
         "ui": ui,
     }))
+}
+
+/// The `<noscript>` text: what the page needs, in every language of the page strings
+/// (English first), since without JavaScript the page cannot pick one.
+fn noscript_html() -> Result<String, SiteError> {
+    let ui: Map<String, Value> =
+        serde_json::from_str(UI_STRINGS).map_err(|e| SiteError::UiStrings(e.to_string()))?;
+    let mut langs: Vec<&String> = ui.keys().collect();
+    langs.sort_by_key(|l| (l.as_str() != "en", l.to_string()));
+    let mut out = String::new();
+    for l in langs {
+        if let Some(text) = ui[l].get("noscript").and_then(Value::as_str) {
+            out.push_str(&format!(
+                "<p lang=\"{}\">{}</p>",
+                escape_html(l),
+                escape_html(text)
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// The header: logo and brand name, or nothing.
@@ -358,6 +390,7 @@ mod tests {
         let opts = SiteOptions {
             brand_name: Some("Acme <Home>".into()),
             logo: None,
+            as_of: None,
         };
         let a = render(&store(), &opts).unwrap();
         let b = render(&store(), &opts).unwrap();

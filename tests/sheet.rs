@@ -61,6 +61,7 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
         keep_going: false,
         ink: Ink::Cmyk,
         output: out.to_path_buf(),
+        signed_inputs: Default::default(),
     }
 }
 

@@ -136,8 +136,49 @@ fn vector(
             );
         }
         v["summaries"] = Value::Object(summaries);
+        v["today"] = json!(today_expectations(&f));
     }
     v
+}
+
+/// Today's verdict on a spread of days around the support end (before, the last month,
+/// the month before it, after), in every language, with and without an extension.
+fn today_expectations(f: &Facts) -> Vec<Value> {
+    use iotlabel::declaration::{SupportEnd, YearMonth};
+    use iotlabel::today::{Date, assess};
+    let mut days: Vec<Date> = ["2020-01-01", "2026-11-29", "2031-12-31", "2045-06-15"]
+        .iter()
+        .map(|d| d.parse().unwrap())
+        .collect();
+    let mut extensions = vec![None];
+    if let Some(SupportEnd::Until(end)) = f.support_end {
+        for delta in [-13i32, -12, -2, -1, 0, 1] {
+            let ym = YearMonth::from_index((end.index() as i32 + delta) as u32).unwrap();
+            days.push(Date {
+                year: ym.year,
+                month: ym.month,
+                day: 15,
+            });
+        }
+        extensions.push(YearMonth::from_index(end.index() + 30));
+        extensions.push(YearMonth::from_index(end.index() - 3));
+    }
+    let mut out = Vec::new();
+    for lang in Catalogue::languages() {
+        let c = Catalogue::built_in(lang).unwrap();
+        for day in &days {
+            for ext in &extensions {
+                let t = assess(f, *day, *ext, &c).unwrap();
+                out.push(json!({
+                    "lang": lang,
+                    "as_of": day.to_string(),
+                    "extended_to": ext.map(|e| e.to_string()),
+                    "expected": t,
+                }));
+            }
+        }
+    }
+    out
 }
 
 fn generate_site(dir: &Path) {
@@ -146,6 +187,7 @@ fn generate_site(dir: &Path) {
         &SiteOptions {
             brand_name: Some("Verify Example".into()),
             logo: None,
+            as_of: None,
         },
         dir,
     )

@@ -75,13 +75,27 @@
     list.append(dt, dd);
   }
 
+  // The day support ends are judged against: the device clock (local date), or the
+  // fixed day a test site was generated with. Never taken from the link.
+  function asOf() {
+    if (typeof DATA.as_of === 'string') {
+      const [year, month, day] = DATA.as_of.split('-').map(Number);
+      return { year, month, day };
+    }
+    const now = new Date();
+    return { year: now.getFullYear(), month: now.getMonth() + 1, day: now.getDate() };
+  }
+
+  let revealed = false; // the reader asked to see an unverified label's text
+
   function renderResult() {
     const box = $('verdict');
     const r = result;
     const verdict = r === null ? 'none' : r.verdict;
     box.dataset.verdict = verdict;
+    const vars = { name: r && r.signer ? r.signer.name : '', kid: r && r.kid ? r.kid : '', maker: r && r.facts ? r.facts.manufacturer : '' };
     setText('verdict-title', t(`verdict.${verdict}.title`));
-    setText('verdict-detail', t(`verdict.${verdict}.detail`, { name: r && r.signer ? r.signer.name : '', kid: r && r.kid ? r.kid : '' }));
+    setText('verdict-detail', t(`verdict.${verdict}.detail`, vars));
     $('paste').hidden = r !== null && verdict === 'valid';
 
     const tech = $('tech-list');
@@ -93,29 +107,51 @@
       if (r.error) techRow(tech, t('tech.error'), r.error);
     }
 
+    const answer = $('answer');
     const section = $('declaration');
+    const revealBox = $('reveal-box');
     if (r === null || r.facts === null) {
+      answer.hidden = true;
       section.hidden = true;
+      revealBox.hidden = true;
+      box.dataset.good = 'true';
       return;
     }
     const c = DATA.phrases[lang];
     const s = V.summarize(r.facts, c);
-    section.hidden = false;
-    section.dataset.lang = s.lang;
+    const today = V.todayStatus(r.facts, asOf(), null, c);
+    const verified = verdict === 'valid';
+    // Unverified facts (unknown key, another party's key, a browser that cannot
+    // check) stay behind an explicit, greyed control until the reader asks.
+    const show = verified || revealed;
+    revealBox.hidden = verified;
     const unverified = $('unverified');
-    unverified.hidden = verdict === 'valid';
+    unverified.hidden = verified;
     unverified.textContent = t('unverified');
+    const reveal = $('reveal');
+    reveal.hidden = revealed;
+    reveal.textContent = t('reveal');
+    answer.hidden = !show;
+    section.hidden = !show;
+    answer.classList.toggle('unverified-facts', !verified);
+    section.classList.toggle('unverified-facts', !verified);
+    // The answer first: does it get security updates, and until when, today.
+    const todayEl = $('today');
+    todayEl.textContent = today.text;
+    todayEl.dataset.state = today.state;
+    box.dataset.good = String(V.todayIsGood(today.state));
+    section.dataset.lang = s.lang;
     setText('product', `${s.manufacturer} ${s.model}`);
     $('gtin').hidden = r.facts.gtin === null;
     setText('gtin', r.facts.gtin === null ? '' : `${t('gtin')} ${r.facts.gtin}`);
-    // A device without security updates says so first and plainly.
     const headline = $('headline');
     headline.textContent = s.headline;
     headline.classList.toggle('no-updates', s.no_updates);
     headline.dataset.noUpdates = String(s.no_updates);
+    // The printed snapshot ("until 12/2030") is the label's; today's line says it now.
     const support = $('support');
     support.textContent = s.support;
-    support.hidden = s.no_updates; // the headline already says it
+    support.hidden = s.no_updates;
     const dl = $('statements');
     dl.textContent = '';
     for (const st of s.statements) {
@@ -155,6 +191,9 @@
       } else {
         result = await V.verify(fragment, DATA.keys, subtle);
       }
+      // A key vouches only for the manufacturers its keyset entry names.
+      result = V.bindMaker(result);
+      revealed = false;
     }
     render();
     document.body.dataset.state = 'done';
@@ -187,6 +226,11 @@
     const text = $('paste-input').value.trim();
     const at = text.indexOf('#');
     location.hash = at >= 0 ? text.slice(at + 1) : text;
+  });
+
+  $('reveal').addEventListener('click', () => {
+    revealed = true;
+    render();
   });
 
   window.addEventListener('hashchange', check);

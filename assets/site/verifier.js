@@ -665,6 +665,83 @@ var IotlabelVerifier = (function () {
     return { ...base, no_updates: false, headline, support, statements, ui };
   }
 
+  // ---------------------------------------------------------------- today's verdict
+
+  // A port of assess() in src/today.rs: the support end judged on one day (the page
+  // passes its device clock). Same phrase keys, same rounding.
+
+  /** "June 2025" in the catalogue's words. */
+  function monthInWords(year, month, c) {
+    return fill(phrase(c, 'today.month_year'), [['month', phrase(c, `month.${month}`)], ['year', String(year)]]);
+  }
+
+  /** `asOf` is {year, month, day}; `extendedTo` a later last month {year, month} from a
+   * verified record, or null. Resolves to {as_of, state, support_end, months_left,
+   * extended, text} with the same values as the Rust struct serializes to. */
+  function todayStatus(f, asOf, extendedTo, c) {
+    const pad = (n, w) => String(n).padStart(w, '0');
+    const out = { as_of: `${pad(asOf.year, 4)}-${pad(asOf.month, 2)}-${pad(asOf.day, 2)}`, state: 'unknown', support_end: null, months_left: null, extended: false, text: '' };
+    const firm = f.commitment === 'anticipated' ? 'anticipated' : 'minimum';
+    if (!f.security_updates) {
+      out.state = 'no-updates';
+      out.text = phrase(c, 'today.none');
+      return out;
+    }
+    const e = f.support_end;
+    if (e !== null && e.kind === 'until') {
+      let end = { year: e.year, month: e.month };
+      const idx = (ym) => ym.year * 12 + ym.month - 1;
+      if (extendedTo && idx(extendedTo) > idx(end)) {
+        end = { year: extendedTo.year, month: extendedTo.month };
+        out.extended = true;
+      }
+      const left = idx(end) - idx(asOf);
+      out.support_end = `${pad(end.year, 4)}-${pad(end.month, 2)}`;
+      out.months_left = left;
+      const date = monthInWords(end.year, end.month, c);
+      if (left < 0) {
+        out.state = 'ended';
+        out.text = fill(phrase(c, 'today.ended'), [['date', date]]);
+      } else {
+        out.state = 'supported';
+        let leftText;
+        if (left === 0) leftText = phrase(c, 'today.left.this-month');
+        else if (left === 1) leftText = phrase(c, 'today.left.next-month');
+        else if (left < 12) leftText = fill(phrase(c, 'today.left.months'), [['n', String(left)]]);
+        else {
+          const years = Math.floor((left + 6) / 12);
+          leftText = years === 1 ? phrase(c, 'today.left.year') : fill(phrase(c, 'today.left.years'), [['n', String(years)]]);
+        }
+        out.text = fill(phrase(c, `today.until-${firm}`), [['date', date], ['left', leftText]]);
+      }
+    } else if (e !== null && e.kind === 'period') {
+      out.state = 'period';
+      let duration;
+      if (e.months % 12 === 0) duration = e.months === 12 ? phrase(c, 'today.duration.year') : fill(phrase(c, 'today.duration.years'), [['n', String(e.months / 12)]]);
+      else duration = e.months === 1 ? phrase(c, 'today.duration.month') : fill(phrase(c, 'today.duration.months'), [['n', String(e.months)]]);
+      out.text = fill(phrase(c, `today.period-${firm}.${e.from}`), [['duration', duration]]);
+    } else if (e !== null && e.kind === 'indefinite') {
+      out.state = 'indefinite';
+      out.text = phrase(c, 'today.indefinite');
+    } else {
+      out.text = phrase(c, 'today.unknown');
+    }
+    return out;
+  }
+
+  /** Whether a today-state may be shown as reassuring (never ended or no updates). */
+  const todayIsGood = (state) => state === 'supported' || state === 'period' || state === 'indefinite';
+
+  /** Keys bound to makers (src/verify.rs): a signature from a trusted key whose keyset
+   * entry names manufacturers vouches only for those names. A label naming another
+   * manufacturer is 'other-party': its facts are shown only as unverified. */
+  function bindMaker(r) {
+    if (r.verdict !== 'valid' || !r.facts || !r.signer) return r;
+    const makers = r.signer.manufacturers;
+    if (!Array.isArray(makers) || makers.length === 0 || makers.includes(r.facts.manufacturer)) return r;
+    return { ...r, verdict: 'other-party' };
+  }
+
   // ---------------------------------------------------------------- verification
 
   /** The key id of a raw 32-byte Ed25519 public key: first 4 bytes of its SHA-256. */
@@ -759,6 +836,10 @@ var IotlabelVerifier = (function () {
     toDeclaration,
     summarize,
     monthYear,
+    monthInWords,
+    todayStatus,
+    todayIsGood,
+    bindMaker,
     keyId,
     ed25519Verify,
     verify,

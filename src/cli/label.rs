@@ -19,6 +19,8 @@ use std::process::ExitCode;
 pub struct LabelArgs {
     #[command(flatten)]
     pub source: super::SignedInput,
+    #[command(flatten)]
+    pub trust: super::ArtworkTrust,
     /// Output file: .pdf (print), .svg (artwork) or .png (preview).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: PathBuf,
@@ -54,7 +56,7 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
         );
     }
     let template = Template::by_name(&a.template)?;
-    let signed = a.source.resolve()?;
+    let signed = a.trust.resolve(&a.source)?;
     let link = signed.link()?;
     let summary = signed.summary(&a.lang)?;
     let short_url = signed.short_url().unwrap_or_else(|| {

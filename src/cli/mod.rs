@@ -61,9 +61,49 @@ impl SignedInput {
             check: None,
         }
     }
-    /// Reads (and if needed signs) the input and decodes its payload.
-    pub fn resolve(&self) -> Result<crate::source::Signed, crate::source::SourceError> {
-        crate::source::resolve(&self.input, &self.options())
+}
+
+/// How an artwork command (`label`, `qr`, `nfc`, `sheet`) checks a signed input it did
+/// not sign itself before printing it (see [`crate::verify::check_for_artwork`]).
+#[derive(Debug, Clone, Args, Default)]
+pub struct ArtworkTrust {
+    /// Trusted public keys to verify a signed input (link, digits, .cose, image, NFC
+    /// dump) against before making artwork: .pem files, directories, keyset .toml
+    /// (repeatable). Not needed for a declaration signed in this run.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub trust: Vec<PathBuf>,
+    /// Make artwork from a signed input that is not verified (unknown signer, or no
+    /// --trust). A bad signature is refused even so.
+    #[arg(long)]
+    pub unverified: bool,
+}
+
+impl ArtworkTrust {
+    /// The policy these flags describe (loads the trust store, if any was given).
+    pub fn policy(&self) -> Result<crate::verify::ArtworkPolicy, crate::keys::KeyError> {
+        let trust = if self.trust.is_empty() {
+            None
+        } else {
+            Some(crate::keys::TrustStore::load(&self.trust)?)
+        };
+        Ok(crate::verify::ArtworkPolicy {
+            trust,
+            unverified: self.unverified,
+        })
+    }
+
+    /// Resolves a signed input and checks it before artwork is made; warns on standard
+    /// error when it goes through unverified.
+    pub fn resolve(&self, input: &SignedInput) -> miette::Result<crate::source::Signed> {
+        let policy = self.policy()?;
+        let env = crate::source::load(&input.input, &input.options())?;
+        if let crate::verify::ArtworkCheck::Unverified(why) = policy.check(&env)? {
+            eprintln!(
+                "warning: {}: UNVERIFIED ({why}); making artwork because --unverified was given",
+                env.input
+            );
+        }
+        Ok(env.decode()?)
     }
 }
 

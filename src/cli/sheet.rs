@@ -59,6 +59,8 @@ pub struct SheetArgs {
     /// Output PDF.
     #[arg(long, short = 'o', value_name = "OUT.pdf")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub trust: super::ArtworkTrust,
 }
 
 fn parse_length(s: &str) -> std::result::Result<f64, String> {
@@ -131,6 +133,7 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         keep_going: a.keep_going,
         ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk },
         output: a.out,
+        signed_inputs: a.trust.policy()?,
     };
     let bar = Bar(std::io::stderr()
         .is_terminal()

@@ -79,7 +79,10 @@ pub fn sign(a: SignArgs) -> Result<ExitCode> {
 /// Verify a signed label: link, digits, .cose, image of a label, or NFC dump.
 ///
 /// Exit status: 0 valid signature from a trusted key; 1 bad signature (altered or
-/// damaged); 3 unknown key; 4 malformed input; 2 usage or file errors.
+/// damaged); 3 unknown key; 4 malformed input; 5 signed by a trusted key that is not
+/// bound to the label's manufacturer; 6 valid but the link's host is not one of the
+/// key's base URLs; 2 usage or file errors. Today's support state (`--as-of`) never
+/// changes the exit status.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// A link, bare digits, or a file (.cose, .png/.jpg, .ndef/.bin/.hex, .txt).
@@ -93,6 +96,9 @@ pub struct VerifyArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+    /// Judge the support end as of this day (YYYY-MM-DD) instead of today (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<crate::today::Date>,
 }
 
 pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
@@ -138,6 +144,10 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
     let summary = facts
         .map(|f| crate::summary::summarize(f, &catalogue))
         .transpose()?;
+    let as_of = a.as_of.unwrap_or_else(crate::today::Date::today_utc);
+    let today = facts
+        .map(|f| crate::today::assess(f, as_of, None, &catalogue))
+        .transpose()?;
     let kid = hex(&v.envelope.opened.kid);
     if a.json {
         let out = serde_json::json!({
@@ -145,9 +155,14 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
             "verdict": v.verdict,
             "key_id": kid,
             "signer": v.signer.as_ref().map(|s| s.name.clone()),
+            "signer_manufacturers": v.signer.as_ref().map(|s| s.manufacturers.clone()),
+            "host": v.host.as_ref().map(|h| h.host.clone()),
+            "host_expected": v.host.as_ref().map(|h| h.expected.clone()),
+            "host_foreign": v.host.as_ref().map(|h| h.foreign),
             "algorithm": v.envelope.opened.alg,
             "declaration": facts.map(|f| f.to_declaration()),
             "summary": summary,
+            "today": today,
             "cose_bytes": v.envelope.cose.len(),
         });
         println!("{}", serde_json::to_string_pretty(&out).into_diagnostic()?);
@@ -159,12 +174,26 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
                 "UNVERIFIED — "
             };
             println!("{heading}{} {}", s.manufacturer, s.model);
+            if let Some(t) = &today {
+                println!("  {} (as of {})", t.text, t.as_of);
+            }
             println!("  {}", s.headline);
             for st in &s.statements {
                 println!("  {}: {}", st.label, st.text);
             }
         }
         println!("key id: {kid}");
+        if let Some(h) = &v.host {
+            if h.foreign {
+                println!(
+                    "link host: {} — WARNING: not one of the signer's addresses ({})",
+                    h.host,
+                    h.expected.join(", ")
+                );
+            } else {
+                println!("link host: {}", h.host);
+            }
+        }
         match (&v.verdict, &v.signer) {
             (Verdict::Valid, Some(k)) => println!(
                 "verdict: VALID — signed by {} ({})",
@@ -173,6 +202,17 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
             ),
             (Verdict::UnknownKey, _) => println!(
                 "verdict: UNKNOWN KEY — no trusted key has id {kid}; the content above is not vouched for"
+            ),
+            (Verdict::OtherParty, Some(k)) => println!(
+                "verdict: SIGNED BY ANOTHER PARTY — {} is trusted only for {}, not for {:?}; the content above is not vouched for",
+                k.name,
+                k.manufacturers.join(", "),
+                facts.map(|f| f.manufacturer.as_str()).unwrap_or("")
+            ),
+            (Verdict::ForeignHost, Some(k)) => println!(
+                "verdict: FOREIGN HOST — signed by {}, but the link points to {} instead of the maker's own address; the label may have been copied",
+                k.name,
+                v.host.as_ref().map(|h| h.host.as_str()).unwrap_or("")
             ),
             _ => println!(
                 "verdict: BAD SIGNATURE — the payload was altered or damaged; do not rely on it"

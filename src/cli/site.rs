@@ -27,6 +27,7 @@ pub fn run(a: SiteArgs) -> Result<ExitCode> {
     let options = crate::site::SiteOptions {
         brand_name: a.brand_name,
         logo: a.logo,
+        as_of: None,
     };
     let written = crate::site::generate(&trust, &options, &a.out)?;
     for p in &written {

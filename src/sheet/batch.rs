@@ -90,6 +90,8 @@ pub struct BatchOptions {
     pub key: Option<ed25519_dalek::SigningKey>,
     pub base_url: Option<String>,
     pub check: CheckOptions,
+    /// How already signed rows are checked before printing (none signed in this run).
+    pub signed_inputs: crate::verify::ArtworkPolicy,
     /// Templates rows may name (the first is the default), and languages likewise.
     pub templates: Vec<String>,
     pub langs: Vec<String>,
@@ -542,6 +544,17 @@ impl<'a> Ctx<'a> {
             ..SourceOptions::default()
         };
         let env = source::load(input, &opts).map_err(|e| p(e.to_string()))?;
+        if let crate::verify::ArtworkCheck::Unverified(why) = self
+            .opts
+            .signed_inputs
+            .check(&env)
+            .map_err(|e| p(e.to_string()))?
+        {
+            eprintln!(
+                "warning: row {} ({field}): UNVERIFIED ({why}); printing because --unverified was given",
+                raw.row
+            );
+        }
         let base = env
             .base
             .clone()

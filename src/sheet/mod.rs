@@ -65,6 +65,8 @@ pub struct SheetJob {
     pub keep_going: bool,
     pub ink: Ink,
     pub output: PathBuf,
+    /// How rows that are already signed (links, .cose) are checked before printing.
+    pub signed_inputs: crate::verify::ArtworkPolicy,
 }
 
 /// What a finished job did.
@@ -332,6 +334,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         key,
         base_url: job.base_url.clone(),
         check: CheckOptions::default(),
+        signed_inputs: job.signed_inputs.clone(),
         templates: labeler.templates.iter().map(|t| t.name.clone()).collect(),
         langs,
     };
