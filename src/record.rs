@@ -179,7 +179,14 @@ impl Record {
         };
         if let Some(d) = declaration {
             r.details_url = d.product.details_url.clone();
-            r.vulnerability_contact = d.product.vulnerability_contact.clone();
+            // A bare e-mail address becomes a mailto: URI, so the page can link it.
+            r.vulnerability_contact = d.product.vulnerability_contact.as_ref().map(|c| {
+                if c.contains('@') && !c.contains(':') {
+                    format!("mailto:{c}")
+                } else {
+                    c.clone()
+                }
+            });
             r.firmware_version = d.product.firmware_version.clone();
             r.hardware_version = d.product.hardware_version.clone();
             r.notes = declaration_notes(d);
@@ -546,6 +553,160 @@ pub fn decode(bytes: &[u8]) -> Result<Record, RecordError> {
         return Err(RecordError::NotDeterministic);
     }
     Ok(r)
+}
+
+// ------------------------------------------------------------------ publishing
+
+/// Why a record could not be made, read or written.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum PublishError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Write(#[from] crate::fsutil::WriteError),
+    #[error(
+        "{path} is not a record this key signed for this label ({why}); refusing to build on it"
+    )]
+    #[diagnostic(help(
+        "move the file away, or use the key that signed it; a record is only ever replaced by its signer"
+    ))]
+    Existing {
+        path: std::path::PathBuf,
+        why: String,
+    },
+    #[error("support can only be extended to a later month: {until} is not after {current}")]
+    #[diagnostic(help("give a month after {current} with --until YYYY-MM"))]
+    NotLater {
+        until: YearMonth,
+        current: YearMonth,
+    },
+    #[error("the label's support end is {what}, not a month; only a month can be extended")]
+    NotExtendable { what: &'static str },
+    #[error("the record cannot be written: {0}")]
+    #[diagnostic(help(
+        "URLs must be https:// (the contact may be an e-mail address or mailto:), texts at most 300 characters and notes at most 2,000"
+    ))]
+    Invalid(RecordError),
+    #[error("the label already has a record; `record` writes only the first one")]
+    #[diagnostic(help("use `iotlabel extend` or `iotlabel withdraw` to update it"))]
+    AlreadyPublished { path: std::path::PathBuf },
+}
+
+/// Where a label's current record lives in a records directory.
+pub fn record_path(dir: &std::path::Path, label_cose: &[u8]) -> std::path::PathBuf {
+    dir.join(address(label_cose))
+}
+
+/// Reads a label's current record from a directory, if there is one.
+pub fn read(dir: &std::path::Path, label_cose: &[u8]) -> Result<Option<Vec<u8>>, PublishError> {
+    let path = record_path(dir, label_cose);
+    match std::fs::read(&path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(PublishError::Io { path, source }),
+    }
+}
+
+/// The current record of a label, checked to be signed by `key` and about this label.
+pub fn load_own(
+    dir: &std::path::Path,
+    label_cose: &[u8],
+    manufacturer: &str,
+    key: &ed25519_dalek::VerifyingKey,
+) -> Result<Option<Record>, PublishError> {
+    let Some(bytes) = read(dir, label_cose)? else {
+        return Ok(None);
+    };
+    let mut trust = crate::keys::TrustStore::default();
+    trust.add("signer", *key);
+    let check = crate::verify::verify_record(Some(&bytes), label_cose, manufacturer, &trust);
+    match check.record {
+        Some(r) => Ok(Some(r)),
+        None => Err(PublishError::Existing {
+            path: record_path(dir, label_cose),
+            why: check
+                .error
+                .unwrap_or_else(|| format!("{:?}", check.verdict)),
+        }),
+    }
+}
+
+/// Signs a record and writes it as the label's current record. The record it replaces
+/// (if any) is kept beside it as `<address>.<seq>`, so the history stays published.
+pub fn write(
+    dir: &std::path::Path,
+    label_cose: &[u8],
+    record: &Record,
+    key: &ed25519_dalek::SigningKey,
+) -> Result<std::path::PathBuf, PublishError> {
+    use crate::fsutil::{Overwrite, WriteOptions, write_atomic_with};
+    std::fs::create_dir_all(dir).map_err(|source| PublishError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let payload = encode(record);
+    decode(&payload).map_err(PublishError::Invalid)?;
+    let cose = crate::envelope::sign(&payload, key);
+    let path = record_path(dir, label_cose);
+    let opts = |overwrite| WriteOptions {
+        overwrite,
+        mode: Some(0o644),
+    };
+    if let Some(old) = read(dir, label_cose)? {
+        if old == cose {
+            return Ok(path);
+        }
+        let seq = crate::envelope::open(&old)
+            .ok()
+            .and_then(|o| decode(&o.payload).ok())
+            .map(|r| r.seq)
+            .unwrap_or(0);
+        let kept = dir.join(format!("{}.{seq}", address(label_cose)));
+        write_atomic_with(&kept, opts(Overwrite::Replace), |w| w.write_all(&old))?;
+    }
+    write_atomic_with(&path, opts(Overwrite::Replace), |w| w.write_all(&cose))?;
+    Ok(path)
+}
+
+/// The record after extending support to `until` (later than the label's end and any
+/// earlier extension).
+pub fn extend(
+    current: &Record,
+    facts: &crate::payload::Facts,
+    until: YearMonth,
+    issued: YearMonth,
+) -> Result<Record, PublishError> {
+    use crate::declaration::SupportEnd;
+    let printed = match facts.support_end {
+        Some(SupportEnd::Until(m)) => m,
+        Some(SupportEnd::Period { .. }) => {
+            return Err(PublishError::NotExtendable {
+                what: "a period from purchase, registration or manufacture",
+            });
+        }
+        Some(SupportEnd::Indefinite) => {
+            return Err(PublishError::NotExtendable { what: "indefinite" });
+        }
+        Some(SupportEnd::Unknown) | None => {
+            return Err(PublishError::NotExtendable { what: "not stated" });
+        }
+    };
+    if !facts.security_updates {
+        return Err(PublishError::NotExtendable {
+            what: "none (the device gets no security updates)",
+        });
+    }
+    let now = current.extended_to().map_or(printed, |e| e.max(printed));
+    if until <= now {
+        return Err(PublishError::NotLater {
+            until,
+            current: now,
+        });
+    }
+    Ok(current.next(issued, Status::Extended { until }))
 }
 
 fn field_name(k: u64) -> &'static str {

@@ -13,6 +13,7 @@ mod keys;
 mod label;
 pub mod nfc;
 mod qr;
+mod record;
 mod sheet;
 mod sign;
 mod site;
@@ -124,6 +125,12 @@ pub enum Command {
     Sign(sign::SignArgs),
     /// Verify a signed label (link, digits, .cose, image, NFC dump).
     Verify(sign::VerifyArgs),
+    /// Write the signed product record of a label (the page's second layer).
+    Record(record::RecordArgs),
+    /// Extend a label's security-update support to a later month (a new record).
+    Extend(record::ExtendArgs),
+    /// Withdraw a label, or mark it superseded by a newer one (a new record).
+    Withdraw(record::WithdrawArgs),
     /// Show every stage of a signed payload.
     Inspect(sign::InspectArgs),
     /// Make a packaging label (PDF, SVG or PNG) with the summary beside the QR.
@@ -158,6 +165,9 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Sign(a) => sign::sign(a),
         Command::Verify(a) => sign::verify(a),
         Command::Inspect(a) => sign::inspect(a),
+        Command::Record(a) => record::record(a),
+        Command::Extend(a) => record::extend(a),
+        Command::Withdraw(a) => record::withdraw(a),
         Command::Completions(a) => completions::completions(a),
         Command::Nfc(a) => nfc::run(a),
         Command::Sheet(a) => sheet::run(a),

@@ -99,6 +99,10 @@ pub struct VerifyArgs {
     /// Judge the support end as of this day (YYYY-MM-DD) instead of today (UTC).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<crate::today::Date>,
+    /// A records directory (as written by `iotlabel record`/`extend`/`withdraw`, or the
+    /// `records/` folder of a site): show the label's record, its status and facts.
+    #[arg(long, value_name = "DIR")]
+    pub records: Option<PathBuf>,
 }
 
 pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
@@ -144,10 +148,31 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
     let summary = facts
         .map(|f| crate::summary::summarize(f, &catalogue))
         .transpose()?;
+    // The record is read only for a label whose facts are shown, and used only when it
+    // verifies with the same trust store for the label's manufacturer.
+    let record = match (&a.records, facts) {
+        (Some(dir), Some(f)) => {
+            let bytes = crate::record::read(dir, &v.envelope.cose)?;
+            Some(verify::verify_record(
+                bytes.as_deref(),
+                &v.envelope.cose,
+                &f.manufacturer,
+                &trust,
+            ))
+        }
+        _ => None,
+    };
+    let extended_to = record
+        .as_ref()
+        .and_then(|r| r.record.as_ref())
+        .and_then(|r| r.extended_to());
     let as_of = a.as_of.unwrap_or_else(crate::today::Date::today_utc);
     let today = facts
-        .map(|f| crate::today::assess(f, as_of, None, &catalogue))
+        .map(|f| crate::today::assess(f, as_of, extended_to, &catalogue))
         .transpose()?;
+    let record_json = record
+        .as_ref()
+        .map(|c| record_json(c, &v.envelope.cose, &catalogue));
     let kid = hex(&v.envelope.opened.kid);
     if a.json {
         let out = serde_json::json!({
@@ -163,6 +188,7 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
             "declaration": facts.map(|f| f.to_declaration()),
             "summary": summary,
             "today": today,
+            "record": record_json,
             "cose_bytes": v.envelope.cose.len(),
         });
         println!("{}", serde_json::to_string_pretty(&out).into_diagnostic()?);
@@ -183,6 +209,9 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
             }
         }
         println!("key id: {kid}");
+        if let Some(c) = &record {
+            print_record(c, &v.envelope.cose, &catalogue);
+        }
         if let Some(h) = &v.host {
             if h.foreign {
                 println!(
@@ -220,6 +249,131 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::from(v.verdict.exit_code()))
+}
+
+/// The record part of `verify --json`.
+fn record_json(
+    c: &verify::RecordCheck,
+    label: &[u8],
+    catalogue: &crate::summary::Catalogue,
+) -> serde_json::Value {
+    use crate::record::Status;
+    let r = c.record.as_ref();
+    let (reason, extended_to, superseded_by) = match r.map(|r| &r.status) {
+        Some(Status::Extended { until }) => (None, Some(until.to_string()), None),
+        Some(Status::Withdrawn { reason }) => (Some(reason.name()), None, None),
+        Some(Status::Superseded { reason, by }) => {
+            (Some(reason.name()), None, by.as_ref().map(|b| hex(b)))
+        }
+        _ => (None, None, None),
+    };
+    serde_json::json!({
+        "address": crate::record::address(label),
+        "verdict": c.verdict,
+        "error": c.error,
+        "signer": c.signer.as_ref().map(|s| s.name.clone()),
+        "status": r.map(|r| r.status.name()),
+        "seq": r.map(|r| r.seq),
+        "issued": r.map(|r| r.issued.to_string()),
+        "extended_to": extended_to,
+        "reason": reason,
+        "superseded_by": superseded_by,
+        "details_url": r.and_then(|r| r.details_url.clone()),
+        "vulnerability_contact": r.and_then(|r| r.vulnerability_contact.clone()),
+        "firmware_version": r.and_then(|r| r.firmware_version.clone()),
+        "hardware_version": r.and_then(|r| r.hardware_version.clone()),
+        "notes": r.map(|r| r.notes.clone()),
+        "text": record_text(c, catalogue).ok(),
+    })
+}
+
+/// The status line of a record in the catalogue's language.
+fn record_text(
+    c: &verify::RecordCheck,
+    catalogue: &crate::summary::Catalogue,
+) -> std::result::Result<String, crate::summary::CatalogueError> {
+    use crate::record::Status;
+    let words = |m| crate::today::month_in_words(m, catalogue);
+    let Some(r) = &c.record else {
+        return Ok(catalogue.get("record.unchecked")?.to_string());
+    };
+    let issued = words(r.issued)?;
+    Ok(match &r.status {
+        Status::Current => catalogue
+            .get("record.current")?
+            .replace("{issued}", &issued),
+        Status::Extended { until } => catalogue
+            .get("record.extended")?
+            .replace("{date}", &words(*until)?)
+            .replace("{issued}", &issued),
+        Status::Withdrawn { reason } => catalogue
+            .get("record.withdrawn")?
+            .replace(
+                "{reason}",
+                catalogue.get(&format!("record.reason.{}", reason.name()))?,
+            )
+            .replace("{issued}", &issued),
+        Status::Superseded { reason, .. } => catalogue
+            .get("record.superseded")?
+            .replace(
+                "{reason}",
+                catalogue.get(&format!("record.reason.{}", reason.name()))?,
+            )
+            .replace("{issued}", &issued),
+    })
+}
+
+fn print_record(c: &verify::RecordCheck, label: &[u8], catalogue: &crate::summary::Catalogue) {
+    let addr = crate::record::address(label);
+    match (&c.record, c.verdict) {
+        (Some(r), _) => {
+            println!(
+                "record {addr} (no. {}, signed by {}): {}",
+                r.seq,
+                c.signer.as_ref().map(|s| s.name.as_str()).unwrap_or("?"),
+                record_text(c, catalogue).unwrap_or_default()
+            );
+            for (k, v) in [
+                ("details", &r.details_url),
+                ("vulnerability contact", &r.vulnerability_contact),
+                ("firmware", &r.firmware_version),
+                ("hardware", &r.hardware_version),
+            ] {
+                if let Some(v) = v {
+                    println!("  {k}: {}", escape(v));
+                }
+            }
+            for (k, v) in &r.notes {
+                println!("  note ({k}): {}", escape(v));
+            }
+        }
+        (None, verify::RecordVerdict::Missing) => println!(
+            "record {addr}: none found — {}",
+            record_text(c, catalogue).unwrap_or_default()
+        ),
+        (None, verdict) => println!(
+            "record {addr}: IGNORED ({}) — {}; {}",
+            serde_json::to_value(verdict)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            c.error.as_deref().unwrap_or(""),
+            record_text(c, catalogue).unwrap_or_default()
+        ),
+    }
+}
+
+/// Terminal output escapes control characters in untrusted text.
+fn escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 /// Show every stage of a signed payload: CBOR, COSE headers, sizes, digits, QR versions.
