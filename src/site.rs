@@ -51,6 +51,9 @@ pub struct SiteOptions {
     /// and demonstrations only. It is never taken from the link, so a forged link
     /// cannot make an ended support look current.
     pub as_of: Option<crate::today::Date>,
+    /// A records directory (from `iotlabel record`/`extend`/`withdraw`) to publish as
+    /// `records/` beside the page, which then fetches each label's record.
+    pub records: Option<PathBuf>,
 }
 
 /// Why the site could not be generated.
@@ -88,6 +91,16 @@ pub enum SiteError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot read records directory {path}: {source}")]
+    RecordsRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("record {path} cannot be published: {why}")]
+    #[diagnostic(help(
+        "records are written by `iotlabel record`, `extend` and `withdraw`, and must be signed by a key this site trusts for the label's manufacturer"
+    ))]
+    Record { path: PathBuf, why: String },
     #[error(transparent)]
     Write(#[from] WriteError),
 }
@@ -95,7 +108,7 @@ pub enum SiteError {
 /// One file of the site: its name relative to the output directory and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteFile {
-    pub name: &'static str,
+    pub name: String,
     pub bytes: Vec<u8>,
 }
 
@@ -106,6 +119,13 @@ pub fn render(trust: &TrustStore, options: &SiteOptions) -> Result<Vec<SiteFile>
     if let Some(d) = options.as_of {
         data["as_of"] = json!(d.to_string());
     }
+    let records = match &options.records {
+        Some(dir) => {
+            data["records"] = json!(true);
+            record_files(dir, trust)?
+        }
+        None => Vec::new(),
+    };
     let noscript = noscript_html()?;
     let brand = brand_html(options)?;
 
@@ -115,7 +135,7 @@ pub fn render(trust: &TrustStore, options: &SiteOptions) -> Result<Vec<SiteFile>
         .replace('<', "\\u003c");
     let csp = format!(
         "default-src 'none'; script-src {} {}; style-src {}; img-src data:; worker-src 'self'; \
-         base-uri 'none'; form-action 'none'",
+         connect-src 'self'; base-uri 'none'; form-action 'none'",
         csp_hash(VERIFIER_JS),
         csp_hash(APP_JS),
         csp_hash(STYLE)
@@ -140,20 +160,86 @@ pub fn render(trust: &TrustStore, options: &SiteOptions) -> Result<Vec<SiteFile>
     let mut keys_text = serde_json::to_string_pretty(&json!({ "keys": keys }))
         .map_err(|e| SiteError::UiStrings(e.to_string()))?;
     keys_text.push('\n');
-    Ok(vec![
+    let mut files = vec![
         SiteFile {
-            name: "index.html",
+            name: "index.html".into(),
             bytes: index.into_bytes(),
         },
         SiteFile {
-            name: "keys.json",
+            name: "keys.json".into(),
             bytes: keys_text.into_bytes(),
         },
         SiteFile {
-            name: "sw.js",
+            name: "sw.js".into(),
             bytes: SERVICE_WORKER_JS.as_bytes().to_vec(),
         },
-    ])
+    ];
+    files.extend(records);
+    Ok(files)
+}
+
+/// The records to publish: every file named like a record address (16 hex digits,
+/// optionally `.N` for a kept earlier record), each checked to be a record signed by a
+/// key this site trusts for its manufacturer, in name order.
+fn record_files(dir: &Path, trust: &TrustStore) -> Result<Vec<SiteFile>, SiteError> {
+    let read_err = |source| SiteError::RecordsRead {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(read_err)?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| is_record_name(n))
+        .collect();
+    names.sort();
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let path = dir.join(&name);
+        let bad = |why: String| SiteError::Record {
+            path: path.clone(),
+            why,
+        };
+        let bytes = std::fs::read(&path).map_err(|source| SiteError::RecordsRead {
+            path: path.clone(),
+            source,
+        })?;
+        if bytes.len() > crate::record::MAX_RECORD_BYTES {
+            return Err(bad(format!("{} bytes is over the limit", bytes.len())));
+        }
+        let opened = crate::envelope::open(&bytes).map_err(|e| bad(e.to_string()))?;
+        let record = crate::record::decode(&opened.payload).map_err(|e| bad(e.to_string()))?;
+        if crate::verify::hex(&record.label_hash[..crate::record::ADDRESS_BYTES]) != name[..16] {
+            return Err(bad(
+                "its file name is not the address of the label it names".into(),
+            ));
+        }
+        let signer = trust
+            .by_kid(&opened.kid)
+            .find(|k| opened.verify(&k.key))
+            .ok_or_else(|| bad("it is not signed by a key this site trusts".into()))?;
+        if !signer.may_sign_for(&record.manufacturer) {
+            return Err(bad(format!(
+                "{} is not trusted for {:?}",
+                signer.name, record.manufacturer
+            )));
+        }
+        out.push(SiteFile {
+            name: format!("records/{name}"),
+            bytes,
+        });
+    }
+    Ok(out)
+}
+
+/// `0123456789abcdef` or `0123456789abcdef.3`.
+fn is_record_name(n: &str) -> bool {
+    let (addr, seq) = n.split_once('.').unwrap_or((n, ""));
+    addr.len() == 2 * crate::record::ADDRESS_BYTES
+        && addr
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        && (seq.is_empty() || (seq.len() <= 9 && seq.bytes().all(|b| b.is_ascii_digit())))
 }
 
 /// Writes the verifier site into `out_dir` (created if missing) and returns the paths
@@ -176,7 +262,13 @@ pub fn generate(
     })?;
     let mut written = Vec::with_capacity(files.len());
     for f in files {
-        let path = out_dir.join(f.name);
+        let path = out_dir.join(&f.name);
+        if let Some(parent) = path.parent().filter(|p| *p != out_dir) {
+            std::fs::create_dir_all(parent).map_err(|source| SiteError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
         // World-readable: a web server must be able to serve them.
         let opts = WriteOptions {
             overwrite: Overwrite::Replace,
@@ -391,6 +483,7 @@ mod tests {
             brand_name: Some("Acme <Home>".into()),
             logo: None,
             as_of: None,
+            records: None,
         };
         let a = render(&store(), &opts).unwrap();
         let b = render(&store(), &opts).unwrap();

@@ -188,6 +188,7 @@ fn generate_site(dir: &Path) {
             brand_name: Some("Verify Example".into()),
             logo: None,
             as_of: None,
+            records: None,
         },
         dir,
     )
@@ -675,4 +676,211 @@ fn browser_puts_no_updates_first() {
         "the no-updates headline comes before the details"
     );
     assert!(dom.contains("class=\"headline no-updates\""));
+}
+
+// ---------------------------------------------------------------- today, trust, records
+
+/// A site judged as of a fixed day (the device clock in real use), optionally with a
+/// trust store other than the samples' and with records.
+fn generate_site_as_of(dir: &Path, day: &str, trust: &TrustStore, records: Option<&Path>) {
+    site::generate(
+        trust,
+        &SiteOptions {
+            brand_name: None,
+            logo: None,
+            as_of: Some(day.parse().unwrap()),
+            records: records.map(Path::to_path_buf),
+        },
+        dir,
+    )
+    .unwrap();
+}
+
+fn sample_cose(name: &str) -> Vec<u8> {
+    signed_samples()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("sample {name}"))
+        .1
+}
+
+/// The value of attribute `attr` on the element with `id`.
+fn attr_of(dom: &str, id: &str, attr: &str) -> String {
+    let at = dom
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("#{id} in the DOM"));
+    let start = dom[..at].rfind('<').unwrap();
+    let tag = &dom[start..start + dom[start..].find('>').unwrap()];
+    let key = format!("{attr}=\"");
+    match tag.find(&key) {
+        Some(v) => {
+            let v = v + key.len();
+            tag[v..v + tag[v..].find('"').unwrap()].to_string()
+        }
+        None => String::new(),
+    }
+}
+
+fn is_hidden(dom: &str, id: &str) -> bool {
+    let at = dom.find(&format!("id=\"{id}\"")).unwrap();
+    let start = dom[..at].rfind('<').unwrap();
+    let tag = &dom[start..start + dom[start..].find('>').unwrap()];
+    tag.split_whitespace()
+        .any(|w| w == "hidden" || w == "hidden=\"\"")
+}
+
+#[test]
+fn browser_says_todays_verdict_in_every_language() {
+    use iotlabel::today::{State, assess};
+    let trust = demo_trust();
+    let cose = sample_cose("thermostat"); // support until 12/2031
+    let l = digits_link(&cose);
+    let (_, facts) = rust_verdict(&l, &trust);
+    let facts = facts.unwrap();
+    for (day, state, good) in [
+        ("2026-11-29", State::Supported, "true"),
+        ("2031-10-02", State::Supported, "true"),
+        ("2032-03-01", State::Ended, "false"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        generate_site_as_of(dir.path(), day, &trust, None);
+        for lang in Catalogue::languages() {
+            let c = Catalogue::built_in(lang).unwrap();
+            let want = assess(&facts, day.parse().unwrap(), None, &c).unwrap();
+            assert_eq!(want.state, state);
+            let dom = dump_dom(
+                &page_url(dir.path(), &format!("?lang={lang}"), fragment(&l)),
+                &[],
+            );
+            assert_eq!(verdict_of(&dom), "valid", "{day} {lang}");
+            assert!(
+                dom.contains(&text_in_dom(&want.text)),
+                "{day} {lang}: {:?} missing",
+                want.text
+            );
+            let st = serde_json::to_value(state).unwrap();
+            assert_eq!(attr_of(&dom, "today", "data-state"), st.as_str().unwrap());
+            // Support ended: the trust line is never green or ticked.
+            assert_eq!(attr_of(&dom, "verdict", "data-good"), good, "{day} {lang}");
+            // The answer comes before the trust verdict, and before the printed facts.
+            let (a, v, d) = (
+                dom.find("id=\"answer\"").unwrap(),
+                dom.find("id=\"verdict\"").unwrap(),
+                dom.find("id=\"declaration\"").unwrap(),
+            );
+            assert!(a < v && v < d, "{day} {lang}: order answer, verdict, facts");
+        }
+    }
+    // Month words, as the issue asks: "ended in June 2025"-style sentences.
+    let en = Catalogue::built_in("en").unwrap();
+    let t = assess(&facts, "2032-03-01".parse().unwrap(), None, &en).unwrap();
+    assert_eq!(t.text, "Security updates ended in December 2031");
+    let t = assess(&facts, "2031-10-02".parse().unwrap(), None, &en).unwrap();
+    assert_eq!(
+        t.text,
+        "Security updates until December 2031: they end in 2 months"
+    );
+}
+
+#[test]
+fn browser_no_updates_is_never_under_a_green_tick() {
+    let dir = tempfile::tempdir().unwrap();
+    let trust = demo_trust();
+    generate_site_as_of(dir.path(), "2026-11-29", &trust, None);
+    let found = signed_samples().into_iter().find(|(_, c)| {
+        rust_verdict(&digits_link(c), &trust)
+            .1
+            .is_some_and(|f| !f.security_updates)
+    });
+    let (_, cose) = found.expect("a no-updates sample");
+    for lang in Catalogue::languages() {
+        let dom = dump_dom(
+            &page_url(
+                dir.path(),
+                &format!("?lang={lang}"),
+                fragment(&digits_link(&cose)),
+            ),
+            &[],
+        );
+        assert_eq!(verdict_of(&dom), "valid");
+        assert_eq!(attr_of(&dom, "today", "data-state"), "no-updates");
+        assert_eq!(attr_of(&dom, "verdict", "data-good"), "false", "{lang}");
+        let none = Catalogue::built_in(lang)
+            .unwrap()
+            .get("today.none")
+            .unwrap()
+            .to_string();
+        let first = dom.find(&text_in_dom(&none)).expect("no-updates answer");
+        assert!(first < dom.find("id=\"verdict\"").unwrap(), "{lang}");
+    }
+}
+
+#[test]
+fn browser_hides_an_unknown_or_unbound_signers_facts_until_asked() {
+    // An unknown key: facts hidden behind a greyed control.
+    let dir = tempfile::tempdir().unwrap();
+    generate_site_as_of(dir.path(), "2026-11-29", &demo_trust(), None);
+    let kdir = tempfile::tempdir().unwrap();
+    let (sk, pk) = (kdir.path().join("o.pem"), kdir.path().join("o.pub.pem"));
+    keys::generate(&sk, &pk).unwrap();
+    let d = declaration::load(
+        &root().join("samples/thermostat.toml"),
+        &CheckOptions::lenient(),
+    )
+    .unwrap();
+    let foreign = digits_link(&source::sign_declaration(
+        &d,
+        &keys::load_signing_key(&sk).unwrap(),
+    ));
+    let dom = dump_dom(&page_url(dir.path(), "?lang=en", fragment(&foreign)), &[]);
+    assert_eq!(verdict_of(&dom), "unknown-key");
+    assert!(is_hidden(&dom, "answer") && is_hidden(&dom, "declaration"));
+    assert!(!is_hidden(&dom, "reveal-box"));
+    assert!(dom.contains("Show the unverified text"));
+
+    // A trusted key bound to another manufacturer: "signed by another party".
+    let bound = kdir.path().join("bound.toml");
+    std::fs::write(
+        &bound,
+        format!(
+            "[[key]]\nname = \"Glimmer key\"\nfile = \"{}\"\nmanufacturers = [\"Glimmer Lighting Co.\"]\n",
+            root().join("samples/trust/demo.pub.pem").display()
+        ),
+    )
+    .unwrap();
+    let trust = TrustStore::load(&[bound]).unwrap();
+    let dir2 = tempfile::tempdir().unwrap();
+    generate_site_as_of(dir2.path(), "2026-11-29", &trust, None);
+    let l = digits_link(&sample_cose("thermostat"));
+    let dom = dump_dom(&page_url(dir2.path(), "?lang=en", fragment(&l)), &[]);
+    assert_eq!(verdict_of(&dom), "other-party");
+    assert!(dom.contains("Signed by another party"));
+    assert!(dom.contains("Glimmer key") && dom.contains("Nordlicht Home GmbH"));
+    assert!(is_hidden(&dom, "answer") && is_hidden(&dom, "declaration"));
+    assert!(!is_hidden(&dom, "reveal-box"));
+    // The same in Rust: exit-code verdict 5.
+    let (v, _) = {
+        let env = source::load(&l, &SourceOptions::default()).unwrap();
+        let v = verify::verify(env, &trust);
+        (v.verdict, v.facts)
+    };
+    assert_eq!(v, verify::Verdict::OtherParty);
+    assert_eq!(v.exit_code(), 5);
+}
+
+#[test]
+fn page_has_a_noscript_message_in_every_language() {
+    let dir = tempfile::tempdir().unwrap();
+    generate_site(dir.path());
+    let html = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+    let ui: Value = serde_json::from_str(include_str!("../assets/site/ui.json")).unwrap();
+    let ns = &html[html.find("<noscript>").unwrap()..html.find("</noscript>").unwrap()];
+    for lang in Catalogue::languages() {
+        let text = ui[lang]["noscript"].as_str().unwrap();
+        assert!(
+            ns.contains(&format!("<p lang=\"{lang}\">"))
+                && ns.contains(&text.replace('\'', "&#39;")),
+            "{lang}"
+        );
+    }
 }

@@ -87,6 +87,82 @@
   }
 
   let revealed = false; // the reader asked to see an unverified label's text
+  let recordCheck = null; // the label's record, once fetched and checked
+  let labelBytes = null; // the label's COSE bytes (the record is addressed by their hash)
+
+  // Records live in records/ beside the page: strip a GS1 Digital Link tail
+  // (/01/<GTIN-14>…) and index.html from the page's path, so …/v, …/v/ and
+  // …/v/01/<GTIN> all find …/v/records/<address>.
+  function recordsUrl(address) {
+    let path = location.pathname.replace(/\/01\/\d{14}(\/.*)?$/, '').replace(/\/index\.html$/, '');
+    if (!path.endsWith('/')) path += '/';
+    return `${path}records/${address}`;
+  }
+
+  // Fetches and checks the label's record from this page's own origin: only the short
+  // hash is in the request, never the payload. Offline, missing or refused: null.
+  async function fetchRecord(subtle) {
+    const address = await V.recordAddress(subtle, labelBytes);
+    try {
+      const resp = await fetch(recordsUrl(address), { credentials: 'omit', cache: 'no-cache', redirect: 'error', referrerPolicy: 'no-referrer' });
+      if (!resp.ok) return null;
+      return new Uint8Array(await resp.arrayBuffer());
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function renderRecord(c) {
+    const status = $('record-status');
+    const links = $('record-links');
+    const facts = $('record-facts');
+    links.textContent = '';
+    facts.textContent = '';
+    links.hidden = true;
+    facts.hidden = true;
+    if (recordCheck === null || recordCheck.verdict === 'pending') {
+      status.hidden = true;
+      return;
+    }
+    status.hidden = false;
+    const rc = recordCheck;
+    if (rc.record === null) {
+      const ignored = rc.verdict !== 'missing';
+      status.dataset.record = ignored ? 'ignored' : 'missing';
+      status.dataset.status = '';
+      status.textContent = ignored ? `${V.recordText(rc, c)} ${c['record.ignored']}` : V.recordText(rc, c);
+      return;
+    }
+    const r = rc.record;
+    status.dataset.record = 'valid';
+    status.dataset.status = r.status;
+    status.textContent = V.recordText(rc, c);
+    // Only https: and mailto: links are ever made (the decoder refuses anything else).
+    const link = (href, text) => {
+      const li = document.createElement('li');
+      const a = document.createElement('a');
+      a.href = href;
+      a.rel = 'noopener noreferrer';
+      a.textContent = text;
+      li.appendChild(a);
+      links.appendChild(li);
+    };
+    if (r.details_url) link(r.details_url, c['record.details']);
+    if (r.vulnerability_contact) link(r.vulnerability_contact, c['record.contact']);
+    links.hidden = links.childElementCount === 0;
+    const row = (term, value) => {
+      const dt = document.createElement('dt');
+      dt.textContent = term;
+      const dd = document.createElement('dd');
+      dd.textContent = value;
+      facts.append(dt, dd);
+    };
+    if (r.firmware_version) row(c['record.firmware'], r.firmware_version);
+    if (r.hardware_version) row(c['record.hardware'], r.hardware_version);
+    // Notes are the manufacturer's own words, in the declaration's language.
+    for (const [k, v] of Object.entries(r.notes)) row(k, v);
+    facts.hidden = facts.childElementCount === 0;
+  }
 
   function renderResult() {
     const box = $('verdict');
@@ -119,7 +195,8 @@
     }
     const c = DATA.phrases[lang];
     const s = V.summarize(r.facts, c);
-    const today = V.todayStatus(r.facts, asOf(), null, c);
+    const extendedTo = recordCheck && recordCheck.record && recordCheck.record.extended_to;
+    const today = V.todayStatus(r.facts, asOf(), extendedTo ? { year: Number(extendedTo.slice(0, 4)), month: Number(extendedTo.slice(5, 7)) } : null, c);
     const verified = verdict === 'valid';
     // Unverified facts (unknown key, another party's key, a browser that cannot
     // check) stay behind an explicit, greyed control until the reader asks.
@@ -152,6 +229,7 @@
     const support = $('support');
     support.textContent = s.support;
     support.hidden = s.no_updates;
+    renderRecord(c);
     const dl = $('statements');
     dl.textContent = '';
     for (const st of s.statements) {
@@ -177,6 +255,7 @@
     const fragment = location.hash.replace(/^#/, '');
     if (fragment === '') {
       result = null;
+      recordCheck = null;
     } else {
       document.body.dataset.state = 'checking';
       const box = $('verdict');
@@ -194,6 +273,19 @@
       // A key vouches only for the manufacturers its keyset entry names.
       result = V.bindMaker(result);
       revealed = false;
+      recordCheck = null;
+      // The second layer: the label's record, when the site publishes records.
+      if (DATA.records === true && result.facts !== null && subtle) {
+        try {
+          labelBytes = V.decodeFragment(fragment).bytes;
+          recordCheck = { verdict: 'pending', record: null };
+          render();
+          const bytes = await fetchRecord(subtle);
+          recordCheck = await V.verifyRecord(bytes, labelBytes, result.facts.manufacturer, DATA.keys, subtle);
+        } catch (e) {
+          recordCheck = { verdict: 'missing', record: null, signer: null, error: String(e) };
+        }
+      }
     }
     render();
     document.body.dataset.state = 'done';
