@@ -884,3 +884,188 @@ fn page_has_a_noscript_message_in_every_language() {
         );
     }
 }
+
+/// A minimal static HTTP server for the records tests (the page fetches its records
+/// from its own origin, which `file://` cannot give): serves `root` under `/v/`, and
+/// `index.html` for `/v`, `/v/` and `/v/01/<GTIN>`. Runs until the test process ends.
+fn serve(root: PathBuf) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                if reader.read_line(&mut line).is_err() {
+                    return;
+                }
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).map_or(true, |n| n == 0) || h == "\r\n" {
+                        break;
+                    }
+                }
+                let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let path = path.split(['?', '#']).next().unwrap_or("").to_string();
+                let file = match path.as_str() {
+                    "/v" | "/v/" => Some(root.join("index.html")),
+                    p if p.starts_with("/v/01/") => Some(root.join("index.html")),
+                    p if p.starts_with("/v/")
+                        && !p.contains("..")
+                        && p[3..]
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"./_-".contains(&b)) =>
+                    {
+                        Some(root.join(&p[3..]))
+                    }
+                    _ => None,
+                };
+                let resp = match file.and_then(|f| std::fs::read(f).ok()) {
+                    Some(body) => {
+                        let ty = if path.ends_with(".js") {
+                            "text/javascript"
+                        } else if path.contains("/records/") {
+                            "application/cose"
+                        } else {
+                            "text/html; charset=utf-8"
+                        };
+                        let mut r = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: {ty}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        )
+                        .into_bytes();
+                        r.extend(body);
+                        r
+                    }
+                    None => {
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .to_vec()
+                    }
+                };
+                let _ = stream.write_all(&resp);
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn browser_shows_the_labels_record_extended_withdrawn_missing_or_untrusted() {
+    use iotlabel::declaration::YearMonth;
+    use iotlabel::record::{self, Reason, Record, Status};
+    let trust = demo_trust();
+    let key = demo_key();
+    let d = declaration::load(
+        &root().join("samples/thermostat.toml"),
+        &CheckOptions::lenient(),
+    )
+    .unwrap();
+    let ym = |y, m| YearMonth { year: y, month: m };
+    let cose = sample_cose("thermostat");
+    let l = digits_link(&cose);
+    let (_, facts) = rust_verdict(&l, &trust);
+    let facts = facts.unwrap();
+    let first = Record::new(&cose, "Nordlicht Home GmbH", Some(&d), ym(2026, 11));
+
+    for (case, status) in [
+        (
+            "extended",
+            Some(Status::Extended {
+                until: ym(2033, 12),
+            }),
+        ),
+        (
+            "withdrawn",
+            Some(Status::Withdrawn {
+                reason: Reason::Safety,
+            }),
+        ),
+        ("missing", None),
+        ("untrusted", Some(Status::Extended { until: ym(2035, 1) })),
+    ] {
+        let work = tempfile::tempdir().unwrap();
+        let recs = work.path().join("records");
+        let site_dir = work.path().join("site");
+        let rec = status.map(|s| first.next(ym(2027, 3), s));
+        // A site that publishes records; the untrusted case has none of its own.
+        std::fs::create_dir_all(&recs).unwrap();
+        if let Some(r) = rec.as_ref().filter(|_| case != "untrusted") {
+            record::write(&recs, &cose, r, &key).unwrap();
+        }
+        generate_site_as_of(&site_dir, "2032-03-01", &trust, Some(&recs));
+        if case == "untrusted" {
+            // Planted on the host: signed by a key the site does not trust.
+            let other = ed25519_dalek::SigningKey::from_bytes(&[42; 32]);
+            record::write(
+                &site_dir.join("records"),
+                &cose,
+                rec.as_ref().unwrap(),
+                &other,
+            )
+            .unwrap();
+        }
+        let origin = serve(site_dir.clone());
+        for lang in Catalogue::languages() {
+            if case != "extended" && case != "withdrawn" && lang != "en" {
+                continue;
+            }
+            let c = Catalogue::built_in(lang).unwrap();
+            let url = format!("{origin}/v?lang={lang}#{}", fragment(&l));
+            let dom = dump_dom(&url, &[]);
+            assert_eq!(verdict_of(&dom), "valid", "{case} {lang}");
+            let words = |m| iotlabel::today::month_in_words(m, &c).unwrap();
+            match case {
+                "extended" => {
+                    let want = c
+                        .get("record.extended")
+                        .unwrap()
+                        .replace("{date}", &words(ym(2033, 12)))
+                        .replace("{issued}", &words(ym(2027, 3)));
+                    assert!(dom.contains(&text_in_dom(&want)), "{lang}: {want}");
+                    assert_eq!(attr_of(&dom, "record-status", "data-status"), "extended");
+                    // Today's verdict follows the extension: supported, not ended.
+                    let t = iotlabel::today::assess(
+                        &facts,
+                        "2032-03-01".parse().unwrap(),
+                        Some(ym(2033, 12)),
+                        &c,
+                    )
+                    .unwrap();
+                    assert!(t.extended);
+                    assert!(dom.contains(&text_in_dom(&t.text)), "{lang}: {}", t.text);
+                    assert_eq!(attr_of(&dom, "today", "data-state"), "supported");
+                    assert!(dom.contains("href=\"https://nordlicht.example/security/therma-t3\""));
+                    assert!(dom.contains("href=\"mailto:security@nordlicht.example\""));
+                    assert!(dom.contains(
+                        "Local heating control keeps working without the cloud service."
+                    ));
+                }
+                "withdrawn" => {
+                    let want = c
+                        .get("record.withdrawn")
+                        .unwrap()
+                        .replace("{reason}", c.get("record.reason.safety").unwrap())
+                        .replace("{issued}", &words(ym(2027, 3)));
+                    assert!(dom.contains(&text_in_dom(&want)), "{lang}: {want}");
+                    assert_eq!(attr_of(&dom, "record-status", "data-status"), "withdrawn");
+                    assert_eq!(attr_of(&dom, "today", "data-state"), "ended");
+                }
+                "missing" => {
+                    assert!(dom.contains("Could not check for later changes."));
+                    assert_eq!(attr_of(&dom, "record-status", "data-record"), "missing");
+                    assert_eq!(attr_of(&dom, "today", "data-state"), "ended");
+                }
+                _ => {
+                    assert!(dom.contains("Could not check for later changes."));
+                    assert!(dom.contains("found but ignored"));
+                    assert_eq!(attr_of(&dom, "record-status", "data-record"), "ignored");
+                    // The forged extension changed nothing.
+                    assert_eq!(attr_of(&dom, "today", "data-state"), "ended");
+                }
+            }
+        }
+    }
+}
