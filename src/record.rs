@@ -600,9 +600,22 @@ pub fn record_path(dir: &std::path::Path, label_cose: &[u8]) -> std::path::PathB
     dir.join(address(label_cose))
 }
 
-/// Reads a label's current record from a directory, if there is one.
+/// Reads a label's current record from a directory, if there is one. Not through
+/// `fsutil::read_input`, which marks what it reads as never to be written: `extend`
+/// and `withdraw` read the current record in order to replace it (keeping it beside).
 pub fn read(dir: &std::path::Path, label_cose: &[u8]) -> Result<Option<Vec<u8>>, PublishError> {
     let path = record_path(dir, label_cose);
+    if let Ok(m) = std::fs::metadata(&path)
+        && m.len() > MAX_RECORD_BYTES as u64
+    {
+        return Err(PublishError::Existing {
+            path,
+            why: format!(
+                "{} bytes is over the {MAX_RECORD_BYTES}-byte limit",
+                m.len()
+            ),
+        });
+    }
     match std::fs::read(&path) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -651,9 +664,13 @@ pub fn write(
     decode(&payload).map_err(PublishError::Invalid)?;
     let cose = crate::envelope::sign(&payload, key);
     let path = record_path(dir, label_cose);
+    // Records are replaced by design (the old one is kept beside), so they are neither
+    // noted as inputs nor kind-checked: `kind: None`.
     let opts = |overwrite| WriteOptions {
         overwrite,
         mode: Some(0o644),
+        kind: None,
+        force: false,
     };
     if let Some(old) = read(dir, label_cose)? {
         if old == cose {

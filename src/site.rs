@@ -200,10 +200,8 @@ fn record_files(dir: &Path, trust: &TrustStore) -> Result<Vec<SiteFile>, SiteErr
             path: path.clone(),
             why,
         };
-        let bytes = std::fs::read(&path).map_err(|source| SiteError::RecordsRead {
-            path: path.clone(),
-            source,
-        })?;
+        let bytes = crate::fsutil::read_input(&path, crate::fsutil::Input::Signed)
+            .map_err(|e| bad(e.to_string()))?;
         if bytes.len() > crate::record::MAX_RECORD_BYTES {
             return Err(bad(format!("{} bytes is over the limit", bytes.len())));
         }
@@ -273,6 +271,9 @@ pub fn generate(
         let opts = WriteOptions {
             overwrite: Overwrite::Replace,
             mode: Some(0o644),
+            // Records (binary COSE) are not sniffed as site files: no kind rule.
+            kind: (!f.name.starts_with("records/")).then_some(crate::fsutil::Kind::Site),
+            force: false,
         };
         write_atomic_with(&path, opts, |w| w.write_all(&f.bytes))?;
         written.push(path);
@@ -376,9 +377,11 @@ fn brand_html(options: &SiteOptions) -> Result<String, SiteError> {
 /// file's contents, not its name, so a mislabelled file is caught here and not as a
 /// broken image on the page.
 fn logo_data_uri(path: &Path) -> Result<String, SiteError> {
-    let bytes = std::fs::read(path).map_err(|source| SiteError::LogoRead {
-        path: path.to_path_buf(),
-        source,
+    let bytes = crate::fsutil::read_input(path, crate::fsutil::Input::Image).map_err(|e| {
+        SiteError::LogoRead {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        }
     })?;
     if bytes.len() > MAX_LOGO_BYTES {
         return Err(SiteError::LogoTooLarge {

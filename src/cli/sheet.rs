@@ -40,10 +40,16 @@ pub struct SheetArgs {
     /// Draw crop marks in the sheet margin (plain sheets that are cut after printing).
     #[arg(long)]
     pub crop_marks: bool,
-    /// Leave out each label's printed outline (for die-cut stock, where a printed
-    /// border shows any misregistration between print and cut).
-    #[arg(long)]
+    /// Leave out each label's printed outline (the default on die-cut stock, where a
+    /// printed border shows any misregistration between print and cut).
+    #[arg(long, conflicts_with = "outline")]
     pub no_outline: bool,
+    /// Draw each label's outline, inside the 1.5 mm safe area (e.g. for proofs on
+    /// die-cut stock).
+    #[arg(long)]
+    pub outline: bool,
+    #[command(flatten)]
+    pub qr: super::QrOptions,
     /// Bleed beyond the cut line, e.g. 2mm (needs --crop-marks).
     #[arg(long, value_name = "LENGTH", value_parser = parse_length)]
     pub bleed: Option<f64>,
@@ -61,6 +67,9 @@ pub struct SheetArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub trust: super::ArtworkTrust,
+    /// Replace existing output files of another kind (never an input or a private key).
+    #[arg(long)]
+    pub force: bool,
 }
 
 fn parse_length(s: &str) -> std::result::Result<f64, String> {
@@ -98,6 +107,12 @@ impl Progress for Bar {
             b.set_position(n);
         }
     }
+    fn note(&self, text: &str) {
+        match &self.0 {
+            Some(b) => b.suspend(|| eprintln!("{text}")),
+            None => eprintln!("{text}"),
+        }
+    }
 }
 
 pub fn run(a: SheetArgs) -> Result<ExitCode> {
@@ -111,11 +126,6 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
             ));
         }
     };
-    if let Some(k) = &a.key
-        && let Some(w) = crate::keys::permission_warning(k)
-    {
-        eprintln!("warning: {w}");
-    }
     let job = SheetJob {
         batch: a.batch,
         stock,
@@ -134,6 +144,10 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk },
         output: a.out,
         signed_inputs: a.trust.policy()?,
+        force: a.force,
+        module: a.qr.module_size(),
+        ec: a.qr.ec_choice(),
+        outline: if a.outline { Some(true) } else { None },
     };
     let bar = Bar(std::io::stderr()
         .is_terminal()

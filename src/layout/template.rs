@@ -17,6 +17,7 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../../assets/templates/compact.toml"),
     ),
     ("strip", include_str!("../../assets/templates/strip.toml")),
+    ("square", include_str!("../../assets/templates/square.toml")),
 ];
 
 /// Smallest body text we ever set, in points (legibility floor for packaging).
@@ -41,6 +42,10 @@ pub struct Template {
     #[serde(default = "default_line_height")]
     pub line_height: f64,
     pub qr: QrSpec,
+    /// Draw the label's outline on a single label by default (sheets on die-cut stock
+    /// leave it out unless asked).
+    #[serde(default = "yes")]
+    pub outline: bool,
     /// Vertical alignment of the text areas.
     #[serde(default)]
     pub main_align: Align,
@@ -54,18 +59,32 @@ fn default_line_height() -> f64 {
     1.2
 }
 
-/// Where the QR goes and how big it may be.
+fn yes() -> bool {
+    true
+}
+
+fn scan_module() -> f64 {
+    super::SCAN_MODULE_MM
+}
+
+fn max_module() -> f64 {
+    super::MAX_AUTO_MODULE_MM
+}
+
+/// Where the QR goes and how big it is. The QR is placed first, at its module size,
+/// and never shrunk for text: the words are laid out in the space that remains.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QrSpec {
     pub place: QrPlace,
-    /// Preferred side of the QR (with quiet zone) as a share of the inner width
-    /// (`bottom-left`) or inner height (`left`).
-    pub share: f64,
-    /// Largest module size at the default size (a bigger QR only eats text space).
+    /// Module size at the template's default size (at least the scan floor,
+    /// [`super::SCAN_MODULE_MM`]). On a larger label the module grows in proportion, up
+    /// to `max_module_mm`.
+    #[serde(default = "scan_module")]
+    pub module_mm: f64,
+    /// Largest module the QR grows to on a large label.
+    #[serde(default = "max_module")]
     pub max_module_mm: f64,
-    /// Print minimum; the layout never goes below it.
-    pub min_module_mm: f64,
     pub quiet_zone: u32,
     /// Space between the QR's quiet zone and text.
     pub gap_mm: f64,
@@ -81,6 +100,8 @@ pub enum QrPlace {
     BottomLeft,
     /// QR at the left edge, vertically centred; `main` text to its right.
     Left,
+    /// QR at the top, horizontally centred; `main` text below it (square labels).
+    Top,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -201,9 +222,8 @@ fn parse(name: &str, src: &str) -> Result<Template, TemplateError> {
         t.margin_mm,
         t.stroke_mm,
         t.line_height,
-        q.share,
+        q.module_mm,
         q.max_module_mm,
-        q.min_module_mm,
     ];
     if positive.iter().any(|v| !v.is_finite() || *v <= 0.0) {
         return Err(invalid(
@@ -217,10 +237,14 @@ fn parse(name: &str, src: &str) -> Result<Template, TemplateError> {
             t.line_height
         )));
     }
-    if q.min_module_mm > q.max_module_mm || q.quiet_zone < 4 {
-        return Err(invalid(
-            "QR needs min_module_mm ≤ max_module_mm and a quiet zone of at least 4".into(),
-        ));
+    if q.module_mm < super::SCAN_MODULE_MM - 1e-9
+        || q.module_mm > q.max_module_mm
+        || q.quiet_zone < 4
+    {
+        return Err(invalid(format!(
+            "QR needs {} mm ≤ module_mm ≤ max_module_mm and a quiet zone of at least 4",
+            super::SCAN_MODULE_MM
+        )));
     }
     for b in &t.blocks {
         if b.min_pt < MIN_BODY_PT || b.size_pt < b.min_pt || b.max_lines == 0 {
@@ -246,13 +270,16 @@ mod tests {
         );
         for t in all {
             assert!(t.blocks.iter().all(|b| b.min_pt >= MIN_BODY_PT));
-            assert!(t.qr.min_module_mm >= 0.25 && t.qr.quiet_zone >= 4);
+            assert!(t.qr.module_mm >= crate::layout::SCAN_MODULE_MM && t.qr.quiet_zone >= 4);
         }
     }
 
     #[test]
     fn unknown_template_lists_the_choices() {
         let e = Template::by_name("poster").unwrap_err();
-        assert!(e.to_string().contains("panel, compact, strip"), "{e}");
+        assert!(
+            e.to_string().contains("panel, compact, strip, square"),
+            "{e}"
+        );
     }
 }
