@@ -204,6 +204,36 @@ impl Record {
         }
     }
 
+    /// The record as JSON with the field names of docs/payload.md (what `verify --json`
+    /// prints and the test vectors hold; the page's decoder returns the same shape).
+    pub fn to_json(&self) -> serde_json::Value {
+        let (extended_to, reason, by) = match &self.status {
+            Status::Current => (None, None, None),
+            Status::Extended { until } => (Some(until.to_string()), None, None),
+            Status::Withdrawn { reason } => (None, Some(reason.name()), None),
+            Status::Superseded { reason, by } => (
+                None,
+                Some(reason.name()),
+                by.as_ref().map(|b| crate::verify::hex(b)),
+            ),
+        };
+        serde_json::json!({
+            "label_hash": crate::verify::hex(&self.label_hash),
+            "manufacturer": self.manufacturer,
+            "seq": self.seq,
+            "issued": self.issued.to_string(),
+            "status": self.status.name(),
+            "extended_to": extended_to,
+            "reason": reason,
+            "superseded_by": by,
+            "details_url": self.details_url,
+            "vulnerability_contact": self.vulnerability_contact,
+            "firmware_version": self.firmware_version,
+            "hardware_version": self.hardware_version,
+            "notes": self.notes,
+        })
+    }
+
     /// The support end in force given the label's printed last month: an extension
     /// only ever moves it later.
     pub fn extended_to(&self) -> Option<YearMonth> {

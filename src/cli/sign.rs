@@ -265,38 +265,18 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(v.verdict.exit_code()))
 }
 
-/// The record part of `verify --json`.
+/// The record part of `verify --json`: the check, and the record's fields when valid.
 fn record_json(
     c: &verify::RecordCheck,
     label: &[u8],
     catalogue: &crate::summary::Catalogue,
 ) -> serde_json::Value {
-    use crate::record::Status;
-    let r = c.record.as_ref();
-    let (reason, extended_to, superseded_by) = match r.map(|r| &r.status) {
-        Some(Status::Extended { until }) => (None, Some(until.to_string()), None),
-        Some(Status::Withdrawn { reason }) => (Some(reason.name()), None, None),
-        Some(Status::Superseded { reason, by }) => {
-            (Some(reason.name()), None, by.as_ref().map(|b| hex(b)))
-        }
-        _ => (None, None, None),
-    };
     serde_json::json!({
         "address": crate::record::address(label),
         "verdict": c.verdict,
         "error": c.error,
         "signer": c.signer.as_ref().map(|s| s.name.clone()),
-        "status": r.map(|r| r.status.name()),
-        "seq": r.map(|r| r.seq),
-        "issued": r.map(|r| r.issued.to_string()),
-        "extended_to": extended_to,
-        "reason": reason,
-        "superseded_by": superseded_by,
-        "details_url": r.and_then(|r| r.details_url.clone()),
-        "vulnerability_contact": r.and_then(|r| r.vulnerability_contact.clone()),
-        "firmware_version": r.and_then(|r| r.firmware_version.clone()),
-        "hardware_version": r.and_then(|r| r.hardware_version.clone()),
-        "notes": r.map(|r| r.notes.clone()),
+        "record": c.record.as_ref().map(|r| r.to_json()),
         "text": record_text(c, catalogue).ok(),
     })
 }
