@@ -545,17 +545,28 @@ pub fn decode(bytes: &[u8]) -> Result<Record, RecordError> {
             ));
         }
     };
-    let mut take_url = |k: u64, name: &'static str| -> Result<Option<String>, RecordError> {
-        match texts.remove(&k) {
-            Some(u) if !url_ok(&u) || u.chars().count() > MAX_TEXT => Err(RecordError::BadValue(
-                name,
-                "must be an https:// or mailto: address without spaces".into(),
-            )),
-            other => Ok(other),
-        }
-    };
-    let details_url = take_url(9, "details URL (9)")?;
-    let vulnerability_contact = take_url(10, "vulnerability contact (10)")?;
+    let mut take_url =
+        |k: u64, name: &'static str, mailto: bool| -> Result<Option<String>, RecordError> {
+            match texts.remove(&k) {
+                Some(u)
+                    if !url_ok(&u)
+                        || (!mailto && !u.starts_with("https://"))
+                        || u.chars().count() > MAX_TEXT =>
+                {
+                    Err(RecordError::BadValue(
+                        name,
+                        if mailto {
+                            "must be an https:// or mailto: address without spaces".into()
+                        } else {
+                            "must be an https:// address without spaces".into()
+                        },
+                    ))
+                }
+                other => Ok(other),
+            }
+        };
+    let details_url = take_url(9, "details URL (9)", false)?;
+    let vulnerability_contact = take_url(10, "vulnerability contact (10)", true)?;
     let mut take_text = |k: u64, name: &'static str| -> Result<Option<String>, RecordError> {
         match texts.remove(&k) {
             Some(t) if !text_ok(&t, MAX_TEXT) || t.contains('\n') => Err(RecordError::BadValue(

@@ -337,6 +337,16 @@ fn generate() -> Vec<(String, Value)> {
         "malformed",
         None,
     );
+    let mut mailto = base.clone();
+    mailto.details_url = Some("mailto:info@acme.example".into());
+    push(
+        "malformed-mailto-details",
+        "signed, but the details URL is mailto: (only the contact may be)",
+        Some(iotlabel::envelope::sign(&record::encode(&mailto), &a)),
+        &trusted_a,
+        "malformed",
+        None,
+    );
     let label_payload = iotlabel::envelope::open(&label).unwrap().payload;
     push(
         "malformed-label-as-record",
@@ -402,7 +412,7 @@ fn record_vectors_are_current_and_verify_as_expected() {
             "{name}"
         );
     }
-    assert!(vectors.len() >= 13);
+    assert!(vectors.len() >= 14);
 }
 
 #[test]

@@ -803,7 +803,8 @@ var IotlabelVerifier = (function () {
     const shape = { current: [false, false, false], extended: [true, false, false], withdrawn: [false, true, false], superseded: [false, true, null] }[status];
     const has = [ext !== undefined, reason !== undefined, w.superseded_by !== undefined];
     for (let i = 0; i < 3; i++) if (shape[i] !== null && shape[i] !== has[i]) fail(R, 'record field status (5): fields 6–8 do not match the status');
-    for (const f of ['details_url', 'vulnerability_contact']) if (w[f] !== undefined && !urlOk(w[f])) fail(R, `record field ${f} must be an https:// or mailto: address without spaces`);
+    if (w.details_url !== undefined && !(urlOk(w.details_url) && w.details_url.startsWith('https://'))) fail(R, 'record field details_url must be an https:// address without spaces');
+    if (w.vulnerability_contact !== undefined && !urlOk(w.vulnerability_contact)) fail(R, 'record field vulnerability_contact must be an https:// or mailto: address without spaces');
     for (const f of ['firmware_version', 'hardware_version']) if (w[f] !== undefined && !recordTextOk(w[f], 300, false)) fail(R, `record field ${f} is invalid`);
     const notes = {};
     if (w.notes !== undefined) {

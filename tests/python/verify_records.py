@@ -92,9 +92,10 @@ def decode_record(payload):
             "withdrawn": (False, True, False), "superseded": (False, True, None)}[status]
     if any(w is not None and w != h for w, h in zip(want, has)):
         raise Malformed("fields 6-8 do not match the status")
-    for k in (9, 10):
-        if k in m and not url_ok(m[k]):
-            raise Malformed("url")
+    if 9 in m and not (url_ok(m[9]) and m[9].startswith("https://")):
+        raise Malformed("details url")
+    if 10 in m and not url_ok(m[10]):
+        raise Malformed("contact url")
     for k in (11, 12):
         if k in m and not text_ok(m[k], 300, False):
             raise Malformed("text")
