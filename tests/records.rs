@@ -914,3 +914,41 @@ fn record_extend_withdraw_and_verify_records() {
     );
     assert!(flat(&o.stderr).contains("not signed by a key this site trusts"));
 }
+
+#[test]
+fn validate_lists_the_fields_that_go_only_to_the_record() {
+    let o = iotlabel()
+        .args(["validate", "samples/thermostat.toml", "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let fields: Vec<&str> = v[0]["record_only"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "product.details_url",
+            "product.vulnerability_contact",
+            "product.firmware_version",
+            "product.hardware_version",
+            "end_of_support.note",
+            "support.note",
+            "updates.note",
+        ]
+    );
+    let o = iotlabel()
+        .args(["validate", "samples/thermostat.toml"])
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.contains("not printed on the label; published only in its product record"),
+        "{s}"
+    );
+    assert!(s.contains("    updates.note\n"), "{s}");
+}

@@ -1069,3 +1069,61 @@ fn browser_shows_the_labels_record_extended_withdrawn_missing_or_untrusted() {
         }
     }
 }
+
+#[test]
+fn browser_refuses_to_show_a_verdict_inside_a_frame() {
+    let work = tempfile::tempdir().unwrap();
+    let site_dir = work.path().join("site");
+    generate_site(&site_dir);
+    let l = digits_link(&sample_cose("thermostat"));
+    // Same origin, so the framing page can read the framed page's state for the test.
+    std::fs::write(
+        site_dir.join("frame.html"),
+        format!(
+            "<!doctype html><body data-state=\"loading\"><iframe src=\"/v/#{}\"></iframe><script>\
+             setTimeout(() => {{ const b = frames[0].document.body; document.body.dataset.inner = b.dataset.state; \
+             document.body.dataset.innerText = b.textContent.trim().slice(0, 200); document.body.dataset.state = 'done'; }}, 2000);\
+             </script></body>",
+            fragment(&l)
+        ),
+    )
+    .unwrap();
+    let origin = serve(site_dir);
+    let dom = dump_dom(&format!("{origin}/v/frame.html"), &[]);
+    assert!(dom.contains("data-inner=\"framed\""), "{dom}");
+    assert!(dom.contains("open it directly"), "{dom}");
+    assert!(!dom.contains("data-inner-text=\"Verified"), "{dom}");
+}
+
+#[test]
+fn service_worker_caches_only_the_verifier_page_in_its_own_folder() {
+    let sw = root().join("assets/site/sw.js");
+    let script = format!(
+        "const listeners = {{}};\
+         globalThis.self = {{ location: {{ href: 'https://maker.example/v/sw.js', origin: 'https://maker.example' }}, addEventListener: (k, f) => {{ listeners[k] = f; }} }};\
+         eval(require('fs').readFileSync({:?}, 'utf8') + ';globalThis.isVerifierPage = isVerifierPage; globalThis.SCOPE = SCOPE;');\
+         const ok = (u) => isVerifierPage(new URL(u));\
+         const out = {{ scope: SCOPE, page: ok('https://maker.example/v/'), index: ok('https://maker.example/v/index.html'),\
+           gs1: ok('https://maker.example/v/01/04006381333931'), other: ok('https://maker.example/v/blog.html'),\
+           outside: ok('https://maker.example/shop/'), record: ok('https://maker.example/v/records/0123456789abcdef'),\
+           foreign: ok('https://evil.example/v/'), events: Object.keys(listeners).sort() }};\
+         console.log(JSON.stringify(out));",
+        sw.display().to_string()
+    );
+    let out = Command::new(node()).arg("-e").arg(script).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v,
+        json!({"scope": "/v/", "page": true, "index": true, "gs1": true, "other": false,
+               "outside": false, "record": false, "foreign": false,
+               "events": ["activate", "fetch", "install"]})
+    );
+    // The page registers it from its own directory with that directory as the scope.
+    let app = std::fs::read_to_string(root().join("assets/site/app.js")).unwrap();
+    assert!(app.contains("register(`${dir}sw.js`, { scope: dir })"));
+}

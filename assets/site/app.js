@@ -93,11 +93,12 @@
   // Records live in records/ beside the page: strip a GS1 Digital Link tail
   // (/01/<GTIN-14>…) and index.html from the page's path, so …/v, …/v/ and
   // …/v/01/<GTIN> all find …/v/records/<address>.
-  function recordsUrl(address) {
+  function pageDir() {
     let path = location.pathname.replace(/\/01\/\d{14}(\/.*)?$/, '').replace(/\/index\.html$/, '');
     if (!path.endsWith('/')) path += '/';
-    return `${path}records/${address}`;
+    return path;
   }
+  const recordsUrl = (address) => `${pageDir()}records/${address}`;
 
   // Fetches and checks the label's record from this page's own origin: only the short
   // hash is in the request, never the payload. Offline, missing or refused: null.
@@ -325,12 +326,36 @@
     render();
   });
 
+  // Framed by another page (where no frame-ancestors header could be sent): show no
+  // verdict a framing page could dress up, only a link that opens this page itself.
+  let framed = false;
+  try {
+    framed = window.top !== window.self;
+  } catch (e) {
+    framed = true;
+  }
+  if (framed) {
+    document.body.dataset.state = 'framed';
+    const main = document.querySelector('main');
+    main.textContent = '';
+    const a = document.createElement('a');
+    a.href = location.href;
+    a.target = '_top';
+    a.rel = 'noopener';
+    a.textContent = t('framed');
+    main.appendChild(a);
+    return;
+  }
+
   window.addEventListener('hashchange', check);
   render();
   check();
 
-  // Offline: a service worker keeps a copy of this page (only over https).
+  // Offline: a service worker keeps a copy of this page (only over https). Registered
+  // from and scoped to the page's own directory, also when the page is opened as …/v
+  // or …/v/01/<GTIN> (a relative 'sw.js' would point outside the uploaded folder).
   if ('serviceWorker' in navigator && location.protocol === 'https:') {
-    navigator.serviceWorker.register('sw.js').catch(() => {});
+    const dir = pageDir();
+    navigator.serviceWorker.register(`${dir}sw.js`, { scope: dir }).catch(() => {});
   }
 })();
