@@ -15,6 +15,9 @@
 //! has a sequence number; `extend` and `withdraw` write the next one and keep the
 //! previous one beside it as `<address>.<seq>`.
 //!
+//! Beside each record its label is kept as `<address>.label` (the COSE bytes), from which
+//! `iotlabel site --records` builds the product list the page shows without a fragment.
+//!
 //! Field 1 of a record is a byte string and field 1 of a label payload a text string,
 //! so neither decodes as the other although both are signed with the same key.
 //!
@@ -726,6 +729,12 @@ pub fn write(
         write_atomic_with(&kept, opts(Overwrite::Replace), |w| w.write_all(&old))?;
     }
     write_atomic_with(&path, opts(Overwrite::Replace), |w| w.write_all(&cose))?;
+    // The label itself beside its record, for the site's product list (the page opens
+    // it as if scanned). Its bytes never change, so it is written once.
+    let label = dir.join(format!("{}.label", address(label_cose)));
+    if !label.exists() {
+        write_atomic_with(&label, opts(Overwrite::Refuse), |w| w.write_all(label_cose))?;
+    }
     Ok(path)
 }
 

@@ -180,20 +180,71 @@ pub fn render(trust: &TrustStore, options: &SiteOptions) -> Result<Vec<SiteFile>
 
 /// The records to publish: every file named like a record address (16 hex digits,
 /// optionally `.N` for a kept earlier record), each checked to be a record signed by a
-/// key this site trusts for its manufacturer, in name order.
+/// key this site trusts for its manufacturer, in name order; and, from the labels kept
+/// beside them (`<address>.label`, checked the same way), `records/products.json`: the
+/// product list the page shows when opened without a label.
 fn record_files(dir: &Path, trust: &TrustStore) -> Result<Vec<SiteFile>, SiteError> {
     let read_err = |source| SiteError::RecordsRead {
         path: dir.to_path_buf(),
         source,
     };
-    let mut names: Vec<String> = std::fs::read_dir(dir)
+    let all: Vec<String> = std::fs::read_dir(dir)
         .map_err(read_err)?
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| is_record_name(n))
         .collect();
+    let mut names: Vec<String> = all.iter().filter(|n| is_record_name(n)).cloned().collect();
     names.sort();
-    let mut out = Vec::with_capacity(names.len());
+    let mut labels: Vec<String> = all
+        .iter()
+        .filter(|n| {
+            n.strip_suffix(".label")
+                .is_some_and(|a| a.len() == 16 && is_record_name(a))
+        })
+        .cloned()
+        .collect();
+    labels.sort();
+    let mut out = Vec::with_capacity(names.len() + 1);
+    let mut products = Vec::new();
+    for name in labels {
+        let path = dir.join(&name);
+        let bad = |why: String| SiteError::Record {
+            path: path.clone(),
+            why,
+        };
+        let cose = crate::fsutil::read_input(&path, crate::fsutil::Input::Signed)
+            .map_err(|e| bad(e.to_string()))?;
+        if crate::record::address(&cose) != name[..16] {
+            return Err(bad("its file name is not its address".into()));
+        }
+        let opened = crate::envelope::open(&cose).map_err(|e| bad(e.to_string()))?;
+        let facts = crate::payload::decode(&opened.payload).map_err(|e| bad(e.to_string()))?;
+        let trusted = trust
+            .by_kid(&opened.kid)
+            .any(|k| opened.verify(&k.key) && k.may_sign_for(&facts.manufacturer));
+        if !trusted {
+            return Err(bad(format!(
+                "the label is not signed by a key this site trusts for {:?}",
+                facts.manufacturer
+            )));
+        }
+        products.push(json!({
+            "address": &name[..16],
+            "manufacturer": facts.manufacturer,
+            "model": facts.model,
+            "gtin": facts.gtin,
+            "label": URL_SAFE_NO_PAD.encode(&cose),
+        }));
+    }
+    if !products.is_empty() {
+        let mut text = serde_json::to_string_pretty(&json!({ "products": products }))
+            .map_err(|e| SiteError::UiStrings(e.to_string()))?;
+        text.push('\n');
+        out.push(SiteFile {
+            name: "records/products.json".into(),
+            bytes: text.into_bytes(),
+        });
+    }
     for name in names {
         let path = dir.join(&name);
         let bad = |why: String| SiteError::Record {

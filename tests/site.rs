@@ -1127,3 +1127,50 @@ fn service_worker_caches_only_the_verifier_page_in_its_own_folder() {
     let app = std::fs::read_to_string(root().join("assets/site/app.js")).unwrap();
     assert!(app.contains("register(`${dir}sw.js`, { scope: dir })"));
 }
+
+#[test]
+fn browser_without_a_label_explains_and_lists_the_published_products() {
+    use iotlabel::declaration::YearMonth;
+    use iotlabel::record::{self, Record};
+    let work = tempfile::tempdir().unwrap();
+    let recs = work.path().join("records");
+    let key = demo_key();
+    let samples = signed_samples();
+    for name in ["thermostat", "camera"] {
+        let cose = &samples.iter().find(|(n, _)| n == name).unwrap().1;
+        let f = source::decode_signed(&digits_link(cose)).unwrap().facts;
+        let r = Record::new(
+            cose,
+            &f.manufacturer,
+            None,
+            YearMonth {
+                year: 2026,
+                month: 11,
+            },
+        );
+        record::write(&recs, cose, &r, &key).unwrap();
+    }
+    let site_dir = work.path().join("site");
+    generate_site_as_of(&site_dir, "2026-11-29", &demo_trust(), Some(&recs));
+    let products: Value =
+        serde_json::from_slice(&std::fs::read(site_dir.join("records/products.json")).unwrap())
+            .unwrap();
+    assert_eq!(products["products"].as_array().unwrap().len(), 2);
+    let origin = serve(site_dir);
+    let dom = dump_dom(&format!("{origin}/v?lang=en"), &[]);
+    assert_eq!(verdict_of(&dom), "none");
+    assert!(
+        dom.contains("Scan the QR code on the box with your phone"),
+        "{dom}"
+    );
+    assert!(!is_hidden(&dom, "products"));
+    assert!(dom.contains("Products from this manufacturer"));
+    assert!(dom.contains("Nordlicht Home GmbH Therma T3"));
+    // Each entry opens the same view as scanning its label.
+    let label = products["products"][0]["label"].as_str().unwrap();
+    assert!(dom.contains(&format!("href=\"#{label}\"")));
+    let dom = dump_dom(&format!("{origin}/v/?lang=en#{label}"), &[]);
+    assert_eq!(verdict_of(&dom), "valid");
+    assert!(is_hidden(&dom, "products"));
+    assert_eq!(attr_of(&dom, "record-status", "data-status"), "current");
+}

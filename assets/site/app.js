@@ -244,9 +244,56 @@
     }
   }
 
+  // The product list (when the site publishes records): shown when the page is opened
+  // without a label, e.g. by typing the short URL printed under the QR code. Each entry
+  // opens the same view as scanning that label.
+  let products = null;
+
+  function renderProducts() {
+    const box = $('products');
+    box.hidden = result !== null || products === null || products.length === 0;
+    if (box.hidden) return;
+    setText('products-title', t('products.title'));
+    setText('products-search-label', t('products.search'));
+    $('products-search').placeholder = t('products.search');
+    const q = $('products-search').value.trim().toLowerCase();
+    const list = $('products-list');
+    list.textContent = '';
+    for (const p of products) {
+      const hay = `${p.manufacturer} ${p.model} ${p.gtin || ''}`.toLowerCase();
+      if (q !== '' && !hay.includes(q)) continue;
+      const li = document.createElement('li');
+      const a = document.createElement('a');
+      a.href = `#${p.label}`;
+      const name = document.createElement('span');
+      name.textContent = `${p.manufacturer} ${p.model}`;
+      a.appendChild(name);
+      if (p.gtin) {
+        const g = document.createElement('small');
+        g.textContent = `${t('gtin')} ${p.gtin}`;
+        a.appendChild(g);
+      }
+      li.appendChild(a);
+      list.appendChild(li);
+    }
+  }
+
+  async function loadProducts() {
+    if (DATA.records !== true || products !== null) return;
+    try {
+      const resp = await fetch(`${pageDir()}records/products.json`, { credentials: 'omit', cache: 'no-cache', redirect: 'error', referrerPolicy: 'no-referrer' });
+      const j = resp.ok ? await resp.json() : null;
+      // Only base64url labels, so a link can never be anything but this page's fragment.
+      products = j && Array.isArray(j.products) ? j.products.filter((p) => p && typeof p.label === 'string' && /^[A-Za-z0-9_-]+$/.test(p.label) && typeof p.model === 'string' && typeof p.manufacturer === 'string') : [];
+    } catch (e) {
+      products = [];
+    }
+  }
+
   function render() {
     renderChrome();
     renderResult();
+    renderProducts();
   }
 
   // ------------------------------------------------------------ verification
@@ -257,6 +304,7 @@
     if (fragment === '') {
       result = null;
       recordCheck = null;
+      await loadProducts();
     } else {
       document.body.dataset.state = 'checking';
       const box = $('verdict');
@@ -320,6 +368,8 @@
     const at = text.indexOf('#');
     location.hash = at >= 0 ? text.slice(at + 1) : text;
   });
+
+  $('products-search').addEventListener('input', renderProducts);
 
   $('reveal').addEventListener('click', () => {
     revealed = true;
