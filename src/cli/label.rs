@@ -25,8 +25,9 @@ pub struct LabelArgs {
     /// Output file: .pdf (print), .svg (artwork) or .png (preview).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: PathBuf,
-    /// Label template (`iotlabel templates` lists them).
-    #[arg(long, short = 't', default_value = "panel", value_name = "NAME")]
+    /// Label template: a name (`iotlabel templates` lists them) or a template file
+    /// (`./mine.toml`, format in docs/labels.md).
+    #[arg(long, short = 't', default_value = "panel", value_name = "NAME|FILE")]
     pub template: String,
     /// Label size WIDTHxHEIGHT with a unit (50x70mm, 5x7cm, 2x3in), or `auto`. Without
     /// it the template's fixed default size is used (the same for every product and
@@ -71,7 +72,7 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
             a.dpi
         );
     }
-    let template = Template::by_name(&a.template)?;
+    let template = Template::resolve(&a.template)?;
     let signed = a.trust.resolve(&a.source)?;
     let out_opts = crate::fsutil::WriteOptions::output(format.file_kind(), a.force);
     crate::fsutil::check_target(&a.out, &out_opts)?;

@@ -28,7 +28,8 @@ pub struct SheetArgs {
     /// Base URL of the verifier page (overrides product.link_base_url; needed for .cose rows).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Label template (rows may override with a `template` column).
+    /// Label template: a name or a template file (rows may override with a `template`
+    /// column naming a shipped template or the file template's `name`).
     #[arg(long, default_value = "compact")]
     pub template: String,
     /// Language of the label text (rows may override with a `lang` column).

@@ -37,6 +37,8 @@ pub struct LabelContent {
     pub support: String,
     /// (label, text) for A.2, A.3, B.1, B.2, B.3.
     pub statements: Vec<(String, String)>,
+    /// The NTIA element of each statement ("A.2" …), in the same order.
+    pub statement_elements: Vec<String>,
     pub title: String,
     pub declaration: String,
     pub scan: String,
@@ -60,6 +62,11 @@ impl LabelContent {
                 .statements
                 .iter()
                 .map(|s| (s.label.clone(), s.text.clone()))
+                .collect(),
+            statement_elements: summary
+                .statements
+                .iter()
+                .map(|s| s.element.id().to_string())
                 .collect(),
             title: summary.ui.title.clone(),
             declaration: summary.ui.declaration.clone(),
@@ -90,7 +97,7 @@ pub fn layout_key(content: &LabelContent, template: &Template) -> String {
     );
     for b in &template.blocks {
         let items: Vec<Option<&(String, String)>> = match b.each {
-            Some(Each::Statement) => content.statements.iter().map(Some).collect(),
+            Some(Each::Statement) => b.statements(content).map(Some).collect(),
             None => vec![None],
         };
         for stmt in items {
@@ -344,7 +351,7 @@ impl<'a> Ctx<'a> {
         let mut paras = Vec::new();
         for b in &template.blocks {
             let items: Vec<Option<&(String, String)>> = match b.each {
-                Some(Each::Statement) => content.statements.iter().map(Some).collect(),
+                Some(Each::Statement) => b.statements(content).map(Some).collect(),
                 None => vec![None],
             };
             let mut ps = Vec::new();

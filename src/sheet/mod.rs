@@ -353,7 +353,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         return Err(SheetError::PagesPerFile);
     }
     // Templates and languages rows may name; the job's defaults first.
-    let default_template = Template::by_name(&job.template)?;
+    let default_template = Template::resolve(&job.template)?;
     let mut templates = vec![default_template.clone()];
     templates.extend(
         Template::all()?
