@@ -639,6 +639,14 @@ pub enum PublishError {
     AlreadyPublished { path: std::path::PathBuf },
 }
 
+/// A batch job's records: where to write the first record of every label the job signs,
+/// and the month they are issued.
+#[derive(Debug, Clone)]
+pub struct BatchRecords {
+    pub dir: std::path::PathBuf,
+    pub issued: YearMonth,
+}
+
 /// Where a label's current record lives in a records directory.
 pub fn record_path(dir: &std::path::Path, label_cose: &[u8]) -> std::path::PathBuf {
     dir.join(address(label_cose))

@@ -952,3 +952,58 @@ fn validate_lists_the_fields_that_go_only_to_the_record() {
     );
     assert!(s.contains("    updates.note\n"), "{s}");
 }
+
+#[test]
+fn sheet_writes_the_records_of_a_whole_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let recs = dir.path().join("records");
+    let o = iotlabel()
+        .args([
+            "sheet",
+            "samples/batch.csv",
+            "--stock",
+            "avery-5160",
+            "--key",
+            "samples/keys/demo.pem",
+            "--records",
+            recs.to_str().unwrap(),
+            "--issued",
+            "2026-11",
+            "-o",
+        ])
+        .arg(dir.path().join("s.pdf"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", flat(&o.stderr));
+    assert!(
+        flat(&o.stderr).contains("wrote 6 product records"),
+        "{}",
+        flat(&o.stderr)
+    );
+    // The thermostat's record is the one `record` would write for the label `sign` prints.
+    let link = sign_sample("thermostat");
+    let (_, v) = verify_json(&[
+        &link,
+        "--trust",
+        "samples/trust",
+        "--records",
+        recs.to_str().unwrap(),
+    ]);
+    assert_eq!(v["record"]["verdict"], "valid");
+    assert_eq!(v["record"]["record"]["issued"], "2026-11");
+    assert_eq!(
+        v["record"]["record"]["details_url"],
+        "https://nordlicht.example/security/therma-t3"
+    );
+    let labels = std::fs::read_dir(&recs)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".label")
+        })
+        .count();
+    assert_eq!(labels, 6);
+}

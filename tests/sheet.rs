@@ -62,6 +62,7 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
         ink: Ink::Cmyk,
         output: out.to_path_buf(),
         signed_inputs: Default::default(),
+        records: None,
         force: false,
         module: iotlabel::layout::ModuleSize::Auto,
         ec: iotlabel::artwork::EcChoice::Auto,
