@@ -15,6 +15,7 @@ mod label;
 mod qr_symbol;
 pub mod template;
 mod text;
+pub mod typo;
 
 pub use font::Weight;
 pub use label::{LabelContent, LabelInput, label, label_from_content, label_with, layout_key};
@@ -266,6 +267,10 @@ pub struct TextRun {
     pub descent_mm: f64,
     /// The region the run was laid into; the run never leaves it.
     pub region: RectMm,
+    /// The paragraph the run belongs to (numbered from 0 in the frame): the SVG
+    /// backend sets a paragraph as one `<text>` with a `<tspan>` per run, so a designer
+    /// edits it as one piece of text.
+    pub para: usize,
 }
 
 impl TextRun {

@@ -59,8 +59,18 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
         let _ = write!(s, r##"<rect width="{w}" height="{h}" fill="#fff"/>"##);
     }
     let mut text_open = false;
+    // The paragraph whose `<text>` is open, if any.
+    let mut para_open: Option<usize> = None;
     for item in &frame.items {
         let is_text = matches!(item, Item::Text(_)) && !opts.outline_text;
+        let para = match item {
+            Item::Text(run) if is_text => Some(run.para),
+            _ => None,
+        };
+        if para_open.is_some() && para != para_open {
+            s.push_str("</text>");
+            para_open = None;
+        }
         if is_text && !text_open {
             let _ = write!(s, r##"<g font-family="{FAMILY}" fill="#000">"##);
             text_open = true;
@@ -78,6 +88,12 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
                 );
             }
             Item::Text(run) => {
+                // One `<text>` per paragraph, one `<tspan>` per line or weight change,
+                // so a designer edits a paragraph as one piece of text.
+                if para_open.is_none() {
+                    let _ = write!(s, r#"<text font-size="{}">"#, num(run.size_pt * MM_PER_PT));
+                    para_open = Some(run.para);
+                }
                 let weight = if run.weight == Weight::Bold {
                     r#" font-weight="bold""#
                 } else {
@@ -85,10 +101,9 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
                 };
                 let _ = write!(
                     s,
-                    r#"<text x="{}" y="{}" font-size="{}"{weight}>{}</text>"#,
+                    r#"<tspan x="{}" y="{}"{weight}>{}</tspan>"#,
                     num(run.x_mm),
                     num(run.baseline_mm),
-                    num(run.size_pt * MM_PER_PT),
                     escape(&run.text)
                 );
             }
@@ -120,6 +135,9 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
             }
             Item::Qr(q) => s.push_str(&qr_element(q)),
         }
+    }
+    if para_open.is_some() {
+        s.push_str("</text>");
     }
     if text_open {
         s.push_str("</g>");
