@@ -382,6 +382,11 @@ fn fuzz_batch_row() {
         langs: vec!["en".into(), "de".into()],
         allow_paths_outside: false,
         alg: Default::default(),
+        signed_inputs: iotlabel::verify::ArtworkPolicy {
+            trust: None,
+            unverified: true,
+        },
+        records_issued: None,
     };
     let csv = dir.path().join("b.csv");
     let jsonl = dir.path().join("b.jsonl");

@@ -676,6 +676,11 @@ fn batch_cells_read_only_path_columns_and_only_inside_the_batch_directory() {
         langs: vec!["en".into()],
         allow_paths_outside: allow,
         alg: Default::default(),
+        signed_inputs: iotlabel::verify::ArtworkPolicy {
+            trust: None,
+            unverified: true,
+        },
+        records_issued: None,
     };
     let out = batch::prepare(&csv, &opts(false), &|_| {}).unwrap();
     let msgs: Vec<String> = out

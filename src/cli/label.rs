@@ -20,6 +20,8 @@ use std::process::ExitCode;
 pub struct LabelArgs {
     #[command(flatten)]
     pub source: super::SignedInput,
+    #[command(flatten)]
+    pub trust: super::ArtworkTrust,
     /// Output file: .pdf (print), .svg (artwork) or .png (preview).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: PathBuf,
@@ -75,7 +77,7 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
         );
     }
     let template = Template::resolve(&a.template)?;
-    let signed = a.source.resolve()?;
+    let signed = a.trust.resolve(&a.source)?;
     let out_opts = crate::fsutil::WriteOptions::output(format.file_kind(), a.force);
     crate::fsutil::check_target(&a.out, &out_opts)?;
     let outline = if a.no_outline {

@@ -77,6 +77,15 @@ pub struct SheetArgs {
     /// Output PDF.
     #[arg(long, short = 'o', value_name = "OUT.pdf")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub trust: super::ArtworkTrust,
+    /// Also write the first product record of every label this job signs into DIR
+    /// (as `iotlabel record` does), after the sheets are in place.
+    #[arg(long, value_name = "DIR")]
+    pub records: Option<PathBuf>,
+    /// The month those records are issued (YYYY-MM); default: this month (UTC).
+    #[arg(long, value_name = "YYYY-MM", requires = "records")]
+    pub issued: Option<crate::declaration::YearMonth>,
     /// Replace existing output files of another kind (never an input or a private key).
     #[arg(long)]
     pub force: bool,
@@ -153,6 +162,11 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         keep_going: a.keep_going,
         ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk },
         output: a.out,
+        signed_inputs: a.trust.policy()?,
+        records: a.records.map(|dir| crate::record::BatchRecords {
+            dir,
+            issued: a.issued.unwrap_or_else(crate::declaration::YearMonth::now),
+        }),
         force: a.force,
         module: a.qr.module_size(),
         ec: a.qr.ec_choice(),
@@ -183,6 +197,14 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         job.stock.id,
         files.join(", ")
     );
+    if let Some(r) = &job.records {
+        eprintln!(
+            "wrote {} product record{} to {}",
+            report.records,
+            if report.records == 1 { "" } else { "s" },
+            r.dir.display()
+        );
+    }
     if let Some(p) = &report.skipped_report {
         eprintln!(
             "skipped {} of {} rows; see {}",

@@ -119,6 +119,9 @@ pub struct Prepared {
     pub template: usize,
     /// Index into the job's language list.
     pub lang: usize,
+    /// The label's first record, for a declaration this run signed, when the job
+    /// writes records (`sheet --records`).
+    pub record: Option<crate::record::Record>,
 }
 
 /// How rows are resolved.
@@ -127,6 +130,10 @@ pub struct BatchOptions {
     pub key: Option<ed25519_dalek::SigningKey>,
     pub base_url: Option<String>,
     pub check: CheckOptions,
+    /// How already signed rows are checked before printing (none signed in this run).
+    pub signed_inputs: crate::verify::ArtworkPolicy,
+    /// Make each signed declaration's first record, issued in this month.
+    pub records_issued: Option<crate::declaration::YearMonth>,
     /// Templates rows may name (the first is the default), and languages likewise.
     pub templates: Vec<String>,
     pub langs: Vec<String>,
@@ -135,6 +142,9 @@ pub struct BatchOptions {
     /// The COSE algorithm id of rows signed now.
     pub alg: crate::envelope::Alg,
 }
+
+/// A signed row: COSE bytes, base URL and (when the job writes records) its record.
+type Signed = (Vec<u8>, BaseUrl, Option<crate::record::Record>);
 
 /// A row as read, before resolution.
 #[derive(Debug, Clone)]
@@ -466,7 +476,7 @@ impl<'a> Ctx<'a> {
             )]),
         };
         match signed {
-            Ok((cose, base)) if problems.is_empty() => Ok(Prepared {
+            Ok((cose, base, record)) if problems.is_empty() => Ok(Prepared {
                 row: raw.row,
                 line: raw.line,
                 cose,
@@ -474,6 +484,7 @@ impl<'a> Ctx<'a> {
                 quantity,
                 template,
                 lang,
+                record,
             }),
             Ok(_) => Err(problems),
             Err(mut ps) => {
@@ -520,25 +531,27 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn sign_inline(
-        &self,
-        decl: Value,
-        raw: &RawRow,
-    ) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
+    fn sign_inline(&self, decl: Value, raw: &RawRow) -> Result<Signed, Vec<RowProblem>> {
         let d = declaration::from_json_value(decl, &format!("row {}", raw.row), &self.opts.check)
             .map_err(|e| self.read_problems(&e, raw, ""))?;
-        let key = self.key(raw)?;
-        let base = self.base(&d, raw)?;
-        Ok((source::sign_declaration_with(&d, key, self.opts.alg), base))
+        self.sign(&d, raw)
     }
 
-    fn sign_file(&self, path: &Path, raw: &RawRow) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
+    fn sign_file(&self, path: &Path, raw: &RawRow) -> Result<Signed, Vec<RowProblem>> {
         let d = declaration::load(path, &self.opts.check).map_err(|e| {
             self.read_problems(&e, raw, &format!("declaration {}: ", path.display()))
         })?;
+        self.sign(&d, raw)
+    }
+
+    fn sign(&self, d: &declaration::Declaration, raw: &RawRow) -> Result<Signed, Vec<RowProblem>> {
         let key = self.key(raw)?;
-        let base = self.base(&d, raw)?;
-        Ok((source::sign_declaration_with(&d, key, self.opts.alg), base))
+        let base = self.base(d, raw)?;
+        let cose = source::sign_declaration_with(d, key, self.opts.alg);
+        let record = self.opts.records_issued.map(|issued| {
+            crate::record::Record::new(&cose, &d.product.manufacturer, Some(d), issued)
+        });
+        Ok((cose, base, record))
     }
 
     fn read_problems(
@@ -605,7 +618,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A `link` cell: link text only, never a file name.
-    fn load_link(&self, text: &str, raw: &RawRow) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
+    fn load_link(&self, text: &str, raw: &RawRow) -> Result<Signed, Vec<RowProblem>> {
         let p = |message: String| {
             vec![RowProblem {
                 row: raw.row,
@@ -627,7 +640,7 @@ impl<'a> Ctx<'a> {
 
     /// A `cose` cell: the file's raw COSE_Sign1 bytes (never read as text, so no error
     /// can quote it).
-    fn load_cose(&self, path: &Path, raw: &RawRow) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
+    fn load_cose(&self, path: &Path, raw: &RawRow) -> Result<Signed, Vec<RowProblem>> {
         let p = |message: String| {
             vec![RowProblem {
                 row: raw.row,
@@ -650,14 +663,15 @@ impl<'a> Ctx<'a> {
         self.check_signed(bytes, base, "cose", raw)
     }
 
-    /// Opens the envelope and decodes the payload (the row fails if either is damaged).
+    /// Opens the envelope, checks it against the trusted keys as every signed input of
+    /// an artwork command is checked, and decodes the payload.
     fn check_signed(
         &self,
         cose: Vec<u8>,
         base: BaseUrl,
         field: &str,
         raw: &RawRow,
-    ) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
+    ) -> Result<Signed, Vec<RowProblem>> {
         let p = |message: String| {
             vec![RowProblem {
                 row: raw.row,
@@ -668,9 +682,32 @@ impl<'a> Ctx<'a> {
         };
         let opened = crate::envelope::open(&cose)
             .map_err(|e| p(format!("malformed signed envelope: {e}")))?;
-        crate::payload::decode(&opened.payload)
-            .map_err(|e| p(format!("malformed payload: {e}")))?;
-        Ok((cose, base))
+        let env = source::Envelope {
+            cose,
+            opened,
+            base: Some(base.clone()),
+            kind: if field == "link" {
+                source::InputKind::Link
+            } else {
+                source::InputKind::Cose
+            },
+            declaration: None,
+            input: format!("row {} {field}", raw.row),
+            warnings: Vec::new(),
+        };
+        if let crate::verify::ArtworkCheck::Unverified(why) = self
+            .opts
+            .signed_inputs
+            .check(&env)
+            .map_err(|e| p(e.to_string()))?
+        {
+            eprintln!(
+                "warning: row {} ({field}): UNVERIFIED ({why}); printing because --unverified was given",
+                raw.row
+            );
+        }
+        let signed = env.decode().map_err(|e| p(e.to_string()))?;
+        Ok((signed.envelope.cose, base, None))
     }
 
     /// A CSV cell as the JSON value the declaration field expects.
