@@ -171,6 +171,7 @@ fn vectors() -> Vec<serde_json::Value> {
     let mut files: Vec<_> = std::fs::read_dir(root().join("tests/vectors"))
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
     for f in files {
