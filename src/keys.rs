@@ -15,7 +15,7 @@
 
 use crate::declaration::YearMonth;
 use crate::envelope::{KID_LEN, key_id};
-use crate::fsutil::{Overwrite, WriteOptions, write_atomic_with};
+use crate::fsutil::{FileSet, Input, Overwrite, WriteOptions};
 use ed25519_dalek::pkcs8::{
     DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, KeypairBytes,
 };
@@ -31,7 +31,11 @@ pub enum KeyError {
         source: std::io::Error,
     },
     #[error(transparent)]
+    #[diagnostic(transparent)]
     Write(#[from] crate::fsutil::WriteError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Read(#[from] crate::fsutil::ReadError),
     #[error("{path} is not an Ed25519 private key in PKCS#8 PEM form ({detail})")]
     #[diagnostic(help(
         "make one with `iotlabel keygen --out KEY.pem` or `openssl genpkey -algorithm ed25519 -out KEY.pem`"
@@ -99,35 +103,35 @@ pub fn public_key_pem(key: &VerifyingKey) -> String {
 }
 
 /// Generates a key pair and writes both files. The private file gets mode 0600 and
-/// neither file may exist already. Returns the key id.
+/// neither file may exist already. Both destinations are checked before either is
+/// written, and the pair is committed together: a failure leaves neither file behind.
+/// Returns the key id.
 pub fn generate(private: &Path, public: &Path) -> Result<[u8; KID_LEN], KeyError> {
-    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
-    getrandom::fill(seed.as_mut()).map_err(|e| KeyError::Random(e.to_string()))?;
-    let key = SigningKey::from_bytes(&seed);
-    if public.exists() {
-        return Err(crate::fsutil::WriteError::Exists {
-            path: public.to_path_buf(),
-        }
-        .into());
-    }
-    let pem = private_key_pem(&key)?;
     let refuse = |mode| WriteOptions {
         overwrite: Overwrite::Refuse,
         mode,
+        kind: None,
+        force: false,
     };
-    write_atomic_with(private, refuse(Some(0o600)), |w| {
+    let mut set = FileSet::new();
+    set.check(private, &refuse(Some(0o600)))?;
+    set.check(public, &refuse(Some(0o644)))?;
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(seed.as_mut()).map_err(|e| KeyError::Random(e.to_string()))?;
+    let key = SigningKey::from_bytes(&seed);
+    let pem = private_key_pem(&key)?;
+    set.add(private, refuse(Some(0o600)), |w| {
         w.write_all(pem.as_bytes())
     })?;
     let pub_pem = public_key_pem(&key.verifying_key());
-    write_atomic_with(public, refuse(Some(0o644)), |w| {
-        w.write_all(pub_pem.as_bytes())
-    })?;
+    set.add_bytes(public, refuse(Some(0o644)), pub_pem.as_bytes())?;
+    set.commit()?;
     Ok(key_id(&key.verifying_key()))
 }
 
 /// Loads a private key (PKCS#8 PEM, v1 or v2; OpenSSL's and ours).
 pub fn load_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
-    let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(io_err(path))?);
+    let text = zeroize::Zeroizing::new(crate::fsutil::read_input_text(path, Input::Key)?);
     if text.contains("BEGIN PUBLIC KEY") {
         return Err(KeyError::PublicNotPrivate {
             path: path.to_path_buf(),
@@ -137,6 +141,24 @@ pub fn load_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
         path: path.to_path_buf(),
         detail: e.to_string(),
     })
+}
+
+/// The key id of the public demo key shipped in `samples/keys/demo.pem` (a test checks
+/// it). Signing with it is worth a note, and its file mode is not worth a warning:
+/// anyone can read that key anyway, and git cannot store mode 0600.
+pub const DEMO_KID: [u8; KID_LEN] = [0x9b, 0x39, 0x75, 0x49];
+
+/// What a user should be told about a private key they sign with: a note that it is
+/// the public demo key, or a warning that other users can read the file. Every command
+/// that reads a private key shows these (see [`crate::source::Envelope::warnings`]).
+pub fn key_warning(path: &Path, key: &SigningKey) -> Option<String> {
+    if key_id(&key.verifying_key()) == DEMO_KID {
+        return Some(format!(
+            "note: {} is the public demo key; what it signs proves nothing (make your own with `iotlabel keygen`)",
+            path.display()
+        ));
+    }
+    permission_warning(path).map(|w| format!("warning: {w}"))
 }
 
 /// A warning when a private key file can be read by others (Unix), else `None`.
@@ -240,8 +262,10 @@ impl TrustStore {
     }
 
     fn add_file(&mut self, path: &Path) -> Result<(), KeyError> {
-        let text = std::fs::read_to_string(path).map_err(io_err(path))?;
-        if path.extension().is_some_and(|x| x == "toml") {
+        let is_keyset = path.extension().is_some_and(|x| x == "toml");
+        let kind = if is_keyset { Input::Config } else { Input::Key };
+        let text = crate::fsutil::read_input_text(path, kind)?;
+        if is_keyset {
             return self.add_keyset(path, &text);
         }
         // A private key is refused here, named or found in a directory: a verifier's
@@ -282,7 +306,7 @@ impl TrustStore {
             let key = match (&e.file, &e.pem) {
                 (Some(f), None) => {
                     let full = path.parent().unwrap_or(Path::new(".")).join(f);
-                    let t = std::fs::read_to_string(&full).map_err(io_err(&full))?;
+                    let t = crate::fsutil::read_input_text(&full, Input::Key)?;
                     parse_public_pem(&t, &full)?
                 }
                 (None, Some(pem)) => parse_public_pem(pem, path)?,
@@ -333,6 +357,18 @@ impl TrustStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn demo_kid_is_the_shipped_demo_key() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/keys/demo.pem");
+        let key = load_signing_key(&path).unwrap();
+        assert_eq!(key_id(&key.verifying_key()), DEMO_KID);
+        let note = key_warning(&path, &key).unwrap();
+        assert!(
+            note.starts_with("note: ") && note.contains("public demo key"),
+            "{note}"
+        );
+    }
 
     #[test]
     fn keygen_writes_loadable_private_0600_and_refuses_overwrite() {

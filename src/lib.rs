@@ -17,6 +17,7 @@
 //! The command-line tool in `src/main.rs` only parses arguments; everything it does is a
 //! library call that a Rust program can make the same way (see [`cli`]).
 
+pub mod artwork;
 pub mod cli;
 pub mod declaration;
 pub mod envelope;
@@ -26,6 +27,7 @@ pub mod layout;
 pub mod link;
 pub mod nfc;
 pub mod payload;
+pub mod photo;
 pub mod profile;
 pub mod qr;
 pub mod render;

@@ -171,6 +171,8 @@ pub fn generate(
         let opts = WriteOptions {
             overwrite: Overwrite::Replace,
             mode: Some(0o644),
+            kind: Some(crate::fsutil::Kind::Site),
+            force: false,
         };
         write_atomic_with(&path, opts, |w| w.write_all(&f.bytes))?;
         written.push(path);
@@ -252,9 +254,11 @@ fn brand_html(options: &SiteOptions) -> Result<String, SiteError> {
 /// file's contents, not its name, so a mislabelled file is caught here and not as a
 /// broken image on the page.
 fn logo_data_uri(path: &Path) -> Result<String, SiteError> {
-    let bytes = std::fs::read(path).map_err(|source| SiteError::LogoRead {
-        path: path.to_path_buf(),
-        source,
+    let bytes = crate::fsutil::read_input(path, crate::fsutil::Input::Image).map_err(|e| {
+        SiteError::LogoRead {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        }
     })?;
     if bytes.len() > MAX_LOGO_BYTES {
         return Err(SiteError::LogoTooLarge {

@@ -16,6 +16,7 @@
 
 use crate::declaration::{self, CheckOptions, Declaration};
 use crate::envelope::{self, EnvelopeError, Opened};
+use crate::fsutil::Input;
 use crate::keys::{self, KeyError};
 use crate::link::{self, BaseUrl, LinkError, PayloadForm};
 use crate::payload::{self, Facts, PayloadError};
@@ -65,11 +66,9 @@ pub enum SourceError {
     Payload { input: String, error: PayloadError },
     #[error("{input}: {message}")]
     Unreadable { input: String, message: String },
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Read(#[from] crate::fsutil::ReadError),
     #[error("{0} is a declaration; signing it needs the private key")]
     #[diagnostic(help(
         "add --key KEY.pem (make one with `iotlabel keygen --out KEY.pem`), or give an already signed link or .cose file"
@@ -115,6 +114,9 @@ pub struct Envelope {
     pub declaration: Option<Declaration>,
     /// The input as named by the user.
     pub input: String,
+    /// Things the user should know about how the input was read (a world-readable
+    /// private key, signing with the public demo key).
+    pub warnings: Vec<String>,
 }
 
 /// A signed envelope with its decoded facts.
@@ -125,6 +127,12 @@ pub struct Signed {
 }
 
 impl Envelope {
+    /// Prints [`Envelope::warnings`] on standard error (for the command line).
+    pub fn print_warnings(&self) {
+        for w in &self.warnings {
+            eprintln!("{w}");
+        }
+    }
     /// The link for a QR code: `https://host/path#<digits>`.
     pub fn link(&self) -> Result<String, SourceError> {
         let base = self.base.as_ref().ok_or(SourceError::NeedBaseUrl)?;
@@ -216,13 +224,18 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
         input: input.to_string(),
         error: source,
     };
-    let read = |p: &Path| {
-        std::fs::read(p).map_err(|source| SourceError::Io {
-            path: p.to_path_buf(),
-            source,
-        })
-    };
-    let is_file = path.is_file();
+    let read = |p: &Path, kind: Input| Ok::<_, SourceError>(crate::fsutil::read_input(p, kind)?);
+    // Anything on disk that is not a directory is read as a file (a device such as
+    // /dev/zero too: the reader caps it).
+    let is_file = path.exists() && !path.is_dir();
+    if path.is_dir() {
+        return Err(crate::fsutil::ReadError::IsDirectory {
+            path: path.to_path_buf(),
+            kind: "signed input or declaration",
+        }
+        .into());
+    }
+    let mut warnings = Vec::new();
     let (cose, base, kind, decl) = match ext(path).as_str() {
         "toml" | "json" if is_file => {
             let check = opts.check.unwrap_or_default();
@@ -232,6 +245,7 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
                 .as_ref()
                 .ok_or_else(|| SourceError::NeedKey(input.to_string()))?;
             let key = keys::load_signing_key(key_path)?;
+            warnings.extend(keys::key_warning(key_path, &key));
             let base = base_for(Some(&d), opts, link_err)?;
             (
                 sign_declaration(&d, &key),
@@ -241,13 +255,13 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
             )
         }
         "cose" | "cbor" if is_file => (
-            read(path)?,
+            read(path, Input::Signed)?,
             base_for(None, opts, link_err)?,
             InputKind::Cose,
             None,
         ),
         "png" | "jpg" | "jpeg" if is_file => {
-            let texts = decode_image(&read(path)?, input)?;
+            let texts = decode_image(&read(path, Input::Image)?, input)?;
             let (parsed, _) = texts
                 .iter()
                 .map(|t| (link::parse_link(t), t))
@@ -266,11 +280,12 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
             (parsed.cose, parsed.base, InputKind::Image, None)
         }
         "ndef" | "bin" | "hex" if is_file => {
-            let content =
-                crate::nfc::parse_any(&read(path)?).map_err(|e| SourceError::Unreadable {
+            let content = crate::nfc::parse_any(&read(path, Input::Signed)?).map_err(|e| {
+                SourceError::Unreadable {
                     input: input.to_string(),
                     message: format!("not a readable NFC dump: {e}"),
-                })?;
+                }
+            })?;
             match (content.uri, content.cose) {
                 (Some(uri), record) => {
                     let parsed = link::parse_link(&uri).map_err(link_err)?;
@@ -294,7 +309,7 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
             }
         }
         _ if is_file => {
-            let text = String::from_utf8(read(path)?).map_err(|_| SourceError::Unreadable {
+            let text = String::from_utf8(read(path, Input::Signed)?).map_err(|_| SourceError::Unreadable {
                 input: input.to_string(),
                 message: "not text; expected a .toml/.json declaration, a .cose file, an image (.png/.jpg), an NFC dump (.ndef/.bin/.hex) or a text file with a link".into(),
             })?;
@@ -317,7 +332,17 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
             }
         }
         _ => {
-            let parsed = link::parse_link(input).map_err(link_err)?;
+            let parsed = link::parse_link(input).map_err(|e| {
+                // Not a link, and it names a file that is not there: say so, rather
+                // than "not a link".
+                if looks_like_path(input) {
+                    SourceError::Read(crate::fsutil::ReadError::NotFound {
+                        path: path.to_path_buf(),
+                    })
+                } else {
+                    link_err(e)
+                }
+            })?;
             let kind = if parsed.base.is_some() {
                 InputKind::Link
             } else {
@@ -341,6 +366,7 @@ pub fn load(input: &str, opts: &SourceOptions) -> Result<Envelope, SourceError> 
         kind,
         declaration: decl,
         input: input.to_string(),
+        warnings,
     })
 }
 
@@ -352,6 +378,20 @@ pub fn resolve(input: &str, opts: &SourceOptions) -> Result<Signed, SourceError>
 /// Decodes a signed input that needs no key (link, digits, .cose, image, NFC dump).
 pub fn decode_signed(input: &str) -> Result<Signed, SourceError> {
     resolve(input, &SourceOptions::default())
+}
+
+/// Whether a string that is not a link was meant as a file name: it has a path
+/// separator or a file extension, and no URL scheme.
+fn looks_like_path(input: &str) -> bool {
+    if input.contains("://") || input.contains('#') {
+        return false;
+    }
+    input.contains('/')
+        || input.contains('\\')
+        || Path::new(input)
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| !e.is_empty() && e.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 fn decode_image(bytes: &[u8], input: &str) -> Result<Vec<String>, SourceError> {

@@ -1848,8 +1848,14 @@ fn syntax_errors_are_typed_not_panics() {
 #[test]
 fn missing_file_is_an_io_error() {
     let err = declaration::load(Path::new("/nonexistent/decl.toml"), &opts()).unwrap_err();
-    assert!(matches!(err, ReadError::Io { .. }));
-    assert!(err.to_string().contains("/nonexistent/decl.toml"));
+    assert!(
+        matches!(
+            err,
+            ReadError::File(iotlabel::fsutil::ReadError::NotFound { .. })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "/nonexistent/decl.toml: no such file");
 }
 
 #[test]

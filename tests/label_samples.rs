@@ -52,7 +52,7 @@ fn every_sample_template_and_format() {
         };
         let signed = iotlabel::source::decode_signed(&link).unwrap();
         let support = signed.summary("en").unwrap().support;
-        for template in ["panel", "compact", "strip"] {
+        for template in ["panel", "compact", "strip", "square"] {
             for ext in ["pdf", "svg", "png"] {
                 let out = dir.path().join(format!("{name}-{template}.{ext}"));
                 Command::cargo_bin("iotlabel")
@@ -139,28 +139,62 @@ fn every_sample_template_and_format() {
 
 #[test]
 fn every_language_fits_by_default_and_an_explicit_size_is_strict() {
+    // The whole sample × template × language matrix is laid out through the library in
+    // tests/label_fit.rs; here the command itself, once per template and language: the
+    // label comes out at the template's one fixed size, with the QR's version, EC level
+    // and module size reported.
     let dir = tempfile::tempdir().unwrap();
     let key = root().join("samples/keys/demo.pem");
     let out = dir.path().join("l.pdf");
-    for lang in iotlabel::summary::Catalogue::languages() {
-        for sample in samples() {
-            for template in ["panel", "compact", "strip"] {
-                // Without --size the default grows to a size that fits, and says so.
-                Command::cargo_bin("iotlabel")
-                    .unwrap()
-                    .arg("label")
-                    .arg(&sample)
-                    .arg("--key")
-                    .arg(&key)
-                    .args(["--template", template, "--lang", lang, "-o"])
-                    .arg(&out)
-                    .assert()
-                    .success();
-            }
+    let sample = root().join("samples/camera.toml");
+    for t in iotlabel::layout::Template::all().unwrap() {
+        for lang in iotlabel::summary::Catalogue::languages() {
+            let o = Command::cargo_bin("iotlabel")
+                .unwrap()
+                .arg("label")
+                .arg(&sample)
+                .arg("--key")
+                .arg(&key)
+                .args(["--template", &t.name, "--lang", lang, "--force", "-o"])
+                .arg(&out)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(o.status.success(), "{} {lang}: {err}", t.name);
+            let size = format!("{} label {}, {lang},", t.name, t.default_size());
+            assert!(
+                err.contains(&size),
+                "{} {lang}: expected {size:?} in {err}",
+                t.name
+            );
+            assert!(!err.contains("does not fit"), "{} {lang}: {err}", t.name);
+            // camera.toml needs version 10 at M; the square holds it only at L.
+            let qr = if t.name == "square" {
+                "QR version 8-L with 0.420 mm modules"
+            } else {
+                "QR version 10-M with 0.420 mm modules"
+            };
+            assert!(err.contains(qr), "{} {lang}: {err}", t.name);
+            let info = run("pdfinfo", &[out.to_str().unwrap()]);
+            let page = info
+                .lines()
+                .find_map(|l| l.strip_prefix("Page size:"))
+                .unwrap_or_default();
+            let pts: Vec<f64> = page
+                .split_whitespace()
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            assert!(
+                pts.len() == 2
+                    && (pts[0] - t.width_mm * 72.0 / 25.4).abs() < 0.01
+                    && (pts[1] - t.height_mm * 72.0 / 25.4).abs() < 0.01,
+                "{} {lang}: page size {page}",
+                t.name
+            );
         }
     }
-    // With --size nothing is grown: a label too small for its text is refused, and no
-    // file is left behind.
+    // With --size nothing is grown: a label too small for its text is refused, names a
+    // size that fits, and no file is left behind.
     let small = dir.path().join("small.pdf");
     let o = Command::cargo_bin("iotlabel")
         .unwrap()
@@ -179,11 +213,11 @@ fn every_language_fits_by_default_and_an_explicit_size_is_strict() {
         .current_dir(root())
         .output()
         .unwrap();
-    assert!(!o.status.success());
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("does not fit"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+        err.contains("does not fit") && err.contains("it fits at"),
+        "{err}"
     );
     assert!(!small.exists());
 }

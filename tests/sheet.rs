@@ -63,6 +63,10 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
         keep_going: false,
         ink: Ink::Cmyk,
         output: out.to_path_buf(),
+        force: false,
+        module: iotlabel::layout::ModuleSize::Auto,
+        ec: iotlabel::artwork::EcChoice::Auto,
+        outline: None,
     }
 }
 
@@ -256,7 +260,7 @@ fn bad_rows_are_all_named_and_nothing_is_written() {
     rows[25] = serde_json::json!({"link": "https://example.com/v#123", "quantity": 0});
     let batch = write_jsonl(dir.path(), &rows);
     let out = dir.path().join("sheets.pdf");
-    std::fs::write(&out, b"previous good output").unwrap();
+    std::fs::write(&out, b"%PDF-1.7 previous good output").unwrap();
     let err = sheet::run(&job(&batch, "avery-5160", &out), &NoProgress).unwrap_err();
     let SheetError::Rows {
         problems, bad_rows, ..
@@ -274,7 +278,10 @@ fn bad_rows_are_all_named_and_nothing_is_written() {
         text.contains("row 15 (line 15)") && text.contains("row 22") && text.contains("row 26"),
         "{text}"
     );
-    assert_eq!(std::fs::read(&out).unwrap(), b"previous good output");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        b"%PDF-1.7 previous good output"
+    );
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -372,7 +379,8 @@ fn roll_stock_prints_one_label_per_page_of_the_label_size() {
     let batch = write_jsonl(dir.path(), &(0..2).map(declaration).collect::<Vec<_>>());
     for (stock, w, h) in [
         ("roll-62x29mm", 62.0, 29.0),
-        ("roll-62mm-continuous", 62.0, 25.0),
+        // Continuous tape takes the template's length: compact is 30 mm.
+        ("roll-62mm-continuous", 62.0, 30.0),
     ] {
         let out = dir.path().join(format!("{stock}.pdf"));
         let j = job(&batch, stock, &out);
@@ -513,14 +521,16 @@ fn cli_lists_stocks_as_json() {
 }
 
 #[test]
-fn no_outline_leaves_out_the_label_borders_only() {
+fn outline_is_off_on_die_cut_stock_unless_asked_for() {
     // The outline is a rounded rectangle, the only curves on a label: count the PDF's
-    // curve operators with and without --no-outline, and check the QR codes still read.
+    // curve operators by default, with --outline and with --no-outline, and check the QR
+    // codes still read.
     let dir = tempfile::tempdir().unwrap();
     let batch = write_jsonl(dir.path(), &(0..3).map(declaration).collect::<Vec<_>>());
     let curves = |marks: Marks, name: &str| -> (usize, PathBuf) {
         let out = dir.path().join(name);
-        let mut j = job(&batch, "avery-5160", &out);
+        let mut j = job(&batch, "avery-l7160", &out);
+        j.outline = (name == "with.pdf").then_some(true);
         j.marks = marks;
         sheet::run(&j, &NoProgress).unwrap();
         let qdf = dir.path().join(format!("{name}.qdf"));
@@ -547,9 +557,61 @@ fn no_outline_leaves_out_the_label_borders_only() {
         "each label's outline has four rounded corners: {with}"
     );
     assert_eq!(without, 0);
-    let stock = Stock::by_id("avery-5160").unwrap();
+    let (default, _) = curves(Marks::default(), "default.pdf");
+    assert_eq!(default, 0, "die-cut stock: no outline by default");
+    let stock = Stock::by_id("avery-l7160").unwrap();
     let cells = decode_cells(&render(&out)[0], &stock);
     for (i, texts) in cells.iter().take(3).enumerate() {
         assert_eq!(texts, &vec![expected_link(dir.path(), i)]);
+    }
+}
+
+#[test]
+fn no_ink_within_the_safe_area_of_a_die_line_on_avery_5160_and_l7160() {
+    // Rendered at 300 dpi, every pixel in the 1.5 mm band inside each label's edge (and
+    // everything outside the labels) is paper white; each label's QR still reads, at
+    // EC level L where a 1-inch cell cannot hold level M at 0.42 mm modules.
+    let dir = tempfile::tempdir().unwrap();
+    for (stock_id, n) in [("avery-5160", 30), ("avery-l7160", 21)] {
+        let batch = write_jsonl(dir.path(), &(0..n).map(declaration).collect::<Vec<_>>());
+        let out = dir.path().join(format!("{stock_id}.pdf"));
+        let report = sheet::run(&job(&batch, stock_id, &out), &NoProgress).unwrap();
+        if stock_id == "avery-5160" {
+            assert_eq!(report.ec_lowered_rows, n, "25.4 mm cells take level L");
+        }
+        let page = &render(&out)[0];
+        let stock = Stock::by_id(stock_id).unwrap();
+        let g = stock.geometry(0.0);
+        let mm = |px: u32| (f64::from(px) + 0.5) * 25.4 / 300.0;
+        let safe = iotlabel::layout::SAFE_AREA_MM;
+        let cells = g.cells();
+        let mut inked = 0;
+        for (x, y, p) in page.enumerate_pixels() {
+            if p.0[0] >= 250 {
+                continue;
+            }
+            let (xm, ym) = (mm(x), mm(y));
+            let inside_safe = cells.iter().any(|c| {
+                xm >= c.x + safe
+                    && xm <= c.right() - safe
+                    && ym >= c.y + safe
+                    && ym <= c.bottom() - safe
+            });
+            if !inside_safe {
+                inked += 1;
+            }
+        }
+        assert_eq!(
+            inked, 0,
+            "{stock_id}: {inked} inked pixels outside the safe areas"
+        );
+        for (i, texts) in decode_cells(page, &stock).iter().enumerate() {
+            assert_eq!(
+                texts,
+                &vec![expected_link(dir.path(), i)],
+                "{stock_id} cell {}",
+                i + 1
+            );
+        }
     }
 }

@@ -21,12 +21,11 @@ pub fn init(a: InitArgs) -> Result<ExitCode> {
         Some(path) => {
             let opts = crate::fsutil::WriteOptions {
                 overwrite: crate::fsutil::Overwrite::Refuse,
-                mode: None,
+                ..Default::default()
             };
             crate::fsutil::write_atomic_with(&path, opts, |w| {
                 w.write_all(declaration::TEMPLATE.as_bytes())
-            })
-            .into_diagnostic()?;
+            })?;
             eprintln!(
                 "wrote {} — edit it, then run `iotlabel validate {}`",
                 path.display(),
@@ -66,10 +65,8 @@ fn validate_one(
         return Ok(());
     }
     // Re-read to attach lines and the source text to profile problems.
-    let text = std::fs::read_to_string(path).map_err(|e| ReadError::Io {
-        path: path.display().to_string(),
-        error: e,
-    })?;
+    let text = crate::fsutil::read_input_text(path, crate::fsutil::Input::Declaration)
+        .map_err(|e| ReadError::file(path, e))?;
     let format =
         declaration::Format::from_path(path).unwrap_or_else(|| declaration::Format::sniff(&text));
     Err(declaration::with_problems(

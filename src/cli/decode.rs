@@ -5,7 +5,7 @@
 
 use crate::scan;
 use clap::Args;
-use miette::{IntoDiagnostic, Result, WrapErr};
+use miette::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,9 +20,7 @@ pub struct DecodeArgs {
 }
 
 pub fn run(a: DecodeArgs) -> Result<ExitCode> {
-    let bytes = std::fs::read(&a.image)
-        .into_diagnostic()
-        .wrap_err_with(|| format!("cannot read {}", a.image.display()))?;
+    let bytes = crate::fsutil::read_input(&a.image, crate::fsutil::Input::Image)?;
     match scan::decode_image_bytes(&bytes) {
         Ok(texts) => {
             for t in texts {

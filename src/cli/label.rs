@@ -3,14 +3,15 @@
 //!
 //! The words on the label come only from the summary of the *decoded* signed payload
 //! ([`crate::source::Signed::summary`]), and the QR carries that same payload, so the
-//! two cannot disagree. Layout is [`crate::layout::label`]; drawing is
-//! [`crate::render::render`] for the format the output extension names.
+//! two cannot disagree. Making the label is one library call,
+//! [`crate::artwork::make_label`]; drawing is [`crate::render::render`] for the format
+//! the output extension names.
 
-use crate::layout::{self, LabelInput, SizeMm, Template};
-use crate::qr::{self, EcLevel};
+use crate::artwork::{LabelSpec, SizeChoice};
+use crate::layout::{LabelOptions, Template};
 use crate::render::{self, Format, RenderOptions, pdf::Ink};
 use clap::Args;
-use miette::{IntoDiagnostic, Result, WrapErr};
+use miette::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,19 +23,21 @@ pub struct LabelArgs {
     /// Output file: .pdf (print), .svg (artwork) or .png (preview).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: PathBuf,
-    /// Label template (`iotlabel templates` lists them).
-    #[arg(long, short = 't', default_value = "panel", value_name = "NAME")]
+    /// Label template: a name (`iotlabel templates` lists them) or a template file
+    /// (`./mine.toml`, format in docs/labels.md).
+    #[arg(long, short = 't', default_value = "panel", value_name = "NAME|FILE")]
     pub template: String,
-    /// Label size WIDTHxHEIGHT with a unit: 50x70mm, 5x7cm, 2x3in. Without it the
-    /// template's default size is used, grown to the smallest size that fits when the
-    /// text (in some languages) needs more room; with it, text that does not fit is an
-    /// error.
-    #[arg(long, value_name = "WxH")]
-    pub size: Option<SizeMm>,
+    /// Label size WIDTHxHEIGHT with a unit (50x70mm, 5x7cm, 2x3in), or `auto`. Without
+    /// it the template's fixed default size is used (the same for every product and
+    /// language); `auto` grows the default to the nearest size that fits.
+    #[arg(long, value_name = "WxH|auto")]
+    pub size: Option<SizeChoice>,
+    #[command(flatten)]
+    pub qr: super::QrOptions,
     /// Language of the label text (en, fr, de, es).
     #[arg(long, default_value = "en", value_name = "LANG")]
     pub lang: String,
-    /// PNG: resolution in dots per inch.
+    /// PNG: resolution in dots per inch; QR modules land on whole pixels.
     #[arg(long, default_value_t = 300.0, value_name = "DPI")]
     pub dpi: f64,
     /// PDF: RGB black instead of 100 % K CMYK.
@@ -43,6 +46,20 @@ pub struct LabelArgs {
     /// SVG: draw text as glyph outlines (exact on machines without DejaVu Sans).
     #[arg(long)]
     pub outline_text: bool,
+    /// Leave out the white ground under the label (the QR's quiet zone then takes the
+    /// colour of whatever it is printed on).
+    #[arg(long)]
+    pub no_background: bool,
+    /// Draw the label's outline (the default for templates that have one).
+    #[arg(long, overrides_with = "no_outline")]
+    pub outline: bool,
+    /// Leave out the label's outline.
+    #[arg(long)]
+    pub no_outline: bool,
+    /// Replace an existing output file of another kind (never an input or a private
+    /// key), and allow QR modules below 0.25 mm.
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(a: LabelArgs) -> Result<ExitCode> {
@@ -53,60 +70,54 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
             a.dpi
         );
     }
-    let template = Template::by_name(&a.template)?;
+    let template = Template::resolve(&a.template)?;
     let signed = a.source.resolve()?;
-    let link = signed.link()?;
-    let summary = signed.summary(&a.lang)?;
-    let short_url = signed.short_url().unwrap_or_else(|| {
-        link.split_once("://")
-            .map_or(link.as_str(), |(_, r)| r)
-            .split('#')
-            .next()
-            .unwrap_or("")
-            .to_string()
-    });
-    let symbol = qr::encode(&link, EcLevel::M, None)
-        .into_diagnostic()
-        .wrap_err_with(|| format!("cannot encode the link from {}", a.source.input))?;
-    let input = LabelInput {
-        summary: &summary,
-        qr: &symbol,
-        short_url: &short_url,
+    let out_opts = crate::fsutil::WriteOptions::output(format.file_kind(), a.force);
+    crate::fsutil::check_target(&a.out, &out_opts)?;
+    let outline = if a.no_outline {
+        false
+    } else {
+        a.outline || template.outline
     };
-    let frame = match layout::label(&input, &template, a.size) {
-        // No size asked for: grow the default to the nearest size that fits and say so.
-        Err(layout::LayoutError::DoesNotFit {
-            suggestion: Some(fits),
-            ..
-        }) if a.size.is_none() => {
-            eprintln!(
-                "note: the text does not fit the default {} size; using {fits} (give --size to choose)",
-                template.name
-            );
-            layout::label(&input, &template, Some(fits))?
-        }
-        other => other?,
+    let spec = LabelSpec {
+        size: a.size.unwrap_or_default(),
+        lang: a.lang.clone(),
+        ec: a.qr.ec_choice(),
+        layout: LabelOptions {
+            module: a.qr.module_size(),
+            safe_mm: 0.0,
+            outline,
+            background: !a.no_background,
+            dpi: (format == Format::Png).then_some(a.dpi),
+        },
+        force: a.force,
+        template,
     };
+    let made = crate::artwork::make_label(&signed, &spec)?;
+    for n in &made.notes {
+        eprintln!("{n}");
+    }
     let render_opts = RenderOptions {
         ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk },
         outline_text: a.outline_text,
         dpi: a.dpi,
     };
-    let bytes = render::render(&frame, format, &render_opts)?;
-    crate::fsutil::write_atomic(&a.out, &bytes).into_diagnostic()?;
+    let frame = &made.frame;
+    let bytes = render::render(frame, format, &render_opts)?;
+    crate::fsutil::write_atomic_with(&a.out, out_opts, |w| w.write_all(&bytes))?;
     let (lo, hi) = frame.texts().fold((f64::INFINITY, 0.0f64), |(lo, hi), t| {
         (lo.min(t.size_pt), hi.max(t.size_pt))
     });
     let module = frame.qrs().next().map(|q| q.module_mm).unwrap_or(0.0);
     eprintln!(
-        "wrote {} ({} bytes): {} label {}x{} mm, {}, text {lo:.1}–{hi:.1} pt, QR version {} with {module:.3} mm modules",
+        "wrote {} ({} bytes): {} label {}, {}, text {lo:.1}–{hi:.1} pt, QR version {}-{} with {module:.3} mm modules",
         a.out.display(),
         bytes.len(),
-        template.name,
-        frame.width_mm,
-        frame.height_mm,
-        summary.lang,
-        symbol.version,
+        spec.template.name,
+        made.size,
+        spec.lang,
+        made.symbol.version,
+        made.symbol.ec,
     );
     Ok(ExitCode::SUCCESS)
 }

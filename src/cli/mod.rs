@@ -62,8 +62,47 @@ impl SignedInput {
         }
     }
     /// Reads (and if needed signs) the input and decodes its payload.
+    /// Prints the input's warnings (a readable private key, the demo key) on stderr.
     pub fn resolve(&self) -> Result<crate::source::Signed, crate::source::SourceError> {
-        crate::source::resolve(&self.input, &self.options())
+        let signed = crate::source::resolve(&self.input, &self.options())?;
+        signed.envelope.print_warnings();
+        Ok(signed)
+    }
+}
+
+/// The QR options of `label` and `sheet`: the module size and the error-correction
+/// level (the same rules as [`crate::artwork`]).
+#[derive(Debug, Clone, Args)]
+pub struct QrOptions {
+    /// Exact QR module size, e.g. 0.5mm (default: the template's, at least 0.42 mm,
+    /// growing on larger labels). Below 0.42 mm phones may not read it at arm's length
+    /// (a warning); below 0.25 mm it needs --force.
+    #[arg(long, value_name = "LENGTH", value_parser = crate::qr::parse_length_mm, conflicts_with = "qr_size")]
+    pub module: Option<f64>,
+    /// The QR's outer size including its quiet zone, e.g. 30mm; the module size is
+    /// derived from it and the same rules apply.
+    #[arg(long, value_name = "LENGTH", value_parser = crate::qr::parse_length_mm)]
+    pub qr_size: Option<f64>,
+    /// Error-correction level [default: M, or L where the label does not fit at M].
+    #[arg(long, value_enum, ignore_case = true)]
+    pub ec: Option<crate::qr::EcLevel>,
+}
+
+impl QrOptions {
+    /// The module size policy these flags describe.
+    pub fn module_size(&self) -> crate::layout::ModuleSize {
+        match (self.module, self.qr_size) {
+            (Some(m), _) => crate::layout::ModuleSize::Module(m),
+            (None, Some(s)) => crate::layout::ModuleSize::Outer(s),
+            (None, None) => crate::layout::ModuleSize::Auto,
+        }
+    }
+    /// The error-correction choice these flags describe.
+    pub fn ec_choice(&self) -> crate::artwork::EcChoice {
+        self.ec.map_or(
+            crate::artwork::EcChoice::Auto,
+            crate::artwork::EcChoice::Level,
+        )
     }
 }
 

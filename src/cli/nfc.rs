@@ -59,6 +59,9 @@ pub struct NfcArgs {
         value_name = "FILE"
     )]
     pub output: PathBuf,
+    /// Replace an existing output file of another kind (never an input or a private key).
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(a: NfcArgs) -> Result<ExitCode> {
@@ -84,7 +87,7 @@ pub fn run(a: NfcArgs) -> Result<ExitCode> {
         NfcFormat::Tag => image,
         NfcFormat::Hex => nfc::hex_dump(&image).into_bytes(),
     };
-    crate::fsutil::write_atomic(&a.output, &bytes).into_diagnostic()?;
+    crate::fsutil::write_output(&a.output, crate::fsutil::Kind::Nfc, a.force, &bytes)?;
 
     let needed = nfc::needed_bytes(message.len());
     let capacity = a.tag.ndef_capacity();

@@ -13,9 +13,10 @@ use miette::{IntoDiagnostic, Result, WrapErr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Module size used when neither --size nor --module is given: comfortably above both
-/// the phone floor (0.25 mm) and the GS1 retail minimum (0.396 mm).
-pub const DEFAULT_MODULE_MM: f64 = 0.4;
+/// Module size used when neither --size nor --module is given: the labels' scan floor
+/// ([`crate::layout::SCAN_MODULE_MM`], what a phone reads at arm's length), above the
+/// GS1 retail minimum (0.396 mm).
+pub const DEFAULT_MODULE_MM: f64 = crate::layout::SCAN_MODULE_MM;
 
 /// Make QR artwork for a signed declaration. The format follows the extension of -o
 /// (.svg, .pdf, .png), or `-o -` for a terminal preview.
@@ -31,7 +32,7 @@ pub struct QrArgs {
     /// Overall size of the symbol INCLUDING its quiet zone, e.g. 25mm, 2.5cm, 1in.
     #[arg(long, value_name = "LENGTH", value_parser = qr::parse_length_mm, conflicts_with = "module")]
     pub size: Option<f64>,
-    /// Size of one module, e.g. 0.4mm [default: 0.4mm when --size is not given].
+    /// Size of one module, e.g. 0.5mm [default: 0.42mm when --size is not given].
     #[arg(long, value_name = "LENGTH", value_parser = qr::parse_length_mm)]
     pub module: Option<f64>,
     /// Error-correction level.
@@ -46,7 +47,8 @@ pub struct QrArgs {
     /// Retail packaging: raise the minimum module size to the GS1 point-of-sale 0.396 mm.
     #[arg(long)]
     pub retail: bool,
-    /// Write the artwork even if it breaks the print rules.
+    /// Write the artwork even if it breaks the print rules, and replace an existing output
+    /// file of another kind (never an input or a private key).
     #[arg(long)]
     pub force: bool,
     /// PDF: RGB black instead of 100 % K CMYK.
@@ -129,7 +131,7 @@ pub fn run(a: QrArgs) -> Result<ExitCode> {
         dpi,
     };
     let bytes = render::render(&frame, format, &render_opts)?;
-    crate::fsutil::write_atomic(&a.out, &bytes).into_diagnostic()?;
+    crate::fsutil::write_output(&a.out, format.file_kind(), a.force, &bytes)?;
     eprintln!("wrote {} ({} bytes): {plan}", a.out.display(), bytes.len());
     Ok(ExitCode::SUCCESS)
 }

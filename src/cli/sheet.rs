@@ -28,7 +28,8 @@ pub struct SheetArgs {
     /// Base URL of the verifier page (overrides product.link_base_url; needed for .cose rows).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Label template (rows may override with a `template` column).
+    /// Label template: a name or a template file (rows may override with a `template`
+    /// column naming a shipped template or the file template's `name`).
     #[arg(long, default_value = "compact")]
     pub template: String,
     /// Language of the label text (rows may override with a `lang` column).
@@ -40,10 +41,16 @@ pub struct SheetArgs {
     /// Draw crop marks in the sheet margin (plain sheets that are cut after printing).
     #[arg(long)]
     pub crop_marks: bool,
-    /// Leave out each label's printed outline (for die-cut stock, where a printed
-    /// border shows any misregistration between print and cut).
-    #[arg(long)]
+    /// Leave out each label's printed outline (the default on die-cut stock, where a
+    /// printed border shows any misregistration between print and cut).
+    #[arg(long, conflicts_with = "outline")]
     pub no_outline: bool,
+    /// Draw each label's outline, inside the 1.5 mm safe area (e.g. for proofs on
+    /// die-cut stock).
+    #[arg(long)]
+    pub outline: bool,
+    #[command(flatten)]
+    pub qr: super::QrOptions,
     /// Bleed beyond the cut line, e.g. 2mm (needs --crop-marks).
     #[arg(long, value_name = "LENGTH", value_parser = parse_length)]
     pub bleed: Option<f64>,
@@ -59,6 +66,9 @@ pub struct SheetArgs {
     /// Output PDF.
     #[arg(long, short = 'o', value_name = "OUT.pdf")]
     pub out: PathBuf,
+    /// Replace existing output files of another kind (never an input or a private key).
+    #[arg(long)]
+    pub force: bool,
 }
 
 fn parse_length(s: &str) -> std::result::Result<f64, String> {
@@ -96,6 +106,12 @@ impl Progress for Bar {
             b.set_position(n);
         }
     }
+    fn note(&self, text: &str) {
+        match &self.0 {
+            Some(b) => b.suspend(|| eprintln!("{text}")),
+            None => eprintln!("{text}"),
+        }
+    }
 }
 
 pub fn run(a: SheetArgs) -> Result<ExitCode> {
@@ -109,11 +125,6 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
             ));
         }
     };
-    if let Some(k) = &a.key
-        && let Some(w) = crate::keys::permission_warning(k)
-    {
-        eprintln!("warning: {w}");
-    }
     let job = SheetJob {
         batch: a.batch,
         stock,
@@ -131,6 +142,10 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         keep_going: a.keep_going,
         ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk },
         output: a.out,
+        force: a.force,
+        module: a.qr.module_size(),
+        ec: a.qr.ec_choice(),
+        outline: if a.outline { Some(true) } else { None },
     };
     let bar = Bar(std::io::stderr()
         .is_terminal()

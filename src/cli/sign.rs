@@ -30,6 +30,9 @@ pub struct SignArgs {
     /// Judge support-end dates as of this month (YYYY-MM) instead of today.
     #[arg(long, value_name = "YYYY-MM")]
     pub as_of: Option<YearMonth>,
+    /// Replace an existing output file of another kind (never an input or a private key).
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn sign(a: SignArgs) -> Result<ExitCode> {
@@ -43,17 +46,28 @@ pub fn sign(a: SignArgs) -> Result<ExitCode> {
         }),
     };
     let input = a.declaration.display().to_string();
-    let env = source::load(&input, &opts)?;
-    if let Some(w) = crate::keys::permission_warning(&a.key) {
-        eprintln!("warning: {w}");
-    }
     let raw = a
         .out
         .as_ref()
         .is_some_and(|o| o.extension().is_some_and(|e| e == "cose"));
+    let kind = if raw {
+        crate::fsutil::Kind::Cose
+    } else {
+        crate::fsutil::Kind::Link
+    };
+    if let Some(out) = &a.out {
+        // Before reading: an output that is the declaration or the key is refused by
+        // the write guard too, but checking first fails before any work.
+        for input in [a.declaration.as_path(), a.key.as_path()] {
+            crate::fsutil::note_input(input);
+        }
+        crate::fsutil::check_target(out, &crate::fsutil::WriteOptions::output(kind, a.force))?;
+    }
+    let env = source::load(&input, &opts)?;
+    env.print_warnings();
     match (&a.out, raw) {
         (Some(out), true) => {
-            crate::fsutil::write_atomic(out, &env.cose).into_diagnostic()?;
+            crate::fsutil::write_output(out, kind, a.force, &env.cose)?;
             eprintln!(
                 "wrote {} ({} bytes COSE_Sign1, key id {})",
                 out.display(),
@@ -63,7 +77,7 @@ pub fn sign(a: SignArgs) -> Result<ExitCode> {
         }
         (Some(out), false) => {
             let link = env.link()?;
-            crate::fsutil::write_atomic(out, format!("{link}\n").as_bytes()).into_diagnostic()?;
+            crate::fsutil::write_output(out, kind, a.force, format!("{link}\n").as_bytes())?;
             eprintln!(
                 "wrote {} ({} bytes signed, {} characters of link)",
                 out.display(),

@@ -404,7 +404,8 @@ impl Declaration {
 /// Reads, parses and checks a declaration file (`.toml` or `.json`, by extension;
 /// other extensions are sniffed).
 pub fn load(path: &Path, opts: &CheckOptions) -> Result<Declaration, ReadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ReadError::io(path, e))?;
+    let text = crate::fsutil::read_input_text(path, crate::fsutil::Input::Declaration)
+        .map_err(|e| ReadError::file(path, e))?;
     let format = Format::from_path(path).unwrap_or_else(|| Format::sniff(&text));
     parse_str(&text, format, &path.display().to_string(), opts)
 }

@@ -134,6 +134,9 @@ pub enum ReadError {
     /// The file could not be read.
     #[error("cannot read declaration {path}: {}", describe_io(error))]
     Io { path: String, error: std::io::Error },
+    /// The file is missing, a directory, too large or not UTF-8.
+    #[error(transparent)]
+    File(crate::fsutil::ReadError),
     /// The text is not valid TOML/JSON.
     #[error("{name}: not valid {format}: {message}")]
     Syntax {
@@ -153,6 +156,13 @@ pub enum ReadError {
 }
 
 impl ReadError {
+    /// A failure of [`crate::fsutil::read_input`] on a declaration file.
+    pub(crate) fn file(path: &Path, e: crate::fsutil::ReadError) -> Self {
+        match e {
+            crate::fsutil::ReadError::Io { error, .. } => ReadError::io(path, error),
+            other => ReadError::File(other),
+        }
+    }
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
         ReadError::Io {
             path: path.display().to_string(),
@@ -175,7 +185,7 @@ impl ReadError {
 impl Diagnostic for ReadError {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         Some(Box::new(match self {
-            ReadError::Io { .. } => "iotlabel::declaration::io",
+            ReadError::Io { .. } | ReadError::File(_) => "iotlabel::declaration::io",
             ReadError::Syntax { .. } => "iotlabel::declaration::syntax",
             ReadError::Invalid { .. } => "iotlabel::declaration::invalid",
         }))

@@ -1,13 +1,17 @@
 //! Building a packaging label [`Frame`] from a template and the summary's words.
 //!
-//! The fitting search is the heart of it. A template gives preferred sizes (type and QR
-//! module) and floors (6 pt body, the QR print minimum). We walk from "everything at its
-//! preferred size" towards "everything at its floor" in small steps, shrinking type and
-//! QR together so neither is sacrificed first, and take the first step at which all text
-//! fits. That walk is done twice: first with each paragraph held to the template's line
-//! count (shrink before wrapping), then letting paragraphs wrap freely. If even the
-//! floors do not fit, the error names the text and the shortfall in millimetres. Nothing
-//! is ever clipped, and the blocks are stacked, so nothing can overlap.
+//! The QR is the fixed point of every label: a shopper's phone must read it at arm's
+//! length, so its module size is decided first (at least [`super::SCAN_MODULE_MM`] by
+//! default, growing on larger labels) and it is never shrunk to make text fit.
+//!
+//! The words are then fitted around it. A template gives preferred type sizes and
+//! floors (6 pt body). We walk from "every block at its preferred size" towards "every
+//! block at its floor" in small steps and take the first step at which all text fits.
+//! That walk is done twice: first with each paragraph held to the template's line count
+//! (shrink before wrapping), then letting paragraphs wrap freely. If even the floors do
+//! not fit, the error names the text, the shortfall in millimetres and the nearest size
+//! that fits. Nothing is ever clipped, and the blocks are stacked, so nothing can
+//! overlap.
 
 // A failed layout is rare and reported once; boxing its error would only add noise.
 #![allow(clippy::result_large_err)]
@@ -15,7 +19,9 @@
 use super::font::{self, MM_PER_PT};
 use super::template::{Align, Area, Block, Each, QrPlace, Template};
 use super::text::{self, Span, WrapError};
-use super::{Frame, Item, LayoutError, QrItem, QrModules, RectMm, SizeMm, TextRun};
+use super::{
+    Frame, Item, LabelOptions, LayoutError, ModuleSize, QrItem, QrModules, RectMm, SizeMm, TextRun,
+};
 
 /// The words and the QR of one label, already in the label's language. Usually built
 /// from a decoded, verified payload by [`label()`]; exposed so tests and other tools can
@@ -31,6 +37,8 @@ pub struct LabelContent {
     pub support: String,
     /// (label, text) for A.2, A.3, B.1, B.2, B.3.
     pub statements: Vec<(String, String)>,
+    /// The NTIA element of each statement ("A.2" …), in the same order.
+    pub statement_elements: Vec<String>,
     pub title: String,
     pub declaration: String,
     pub scan: String,
@@ -54,6 +62,11 @@ impl LabelContent {
                 .statements
                 .iter()
                 .map(|s| (s.label.clone(), s.text.clone()))
+                .collect(),
+            statement_elements: summary
+                .statements
+                .iter()
+                .map(|s| s.element.id().to_string())
                 .collect(),
             title: summary.ui.title.clone(),
             declaration: summary.ui.declaration.clone(),
@@ -84,7 +97,7 @@ pub fn layout_key(content: &LabelContent, template: &Template) -> String {
     );
     for b in &template.blocks {
         let items: Vec<Option<&(String, String)>> = match b.each {
-            Some(Each::Statement) => content.statements.iter().map(Some).collect(),
+            Some(Each::Statement) => b.statements(content).map(Some).collect(),
             None => vec![None],
         };
         for stmt in items {
@@ -105,8 +118,8 @@ pub struct LabelInput<'a> {
 }
 
 /// Lays out a packaging label with `template` at `size` (the template's default if
-/// `None`). The words come only from `input.summary`, so the printed text and the QR
-/// cannot disagree.
+/// `None`) and default options. The words come only from `input.summary`, so the
+/// printed text and the QR cannot disagree.
 pub fn label(
     input: &LabelInput<'_>,
     template: &Template,
@@ -120,50 +133,89 @@ pub fn label(
     label_from_content(&content, template, size)
 }
 
-/// Steps between preferred and floor sizes in the fitting search.
+/// Steps between preferred and floor type sizes in the fitting search.
 const STEPS: usize = 10;
-/// Clearance between the frame's stroke and the QR's quiet zone.
+/// Clearance between a drawn outline and the QR's quiet zone.
 const QR_CLEARANCE_MM: f64 = 0.1;
 /// Thickness of separating rules.
 const RULE_MM: f64 = 0.15;
 
 /// Lays out a label from `content` with `template` at `size` (the template's default if
-/// `None`).
+/// `None`) and default options.
 pub fn label_from_content(
     content: &LabelContent,
     template: &Template,
     size: Option<SizeMm>,
 ) -> Result<Frame, LayoutError> {
+    label_with(content, template, size, &LabelOptions::default())
+}
+
+/// Lays out a label (entry point): the QR first, at its module size (see
+/// [`LabelOptions::module`]), never shrunk for text; then the words in the space that
+/// remains, shrinking to their floors and wrapping. When even that fails, the error
+/// names the nearest larger size that fits.
+pub fn label_with(
+    content: &LabelContent,
+    template: &Template,
+    size: Option<SizeMm>,
+    opts: &LabelOptions,
+) -> Result<Frame, LayoutError> {
     let size = size.unwrap_or_else(|| template.default_size());
-    let mut result = fit(content, template, size);
-    if let Err(LayoutError::DoesNotFit { suggestion, .. }) = &mut result {
-        // Find the nearest size that works, growing the dimension the text flows in.
-        *suggestion = (1..=40).map(|i| 1.0 + 0.025 * f64::from(i)).find_map(|f| {
-            let s = match template.qr.place {
-                QrPlace::BottomLeft => SizeMm {
-                    width_mm: size.width_mm,
-                    height_mm: (size.height_mm * f).ceil(),
-                },
-                QrPlace::Left => SizeMm {
+    let mut result = fit(content, template, size, opts);
+    let grow = |f: f64| match template.qr.place {
+        QrPlace::BottomLeft | QrPlace::Top => SizeMm {
+            width_mm: size.width_mm,
+            height_mm: (size.height_mm * f).ceil(),
+        },
+        QrPlace::Left => SizeMm {
+            width_mm: (size.width_mm * f).ceil(),
+            height_mm: size.height_mm,
+        },
+    };
+    // The nearest size that works: grow the dimension the text flows in; for a QR that
+    // does not fit, grow both.
+    let steps = (1..=40).map(|i| 1.0 + 0.025 * f64::from(i));
+    match &mut result {
+        Err(LayoutError::DoesNotFit { suggestion, .. }) => {
+            *suggestion = steps
+                .map(grow)
+                .find(|s| fit(content, template, *s, opts).is_ok());
+        }
+        Err(LayoutError::QrDoesNotFit {
+            suggestion,
+            needed_mm,
+            available_mm,
+            ..
+        }) => {
+            // Start from the growth the QR itself needs, then make room for the words.
+            let start = (*needed_mm / available_mm.max(1.0)).max(1.0);
+            *suggestion = steps
+                .map(|f| f * start)
+                .map(|f| SizeMm {
                     width_mm: (size.width_mm * f).ceil(),
-                    height_mm: size.height_mm,
-                },
-            };
-            fit(content, template, s).ok().map(|_| s)
-        });
+                    height_mm: (size.height_mm * f).ceil(),
+                })
+                .find(|s| fit(content, template, *s, opts).is_ok());
+        }
+        _ => {}
     }
     result
 }
 
-fn fit(content: &LabelContent, template: &Template, size: SizeMm) -> Result<Frame, LayoutError> {
-    let ctx = Ctx::new(content, template, size)?;
+fn fit(
+    content: &LabelContent,
+    template: &Template,
+    size: SizeMm,
+    opts: &LabelOptions,
+) -> Result<Frame, LayoutError> {
+    let ctx = Ctx::new(content, template, size, opts)?;
+    let qr = ctx.place_qr()?;
     let mut last_fail = None;
     for free_wrap in [false, true] {
         for step in 0..=STEPS {
             let t = step as f64 / STEPS as f64;
-            match ctx.attempt(t, free_wrap) {
+            match ctx.attempt(&qr, t, free_wrap) {
                 Ok(frame) => return Ok(frame),
-                Err(Fail::Qr(e)) => return Err(e),
                 Err(f) => last_fail = Some(f),
             }
         }
@@ -186,7 +238,6 @@ fn fit(content: &LabelContent, template: &Template, size: SizeMm) -> Result<Fram
                 .fold(f64::INFINITY, f64::min),
             suggestion: None,
         },
-        Some(Fail::Qr(e)) => e,
         None => LayoutError::TooSmall {
             template: template.name.clone(),
             size,
@@ -201,7 +252,6 @@ enum Fail {
         reason: String,
         over_mm: f64,
     },
-    Qr(LayoutError),
 }
 
 /// A paragraph ready for wrapping: its spans and a short name for error messages.
@@ -214,9 +264,15 @@ struct Ctx<'a> {
     template: &'a Template,
     content: &'a LabelContent,
     size: SizeMm,
+    opts: &'a LabelOptions,
     /// Scale of type, margins and QR relative to the template's default size.
     k: f64,
+    /// Text margin from the label's edge.
     margin: f64,
+    /// The drawn outline's rectangle (stroke centred on it), when there is one.
+    outline: Option<RectMm>,
+    /// Inset from the edge that the QR's quiet zone keeps: clear of a drawn outline.
+    qr_edge: f64,
     /// Paragraphs per block.
     paras: Vec<Vec<Para>>,
     ascent_em: f64,
@@ -255,11 +311,36 @@ impl<'a> Ctx<'a> {
         content: &'a LabelContent,
         template: &'a Template,
         size: SizeMm,
+        opts: &'a LabelOptions,
     ) -> Result<Self, LayoutError> {
         let k = (size.width_mm / template.width_mm)
             .min(size.height_mm / template.height_mm)
             .clamp(0.5, 3.0);
-        let margin = (template.margin_mm * k).clamp(1.0, template.margin_mm * 2.0);
+        let safe = opts.safe_mm.max(0.0);
+        let stroke = template.stroke_mm;
+        // A drawn outline sits inside the safe area, and everything else inside it.
+        let outline_inset = safe.max(stroke / 2.0);
+        let inside = if opts.outline {
+            outline_inset + stroke / 2.0
+        } else {
+            safe
+        };
+        let margin = (template.margin_mm * k)
+            .clamp(1.0, template.margin_mm * 2.0)
+            .max(inside + if opts.outline { 0.5 } else { 0.0 });
+        let outline = opts.outline.then(|| {
+            RectMm::new(
+                outline_inset,
+                outline_inset,
+                size.width_mm - 2.0 * outline_inset,
+                size.height_mm - 2.0 * outline_inset,
+            )
+        });
+        let qr_edge = if opts.outline {
+            inside + QR_CLEARANCE_MM
+        } else {
+            0.0
+        };
         if size.width_mm < 4.0 * margin || size.height_mm < 4.0 * margin {
             return Err(LayoutError::TooSmall {
                 template: template.name.clone(),
@@ -270,7 +351,7 @@ impl<'a> Ctx<'a> {
         let mut paras = Vec::new();
         for b in &template.blocks {
             let items: Vec<Option<&(String, String)>> = match b.each {
-                Some(Each::Statement) => content.statements.iter().map(Some).collect(),
+                Some(Each::Statement) => b.statements(content).map(Some).collect(),
                 None => vec![None],
             };
             let mut ps = Vec::new();
@@ -313,52 +394,112 @@ impl<'a> Ctx<'a> {
             template,
             content,
             size,
+            opts,
             k,
             margin,
+            outline,
+            qr_edge,
             paras,
             ascent_em,
             descent_em,
         })
     }
 
-    fn qr_rect(&self, t: f64) -> Result<QrItem, LayoutError> {
+    /// Where the QR goes on this label: the template's place, except that a QR meant
+    /// to sit left of the words goes on top when the label is portrait (a 4 × 6 in roll
+    /// label), so that the words do not float in a narrow column beside it.
+    fn place(&self) -> QrPlace {
+        match self.template.qr.place {
+            QrPlace::Left if self.size.height_mm >= self.size.width_mm => QrPlace::Top,
+            p => p,
+        }
+    }
+
+    /// Places the QR: its module size first (the policy in [`LabelOptions::module`],
+    /// on whole device dots when there is a device resolution), then its position.
+    fn place_qr(&self) -> Result<QrItem, LayoutError> {
         let q = &self.template.qr;
         let (w, h) = (self.size.width_mm, self.size.height_mm);
         let total = (self.content.qr.width + 2 * q.quiet_zone as usize) as f64;
-        let edge = self.template.stroke_mm + QR_CLEARANCE_MM;
-        // The largest square the placement allows, and the share the template wants.
-        let (available, share_side) = match q.place {
-            QrPlace::Left => (h - 2.0 * edge, q.share * (h - 2.0 * edge)),
-            QrPlace::BottomLeft => {
-                let avail = (w - 2.0 * edge).min(h - 2.0 * edge);
-                (avail, q.share * (w - 2.0 * self.margin))
-            }
+        let qz_modules = f64::from(q.quiet_zone);
+        let safe = self.opts.safe_mm.max(0.0);
+        // The largest square the placement allows. The quiet zone may reach the edge
+        // (or the outline's inner side); the dark modules must stay in the safe area.
+        let edge = self.qr_edge;
+        let place = self.place();
+        let available = match place {
+            QrPlace::Left => h - 2.0 * edge,
+            QrPlace::BottomLeft | QrPlace::Top => (w - 2.0 * edge).min(h - 2.0 * edge),
         };
-        let needed = q.min_module_mm * total;
-        if needed > available + 1e-9 {
+        // Does a module size fit: the square within the space, and the dark modules
+        // (inside the quiet zone) at least `safe` from every edge?
+        let margin = self.margin;
+        let fits = |m: f64| {
+            let side = m * total;
+            let qz = m * qz_modules;
+            let inset = (margin - qz).max(edge);
+            let centred = match place {
+                QrPlace::Left => (h - side) / 2.0,
+                QrPlace::Top => (w - side) / 2.0,
+                QrPlace::BottomLeft => inset,
+            };
+            side <= available + 1e-9 && centred.min(inset) + qz >= safe - 1e-9
+        };
+        let (wanted, floor) = match self.opts.module {
+            ModuleSize::Auto => {
+                let floor = q.module_mm.max(super::SCAN_MODULE_MM);
+                // Grow with the label, up to the template's largest module or half the
+                // label's short side, whichever is bigger.
+                let cap = q.max_module_mm.max(0.5 * w.min(h) / total).max(floor);
+                let grown = (q.module_mm * self.k).clamp(floor, cap);
+                // Grow only into space the QR has; never below the floor.
+                let room = (available / total).max(floor);
+                (grown.min(room), floor)
+            }
+            ModuleSize::Module(m) => (m, m),
+            ModuleSize::Outer(side) => (side / total, side / total),
+        };
+        let module = match self.opts.dpi {
+            Some(dpi) if dpi.is_finite() && dpi > 0.0 => {
+                let dot = 25.4 / dpi;
+                let up = (wanted / dot - 1e-6).ceil().max(1.0) * dot;
+                let down = (wanted / dot + 1e-6).floor().max(1.0) * dot;
+                // Whole dots, never below the floor: the nearer of the two when both
+                // hold the floor and fit, else up (or down when up does not fit).
+                let down_ok = down + 1e-9 >= floor && fits(down);
+                if down_ok && (!fits(up) || wanted - down < up - wanted) {
+                    down
+                } else {
+                    up
+                }
+            }
+            _ => wanted,
+        };
+        if !fits(module) {
             return Err(LayoutError::QrDoesNotFit {
                 template: self.template.name.clone(),
                 size: self.size,
                 modules: total as usize,
-                min_module_mm: q.min_module_mm,
-                needed_mm: needed,
+                min_module_mm: (module * 1000.0).round() / 1000.0,
+                needed_mm: module * total,
                 available_mm: available,
+                suggestion: None,
             });
         }
-        let max_module = (q.max_module_mm * self.k).max(q.min_module_mm);
-        let wanted = max_module + (q.min_module_mm - max_module) * t;
-        let module = wanted
-            .min(share_side / total)
-            .min(available / total)
-            .max(q.min_module_mm);
         let side = module * total;
-        let qz = module * f64::from(q.quiet_zone);
+        let qz = module * qz_modules;
         // Line the dark modules up with the text margin where the quiet zone allows.
         let inset = (self.margin - qz).max(edge);
-        let (x, y) = match q.place {
+        let (mut x, mut y) = match place {
             QrPlace::Left => (inset, (h - side) / 2.0),
             QrPlace::BottomLeft => (inset, h - inset - side),
+            QrPlace::Top => ((w - side) / 2.0, inset),
         };
+        if let Some(dpi) = self.opts.dpi.filter(|d| d.is_finite() && *d > 0.0) {
+            let dot = 25.4 / dpi;
+            x = (x / dot).round() * dot;
+            y = (y / dot).round() * dot;
+        }
         Ok(QrItem {
             x_mm: x,
             y_mm: y,
@@ -368,27 +509,31 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    fn attempt(&self, t: f64, free_wrap: bool) -> Result<Frame, Fail> {
+    fn attempt(&self, qr: &QrItem, t: f64, free_wrap: bool) -> Result<Frame, Fail> {
         let tpl = self.template;
         let (w, h, m) = (self.size.width_mm, self.size.height_mm, self.margin);
-        let qr = self.qr_rect(t).map_err(Fail::Qr)?;
+        let qr = qr.clone();
         let qr_rect = qr.rect();
         let qz = qr.module_mm * f64::from(qr.quiet_zone);
         let gap = tpl.qr.gap_mm * self.k;
-        let mut items = vec![Item::Outline {
-            rect: RectMm::new(
-                tpl.stroke_mm / 2.0,
-                tpl.stroke_mm / 2.0,
-                w - tpl.stroke_mm,
-                h - tpl.stroke_mm,
-            ),
-            radius_mm: tpl.radius_mm * self.k.min(1.5),
-            stroke_mm: tpl.stroke_mm,
-        }];
-        let (main, side) = match tpl.qr.place {
+        let mut items = Vec::new();
+        if let Some(rect) = self.outline {
+            items.push(Item::Outline {
+                rect,
+                radius_mm: tpl.radius_mm * self.k.min(1.5),
+                stroke_mm: tpl.stroke_mm,
+            });
+        }
+        let (main, side) = match self.place() {
             QrPlace::Left => {
+                // Text starts at the QR's dark modules plus the gap, or the quiet zone's
+                // edge, whichever is further: the quiet zone stays clear of text.
                 let x = qr_rect.right() + gap;
                 (RectMm::new(x, m, w - m - x, h - 2.0 * m), None)
+            }
+            QrPlace::Top => {
+                let y = qr_rect.bottom() + gap;
+                (RectMm::new(m, y, w - 2.0 * m, h - m - y), None)
             }
             QrPlace::BottomLeft => {
                 // Band separation: a rule halfway between the main text and the quiet zone.
@@ -407,8 +552,14 @@ impl<'a> Ctx<'a> {
                 (main, Some(side))
             }
         };
+        // Words under a QR that moved to the top start right under it.
+        let main_align = if self.place() != tpl.qr.place {
+            Align::Top
+        } else {
+            tpl.main_align
+        };
         for (area, rect, align) in [
-            (Area::Main, Some(main), tpl.main_align),
+            (Area::Main, Some(main), main_align),
             (Area::Side, side, tpl.side_align),
         ] {
             let blocks: Vec<(usize, &Block)> = tpl
@@ -447,6 +598,7 @@ impl<'a> Ctx<'a> {
             height_mm: h,
             title: self.content.frame_title(),
             lang: self.content.lang.clone(),
+            background: self.opts.background,
             items,
         })
     }

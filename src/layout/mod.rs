@@ -17,9 +17,66 @@ pub mod template;
 mod text;
 
 pub use font::Weight;
-pub use label::{LabelContent, LabelInput, label, label_from_content, layout_key};
+pub use label::{LabelContent, LabelInput, label, label_from_content, label_with, layout_key};
 pub use qr_symbol::qr_artwork;
+
 pub use template::{Template, TemplateError};
+
+/// The smallest QR module a label uses by default, in mm. Chosen by measurement: in a
+/// simulated shop photo (a phone at about 30 cm, 15° turn, blur, uneven light, JPEG),
+/// 0.40 mm modules decoded in about a third of photos and 0.42 mm in 11–12 of 12 (GS1's
+/// retail minimum is 0.396 mm). docs/qr.md has the table.
+pub const SCAN_MODULE_MM: f64 = 0.42;
+/// The largest module a label's QR grows to on its own on a large label.
+pub const MAX_AUTO_MODULE_MM: f64 = 0.6;
+/// Below this no label is made without `force` (phones fail even close up).
+pub const HARD_MIN_MODULE_MM: f64 = 0.25;
+/// On label stock, nothing essential (text, dark QR modules, a drawn outline) comes
+/// closer than this to a die or cut line: cutting registration on sheet and roll
+/// stock is about ±1 mm.
+pub const SAFE_AREA_MM: f64 = 1.5;
+
+/// How big the QR's modules are.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum ModuleSize {
+    /// The template's module (at least [`SCAN_MODULE_MM`]), growing with the label
+    /// up to the template's maximum.
+    #[default]
+    Auto,
+    /// Exactly this module size in mm (`--module`).
+    Module(f64),
+    /// The symbol's outer side including its quiet zone, in mm (`--qr-size`).
+    Outer(f64),
+}
+
+/// How to lay out a label beyond the template and size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LabelOptions {
+    pub module: ModuleSize,
+    /// Inset from the label's edge that essential content keeps clear of (die-cut
+    /// stock: [`SAFE_AREA_MM`]; a single label: 0, the template's margins apply).
+    pub safe_mm: f64,
+    /// Draw the label's outline (inside the safe area).
+    pub outline: bool,
+    /// A white ground under the whole label (so a QR on kraft or coloured board keeps a
+    /// white quiet zone).
+    pub background: bool,
+    /// Device resolution (PNG pixels, printer dots) in dots per inch: the QR's modules
+    /// and position land on whole dots. `None` for vector output.
+    pub dpi: Option<f64>,
+}
+
+impl Default for LabelOptions {
+    fn default() -> Self {
+        LabelOptions {
+            module: ModuleSize::Auto,
+            safe_mm: 0.0,
+            outline: true,
+            background: true,
+            dpi: None,
+        }
+    }
+}
 
 /// A rectangle in millimetres, origin top-left, y down.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -146,6 +203,8 @@ pub struct Frame {
     pub title: String,
     /// BCP 47 language of the text (PDF `/Lang`, SVG `xml:lang`).
     pub lang: String,
+    /// Paint the frame white before the items (see [`LabelOptions::background`]).
+    pub background: bool,
     pub items: Vec<Item>,
 }
 
@@ -287,12 +346,13 @@ pub enum LayoutError {
         /// at which the label fits, if one within twice the size does.
         suggestion: Option<SizeMm>,
     },
-    /// The QR cannot be placed at the print minimum module size.
+    /// The QR cannot be placed at its module size.
     #[error(
-        "the QR does not fit on a {size} {template} label: {modules} modules at the minimum {min_module_mm} mm per module need {needed_mm:.1} mm, only {available_mm:.1} mm available"
+        "the QR does not fit on a {size} {template} label: {modules} modules (with the quiet zone) at {min_module_mm} mm need {needed_mm:.1} mm, only {available_mm:.1} mm available{}",
+        suggestion.map(|s| format!("; it fits at --size {s}")).unwrap_or_default()
     )]
     #[diagnostic(help(
-        "choose a larger --size; the QR module size may not go below the print minimum"
+        "choose a larger --size, or a lower --ec level (a smaller symbol); the QR is never shrunk below the module size that phones read at arm's length"
     ))]
     QrDoesNotFit {
         template: String,
@@ -301,6 +361,7 @@ pub enum LayoutError {
         min_module_mm: f64,
         needed_mm: f64,
         available_mm: f64,
+        suggestion: Option<SizeMm>,
     },
     /// The font lacks a character (a language the catalogue has but the font does not).
     #[error("the label font has no glyph for a character in {text:?}")]
@@ -329,6 +390,7 @@ pub fn qr_artwork_from_modules(modules: QrModules, module_mm: f64, quiet_zone: u
         height_mm: side,
         title: "QR code".into(),
         lang: "en".into(),
+        background: true,
         items: vec![Item::Qr(qr)],
     }
 }

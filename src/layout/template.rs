@@ -17,6 +17,7 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../../assets/templates/compact.toml"),
     ),
     ("strip", include_str!("../../assets/templates/strip.toml")),
+    ("square", include_str!("../../assets/templates/square.toml")),
 ];
 
 /// Smallest body text we ever set, in points (legibility floor for packaging).
@@ -41,6 +42,10 @@ pub struct Template {
     #[serde(default = "default_line_height")]
     pub line_height: f64,
     pub qr: QrSpec,
+    /// Draw the label's outline on a single label by default (sheets on die-cut stock
+    /// leave it out unless asked).
+    #[serde(default = "yes")]
+    pub outline: bool,
     /// Vertical alignment of the text areas.
     #[serde(default)]
     pub main_align: Align,
@@ -54,18 +59,32 @@ fn default_line_height() -> f64 {
     1.2
 }
 
-/// Where the QR goes and how big it may be.
+fn yes() -> bool {
+    true
+}
+
+fn scan_module() -> f64 {
+    super::SCAN_MODULE_MM
+}
+
+fn max_module() -> f64 {
+    super::MAX_AUTO_MODULE_MM
+}
+
+/// Where the QR goes and how big it is. The QR is placed first, at its module size,
+/// and never shrunk for text: the words are laid out in the space that remains.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QrSpec {
     pub place: QrPlace,
-    /// Preferred side of the QR (with quiet zone) as a share of the inner width
-    /// (`bottom-left`) or inner height (`left`).
-    pub share: f64,
-    /// Largest module size at the default size (a bigger QR only eats text space).
+    /// Module size at the template's default size (at least the scan floor,
+    /// [`super::SCAN_MODULE_MM`]). On a larger label the module grows in proportion, up
+    /// to `max_module_mm`.
+    #[serde(default = "scan_module")]
+    pub module_mm: f64,
+    /// Largest module the QR grows to on a large label.
+    #[serde(default = "max_module")]
     pub max_module_mm: f64,
-    /// Print minimum; the layout never goes below it.
-    pub min_module_mm: f64,
     pub quiet_zone: u32,
     /// Space between the QR's quiet zone and text.
     pub gap_mm: f64,
@@ -81,6 +100,8 @@ pub enum QrPlace {
     BottomLeft,
     /// QR at the left edge, vertically centred; `main` text to its right.
     Left,
+    /// QR at the top, horizontally centred; `main` text below it (square labels).
+    Top,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -128,7 +149,39 @@ pub struct Block {
     /// Draw a thin rule in the middle of `space_before_mm`.
     #[serde(default)]
     pub rule_before: bool,
+    /// With `each = "statement"`: only the statements of these NTIA elements ("A.2",
+    /// "A.3", "B.1", "B.2", "B.3"), in the summary's order. Default: all of them.
+    #[serde(default)]
+    pub elements: Option<Vec<String>>,
 }
+
+impl Block {
+    /// The statements this block prints, in order.
+    pub(crate) fn statements<'c>(
+        &self,
+        content: &'c super::LabelContent,
+    ) -> impl Iterator<Item = &'c (String, String)> + 'c {
+        let only = self.elements.clone();
+        content
+            .statements
+            .iter()
+            .zip(
+                content
+                    .statement_elements
+                    .iter()
+                    .map(Some)
+                    .chain(std::iter::repeat(None)),
+            )
+            .filter(move |(_, e)| {
+                only.as_ref()
+                    .is_none_or(|o| e.is_some_and(|e| o.contains(e)))
+            })
+            .map(|(s, _)| s)
+    }
+}
+
+/// The NTIA elements a statement block may name.
+const ELEMENTS: [&str; 5] = ["A.2", "A.3", "B.1", "B.2", "B.3"];
 
 fn one() -> usize {
     1
@@ -147,7 +200,13 @@ pub enum TemplateError {
     #[diagnostic(help("run `iotlabel templates` to see them with their default sizes"))]
     Unknown { name: String, available: String },
     #[error("template {name} is malformed: {reason}")]
+    #[diagnostic(help(
+        "the template format is in docs/labels.md; `iotlabel templates` lists the shipped ones, whose files in assets/templates/ are complete examples"
+    ))]
     Invalid { name: String, reason: String },
+    /// The template file could not be read (missing, a directory, too large, not UTF-8).
+    #[error("{0}")]
+    File(String),
 }
 
 impl Template {
@@ -171,6 +230,27 @@ impl Template {
                     .collect::<Vec<_>>()
                     .join(", "),
             }),
+        }
+    }
+
+    /// A user's template file (`--template ./mine.toml`), read and checked exactly as
+    /// the shipped ones are. Errors name the file, the field and the line.
+    pub fn from_file(path: &std::path::Path) -> Result<Template, TemplateError> {
+        let text = crate::fsutil::read_input_text(path, crate::fsutil::Input::Config)
+            .map_err(|e| TemplateError::File(e.to_string()))?;
+        parse(&path.display().to_string(), &text)
+    }
+
+    /// A shipped template by name, or a template file when `name_or_path` looks like a
+    /// path (it has a `/` or ends in `.toml`).
+    pub fn resolve(name_or_path: &str) -> Result<Template, TemplateError> {
+        let looks_like_path = name_or_path.contains('/')
+            || name_or_path.contains('\\')
+            || name_or_path.to_ascii_lowercase().ends_with(".toml");
+        if looks_like_path {
+            Template::from_file(std::path::Path::new(name_or_path))
+        } else {
+            Template::by_name(name_or_path)
         }
     }
 
@@ -201,9 +281,8 @@ fn parse(name: &str, src: &str) -> Result<Template, TemplateError> {
         t.margin_mm,
         t.stroke_mm,
         t.line_height,
-        q.share,
+        q.module_mm,
         q.max_module_mm,
-        q.min_module_mm,
     ];
     if positive.iter().any(|v| !v.is_finite() || *v <= 0.0) {
         return Err(invalid(
@@ -217,12 +296,39 @@ fn parse(name: &str, src: &str) -> Result<Template, TemplateError> {
             t.line_height
         )));
     }
-    if q.min_module_mm > q.max_module_mm || q.quiet_zone < 4 {
+    if q.module_mm < super::SCAN_MODULE_MM - 1e-9
+        || q.module_mm > q.max_module_mm
+        || q.quiet_zone < 4
+    {
+        return Err(invalid(format!(
+            "QR needs {} mm ≤ module_mm ≤ max_module_mm and a quiet zone of at least 4",
+            super::SCAN_MODULE_MM
+        )));
+    }
+    if t.name.trim().is_empty() || t.blocks.is_empty() {
         return Err(invalid(
-            "QR needs min_module_mm ≤ max_module_mm and a quiet zone of at least 4".into(),
+            "`name` must not be empty and a template needs at least one [[block]]".into(),
         ));
     }
     for b in &t.blocks {
+        if let Some(unknown) = b
+            .elements
+            .iter()
+            .flatten()
+            .find(|e| !ELEMENTS.contains(&e.as_str()))
+        {
+            return Err(invalid(format!(
+                "block {:?}: `elements` has {unknown:?}; expected some of {}",
+                b.text,
+                ELEMENTS.join(", ")
+            )));
+        }
+        if b.elements.is_some() && b.each.is_none() {
+            return Err(invalid(format!(
+                "block {:?}: `elements` needs `each = \"statement\"`",
+                b.text
+            )));
+        }
         if b.min_pt < MIN_BODY_PT || b.size_pt < b.min_pt || b.max_lines == 0 {
             return Err(invalid(format!(
                 "block {:?}: need {MIN_BODY_PT} pt ≤ min_pt ≤ size_pt and max_lines ≥ 1",
@@ -246,13 +352,16 @@ mod tests {
         );
         for t in all {
             assert!(t.blocks.iter().all(|b| b.min_pt >= MIN_BODY_PT));
-            assert!(t.qr.min_module_mm >= 0.25 && t.qr.quiet_zone >= 4);
+            assert!(t.qr.module_mm >= crate::layout::SCAN_MODULE_MM && t.qr.quiet_zone >= 4);
         }
     }
 
     #[test]
     fn unknown_template_lists_the_choices() {
         let e = Template::by_name("poster").unwrap_err();
-        assert!(e.to_string().contains("panel, compact, strip"), "{e}");
+        assert!(
+            e.to_string().contains("panel, compact, strip, square"),
+            "{e}"
+        );
     }
 }

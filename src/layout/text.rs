@@ -43,6 +43,9 @@ pub(crate) enum WrapError {
 struct Word {
     weight: Weight,
     text: String,
+    /// Part of the previous word (a piece of a URL): no space before it, and a line
+    /// may break here only when the whole does not fit.
+    glued: bool,
 }
 
 fn words(spans: &[Span]) -> Vec<Word> {
@@ -51,13 +54,43 @@ fn words(spans: &[Span]) -> Vec<Word> {
     // out as two words; the shipped templates only change weight at spaces.
     for span in spans {
         for w in span.text.split(' ').filter(|w| !w.is_empty()) {
-            out.push(Word {
-                weight: span.weight,
-                text: w.to_string(),
-            });
+            for (i, part) in url_parts(w).into_iter().enumerate() {
+                out.push(Word {
+                    weight: span.weight,
+                    text: part.to_string(),
+                    glued: i > 0,
+                });
+            }
         }
     }
     out
+}
+
+/// A URL-like word (`maker.example/v`) in the pieces a line may break between: after
+/// each `/` and before each `.`, as typesetters break web addresses. Other words stay
+/// whole.
+fn url_parts(word: &str) -> Vec<&str> {
+    if !(word.contains('/') && word.contains('.')) || word.contains("://") {
+        return vec![word];
+    }
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, c) in word.char_indices() {
+        let cut = match c {
+            '.' if i > start => Some(i),
+            '/' => Some(i + 1),
+            _ => None,
+        };
+        if let Some(cut) = cut
+            && cut > start
+            && cut < word.len()
+        {
+            parts.push(&word[start..cut]);
+            start = cut;
+        }
+    }
+    parts.push(&word[start..]);
+    parts
 }
 
 /// Lays out `words[..]` on one line and measures it: consecutive words of one weight
@@ -68,7 +101,9 @@ fn build_line(words: &[Word], size_pt: f64) -> Line {
     for w in words {
         match groups.last_mut() {
             Some((weight, text)) if *weight == w.weight => {
-                text.push(' ');
+                if !w.glued {
+                    text.push(' ');
+                }
                 text.push_str(&w.text);
             }
             Some((_, text)) => {
@@ -203,6 +238,26 @@ mod tests {
         );
         assert_eq!(lines[0].pieces[0].weight, Weight::Bold);
         assert!(lines[0].pieces[1].dx_mm > lines[0].pieces[0].width_mm);
+    }
+
+    #[test]
+    fn urls_break_after_a_slash_or_before_a_dot_only_when_needed() {
+        assert_eq!(
+            url_parts("brightwatch.example/v"),
+            vec!["brightwatch", ".example/", "v"]
+        );
+        assert_eq!(url_parts("Sicherheitsupdates"), vec!["Sicherheitsupdates"]);
+        assert_eq!(url_parts("06/2030"), vec!["06/2030"]);
+        let spans = [sp(Weight::Regular, "brightwatch.example/v")];
+        let whole = wrap(&spans, 8.0, 100.0, None).unwrap();
+        assert_eq!(whole.len(), 1);
+        assert_eq!(whole[0].pieces[0].text, "brightwatch.example/v");
+        let narrow = font::face(Weight::Regular)
+            .unwrap()
+            .width_mm("brightwatch.example/", 8.0);
+        let lines = wrap(&spans, 8.0, narrow + 0.1, None).unwrap();
+        let texts: Vec<&str> = lines.iter().map(|l| l.pieces[0].text.as_str()).collect();
+        assert_eq!(texts, ["brightwatch.example/", "v"]);
     }
 
     #[test]

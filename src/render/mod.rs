@@ -38,6 +38,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// The kind of file this format writes (for the output guard in [`crate::fsutil`]).
+    pub fn file_kind(self) -> crate::fsutil::Kind {
+        match self {
+            Format::Pdf => crate::fsutil::Kind::Pdf,
+            Format::Svg => crate::fsutil::Kind::Svg,
+            Format::Png => crate::fsutil::Kind::Png,
+        }
+    }
+
     /// The format named by a file's extension (case-insensitive).
     pub fn from_path(path: &Path) -> Result<Format, RenderError> {
         let ext = path

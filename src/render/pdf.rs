@@ -51,6 +51,17 @@ impl Ink {
             ..Fill::default()
         }
     }
+    /// Paper white in the same colour space (CMYK 0/0/0/0 knocks out what is below).
+    fn white(self) -> Fill {
+        let paint: Paint = match self {
+            Ink::Cmyk => cmyk::Color::new(0, 0, 0, 0).into(),
+            Ink::Rgb => rgb::Color::new(255, 255, 255).into(),
+        };
+        Fill {
+            paint,
+            ..Fill::default()
+        }
+    }
 }
 
 /// Document-level options.
@@ -201,6 +212,18 @@ pub fn draw_frame(
         (origin_mm.1 * PT_PER_MM) as f32,
     ));
     surface.set_stroke(None);
+    // The white ground: a QR on kraft or coloured board keeps a white quiet zone.
+    if frame.background
+        && let Some(r) = rect(&frame.bounds())
+        && let Some(path) = {
+            let mut pb = PathBuilder::new();
+            pb.push_rect(r);
+            pb.finish()
+        }
+    {
+        surface.set_fill(Some(ink.white()));
+        surface.draw_path(&path);
+    }
     surface.set_fill(Some(ink.fill()));
     // Rectangles (rules, fills) go into one path.
     let mut fills = PathBuilder::new();

@@ -3,7 +3,9 @@
 //! Going through the SVG (rather than drawing pixels ourselves) means the PNG is the
 //! SVG, pixel for pixel: one drawing path to keep right, not two. resvg gets only the
 //! embedded fonts, so a preview never depends on the fonts installed on the machine.
-//! The output is 8-bit greyscale: labels are black on white.
+//! The output is 8-bit greyscale (labels are black on white, and a PNG is always on
+//! white), with its resolution in the `pHYs` chunk so that layout tools place it at its
+//! real size.
 
 use std::sync::{Arc, OnceLock};
 
@@ -64,9 +66,22 @@ pub fn render(frame: &Frame, opts: &PngOptions) -> Result<Png, RenderError> {
     let luma = render_luma(frame, opts)?;
     let (w, h) = (luma.width(), luma.height());
     let mut bytes = Vec::new();
-    let encoder = image::codecs::png::PngEncoder::new(&mut bytes);
-    image::ImageEncoder::write_image(encoder, luma.as_raw(), w, h, image::ExtendedColorType::L8)
-        .map_err(|e| RenderError::Png(e.to_string()))?;
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, w, h);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::Eight);
+        // pHYs: layout tools place the image at its real size (300 dpi = 11,811 px/m).
+        let ppm = (opts.dpi / 0.0254).round() as u32;
+        encoder.set_pixel_dims(Some(png::PixelDimensions {
+            xppu: ppm,
+            yppu: ppm,
+            unit: png::Unit::Meter,
+        }));
+        let err = |e: png::EncodingError| RenderError::Png(e.to_string());
+        let mut writer = encoder.write_header().map_err(err)?;
+        writer.write_image_data(luma.as_raw()).map_err(err)?;
+        writer.finish().map_err(err)?;
+    }
     Ok(Png {
         bytes,
         width_px: w,

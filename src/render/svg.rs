@@ -55,7 +55,9 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
         escape(&frame.lang)
     );
     let _ = write!(s, "<title>{}</title>", escape(&frame.title));
-    let _ = write!(s, r##"<rect width="{w}" height="{h}" fill="#fff"/>"##);
+    if frame.background {
+        let _ = write!(s, r##"<rect width="{w}" height="{h}" fill="#fff"/>"##);
+    }
     let mut text_open = false;
     for item in &frame.items {
         let is_text = matches!(item, Item::Text(_)) && !opts.outline_text;

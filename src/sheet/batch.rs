@@ -114,6 +114,9 @@ enum RawFields {
 pub enum BatchError {
     #[error("cannot read batch {path}: {message}")]
     Io { path: PathBuf, message: String },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    File(#[from] crate::fsutil::ReadError),
     #[error("batch {path} has an unknown extension; use .csv or .jsonl")]
     #[diagnostic(help(
         "CSV: a header row, then one product per row; JSONL: one JSON object per line (docs/stocks.md)"
@@ -165,7 +168,7 @@ pub fn prepare(
     };
     match format {
         BatchFormat::Jsonl => {
-            let file = std::fs::File::open(path).map_err(|e| io(&e))?;
+            let file = crate::fsutil::open_input(path, crate::fsutil::Input::Batch)?;
             let mut chunk = Vec::with_capacity(CHUNK_ROWS);
             let mut row = 0;
             for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
@@ -189,8 +192,10 @@ pub fn prepare(
             let mut reader = csv::ReaderBuilder::new()
                 .flexible(false)
                 .trim(csv::Trim::All)
-                .from_path(path)
-                .map_err(|e| io(&e))?;
+                .from_reader(crate::fsutil::open_input(
+                    path,
+                    crate::fsutil::Input::Batch,
+                )?);
             let headers: Vec<String> = reader
                 .headers()
                 .map_err(|e| BatchError::Header {

@@ -30,11 +30,14 @@ pub use batch::{Prepared, RowProblem};
 pub use impose::Marks;
 pub use stock::{Geometry, Stock, StockError, StockKind};
 
+use crate::artwork::EcChoice;
 use crate::declaration::CheckOptions;
 use crate::layout::{
-    Frame, Item, LabelContent, LayoutError, QrModules, SizeMm, Template, TemplateError,
+    Frame, Item, LabelContent, LabelOptions, LayoutError, ModuleSize, QrModules, SizeMm, Template,
+    TemplateError,
 };
 use crate::link::{self, PayloadForm};
+use crate::qr::EcLevel;
 use crate::render::RenderError;
 use crate::render::pdf::{Ink, PdfWriter};
 use crate::summary::{Catalogue, CatalogueError, summarize};
@@ -44,6 +47,10 @@ use crate::summary::{Catalogue, CatalogueError, summarize};
 const CHUNK_LABELS: usize = 600;
 /// Most distinct layouts kept for reuse (each is a few KB).
 const LAYOUT_CACHE: usize = 4096;
+/// Most labels in one output file. A PDF is assembled in memory until it is finished
+/// (about 2 KB a label, and more while it is being written), so a bigger job must be
+/// split with `--pages-per-file`, which keeps memory flat for any quantity.
+pub const MAX_LABELS_PER_FILE: usize = 50_000;
 
 /// Everything a sheet job needs.
 #[derive(Debug, Clone)]
@@ -65,6 +72,16 @@ pub struct SheetJob {
     pub keep_going: bool,
     pub ink: Ink,
     pub output: PathBuf,
+    /// Replace existing output files of another kind (never an input or a private key),
+    /// and allow QR modules below 0.25 mm.
+    pub force: bool,
+    /// QR module size (`--module`, `--qr-size`; default: the template's, at least the
+    /// scan floor).
+    pub module: ModuleSize,
+    /// Error-correction level (default: M, or L where a cell cannot hold M).
+    pub ec: EcChoice,
+    /// Draw each label's outline: `None` follows the stock (off on die-cut stock).
+    pub outline: Option<bool>,
 }
 
 /// What a finished job did.
@@ -78,6 +95,8 @@ pub struct SheetReport {
     pub skipped_report: Option<PathBuf>,
     /// Distinct label layouts computed.
     pub layouts: usize,
+    /// Rows printed at error-correction level L because M did not fit the cell.
+    pub ec_lowered_rows: usize,
 }
 
 /// Progress callbacks (the CLI shows a bar on a terminal; tests pass [`NoProgress`]).
@@ -86,6 +105,10 @@ pub trait Progress: Sync {
     fn phase(&self, name: &str, total: Option<u64>);
     /// Units done so far in the current phase.
     fn done(&self, n: u64);
+    /// Something the operator should read (a warning about the key, a note).
+    fn note(&self, text: &str) {
+        eprintln!("{text}");
+    }
 }
 
 /// Progress that shows nothing.
@@ -117,9 +140,12 @@ pub enum SheetError {
         "the {template} template does not fit the {width:.1}×{height:.1} mm labels of stock {stock}: {reason}"
     )]
     #[diagnostic(help(
-        "choose a template that fits (iotlabel templates) or a stock with larger labels (iotlabel stocks)"
+        "stocks that hold a {template} label with a QR phones read at arm's length: {}; or choose another template (iotlabel templates)",
+        if fits_on.is_empty() { "none in the catalogue".to_string() } else { fits_on.join(", ") }
     ))]
     DoesNotFit {
+        /// Catalogue stocks on which this template fits with the same options.
+        fits_on: Vec<String>,
         template: String,
         stock: String,
         width: f64,
@@ -156,9 +182,19 @@ pub enum SheetError {
     #[diagnostic(transparent)]
     Render(#[from] RenderError),
     #[error(transparent)]
+    #[diagnostic(transparent)]
     Write(#[from] crate::fsutil::WriteError),
     #[error("--pages-per-file must be at least 1")]
     PagesPerFile,
+    #[error("{labels} labels would go into one file; the limit is {max} labels per file")]
+    #[diagnostic(help(
+        "split the output with --pages-per-file {pages} (or fewer), which keeps memory flat for any quantity"
+    ))]
+    TooManyLabels {
+        labels: usize,
+        max: usize,
+        pages: usize,
+    },
     /// A label that passed validation could not be made (a bug, not bad input).
     #[error("a label could not be made: {0}")]
     Label(String),
@@ -189,16 +225,24 @@ struct Labeler {
     templates: Vec<Template>,
     catalogues: Vec<Catalogue>,
     size: SizeMm,
-    /// Draw the template's label outline (off with `--no-outline`).
-    outline: bool,
-    cache: Mutex<HashMap<String, Arc<Frame>>>,
+    /// Layout options for every cell: the safe area, outline, module size.
+    opts: LabelOptions,
+    ec: EcChoice,
+    force: bool,
+    /// Layouts (and layouts that do not fit) by [`crate::layout::layout_key`].
+    cache: Mutex<HashMap<String, Result<Arc<Frame>, String>>>,
+    /// Warnings met while laying out (a module below the scan floor), each once.
+    notes: Mutex<Vec<String>>,
+    /// Rows printed at a lower error-correction level than M.
+    lowered: std::sync::atomic::AtomicUsize,
 }
 
 impl Labeler {
-    /// The label words and QR of a prepared row. With `modules == false` the QR matrix
-    /// is left empty (only its width, which is all the layout depends on, is computed):
-    /// the cheap form used to check every row before writing.
-    fn content(&self, p: &Prepared, modules: bool) -> Result<LabelContent, String> {
+    /// The label words and QR of a prepared row at an error-correction level. With
+    /// `modules == false` the QR matrix is left empty (only its width, which is all
+    /// the layout depends on, is computed): the cheap form used to check every row
+    /// before writing.
+    fn content(&self, p: &Prepared, level: EcLevel, modules: bool) -> Result<LabelContent, String> {
         let text = link::format_link(&p.base, &p.cose, PayloadForm::Digits);
         let opened = crate::envelope::open(&p.cose)
             .map_err(|e| format!("malformed signed envelope: {e}"))?;
@@ -207,50 +251,81 @@ impl Labeler {
         let cat = self.catalogues.get(p.lang).ok_or("unknown language")?;
         let summary = summarize(&facts, cat).map_err(|e| e.to_string())?;
         let qr = if modules {
-            let symbol =
-                crate::qr::encode(&text, crate::qr::EcLevel::M, None).map_err(|e| e.to_string())?;
+            let symbol = crate::qr::encode(&text, level, None).map_err(|e| e.to_string())?;
             QrModules::from_symbol(&symbol)
         } else {
-            let version =
-                crate::qr::min_version(&text, crate::qr::EcLevel::M).map_err(|e| e.to_string())?;
+            let version = crate::qr::min_version(&text, level).map_err(|e| e.to_string())?;
             QrModules {
                 width: 17 + 4 * usize::from(version),
                 dark: Vec::new(),
             }
         };
+        let quiet = self
+            .templates
+            .get(p.template)
+            .map_or(4, |t| t.qr.quiet_zone as usize);
+        if let Some(w) =
+            crate::artwork::check_module(self.opts.module, qr.width + 2 * quiet, self.force)
+                .map_err(|e| e.to_string())?
+            && let Ok(mut notes) = self.notes.lock()
+            && !notes.contains(&w)
+        {
+            notes.push(w);
+        }
         Ok(LabelContent::from_summary(&summary, qr, &p.base.short()))
     }
 
-    /// The layout for `content`, from the cache or freshly made (and cached).
+    /// The layout for `content`, from the cache or freshly made (and cached, whether it
+    /// fits or not).
     fn layout(&self, template: usize, content: &LabelContent) -> Result<Arc<Frame>, String> {
         let t = self.templates.get(template).ok_or("unknown template")?;
         let key = crate::layout::layout_key(content, t);
         if let Some(f) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
-            return Ok(f);
+            return f;
         }
-        let frame = Arc::new(
-            crate::layout::label_from_content(content, t, Some(self.size))
-                .map_err(|e| e.to_string())?,
-        );
+        let frame = crate::layout::label_with(content, t, Some(self.size), &self.opts)
+            .map(Arc::new)
+            .map_err(|e| e.to_string());
         if let Ok(mut c) = self.cache.lock()
             && c.len() < LAYOUT_CACHE
         {
             c.insert(key, frame.clone());
         }
-        Ok(frame)
+        frame
+    }
+
+    /// The layout and content of a row at the first error-correction level that fits
+    /// (see [`crate::artwork`]).
+    fn pick(&self, p: &Prepared, modules: bool) -> Result<(Arc<Frame>, LabelContent), String> {
+        let mut first_err = None;
+        for (i, level) in self.ec.candidates().into_iter().enumerate() {
+            let content = self.content(p, level, modules)?;
+            match self.layout(p.template, &content) {
+                Ok(f) => {
+                    if i > 0 && !modules {
+                        self.lowered
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    return Ok((f, content));
+                }
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_err.unwrap_or_else(|| "no error-correction level to try".into()))
     }
 
     /// Checks that a row can be printed: decodes, words, QR size, layout.
     fn check(&self, p: &Prepared) -> Result<(), String> {
-        let content = self.content(p, false)?;
-        self.layout(p.template, &content).map(|_| ())
+        self.pick(p, false).map(|_| ())
     }
 
     /// The frame for a prepared row: the (cached) layout of its words with this row's
     /// QR matrix swapped in.
     fn frame(&self, p: &Prepared) -> Result<Frame, String> {
-        let content = self.content(p, true)?;
-        let mut frame = (*self.layout(p.template, &content)?).clone();
+        let (layout, content) = self.pick(p, true)?;
+        let mut frame = (*layout).clone();
         // A cached layout may come from another product with the same printed words.
         frame.title = content.frame_title();
         let mut swapped = false;
@@ -265,9 +340,6 @@ impl Labeler {
         if !swapped {
             return Err("the layout has no QR of the expected size".into());
         }
-        if !self.outline {
-            frame.items.retain(|i| !matches!(i, Item::Outline { .. }));
-        }
         Ok(frame)
     }
 }
@@ -279,7 +351,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         return Err(SheetError::PagesPerFile);
     }
     // Templates and languages rows may name; the job's defaults first.
-    let default_template = Template::by_name(&job.template)?;
+    let default_template = Template::resolve(&job.template)?;
     let mut templates = vec![default_template.clone()];
     templates.extend(
         Template::all()?
@@ -309,23 +381,45 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         });
     }
     check_marks(job, &geometry)?;
+    check_outputs(job)?;
     let size = SizeMm {
         width_mm: geometry.label_width_mm,
         height_mm: geometry.label_height_mm,
+    };
+    let outline = if job.marks.no_outline {
+        false
+    } else {
+        job.outline.unwrap_or(!job.stock.die_cut)
     };
     let labeler = Labeler {
         templates,
         catalogues,
         size,
-        outline: !job.marks.no_outline,
+        opts: LabelOptions {
+            module: job.module,
+            safe_mm: crate::layout::SAFE_AREA_MM,
+            outline,
+            background: true,
+            dpi: None,
+        },
+        ec: job.ec,
+        force: job.force,
         cache: Mutex::new(HashMap::new()),
+        notes: Mutex::new(Vec::new()),
+        lowered: std::sync::atomic::AtomicUsize::new(0),
     };
 
     // One layout attempt before any work: does the template fit this stock at all?
     probe_fit(&labeler, &default_template, job)?;
 
     let key = match &job.key {
-        Some(p) => Some(crate::keys::load_signing_key(p)?),
+        Some(p) => {
+            let key = crate::keys::load_signing_key(p)?;
+            if let Some(w) = crate::keys::key_warning(p, &key) {
+                progress.note(&w);
+            }
+            Some(key)
+        }
         None => None,
     };
     let opts = batch::BatchOptions {
@@ -362,35 +456,57 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         }
     }
     problems.sort_by_key(|p| p.row);
+    for n in labeler.notes.lock().map(|n| n.clone()).unwrap_or_default() {
+        progress.note(&n);
+    }
+    let lowered = labeler.lowered.load(std::sync::atomic::Ordering::Relaxed);
+    if lowered > 0 {
+        progress.note(&format!(
+            "note: {lowered} of {} rows use error correction L, so that their QR keeps its module size in the {:.1}×{:.1} mm labels of {} (pass --ec M to refuse instead)",
+            rows.len(),
+            size.width_mm,
+            size.height_mm,
+            job.stock.id
+        ));
+    }
+
     let batch_name = job.batch.display().to_string();
     let mut report = SheetReport {
         rows: total_rows,
         skipped_rows: bad_rows,
+        ec_lowered_rows: lowered,
         ..SheetReport::default()
     };
-    if !problems.is_empty() {
-        if !job.keep_going {
-            return Err(SheetError::Rows {
-                batch: batch_name,
-                rows: total_rows,
-                bad_rows,
-                problems,
-            });
-        }
-        let path = skipped_report_path(&job.output);
-        let mut text = format!("{bad_rows} of {total_rows} rows in {batch_name} were skipped:\n");
-        for p in &problems {
-            text.push_str(&format!("{p}\n"));
-        }
-        crate::fsutil::write_atomic(&path, text.as_bytes())?;
-        report.skipped_report = Some(path);
+    if !problems.is_empty() && !job.keep_going {
+        return Err(SheetError::Rows {
+            batch: batch_name,
+            rows: total_rows,
+            bad_rows,
+            problems,
+        });
     }
     if rows.is_empty() {
         return Err(SheetError::Empty { batch: batch_name });
     }
     let labels: usize = rows.iter().map(|p| p.quantity as usize).sum();
+    check_file_size(job, &geometry, labels)?;
     report.labels = labels;
     report.layouts = labeler.cache.lock().map(|c| c.len()).unwrap_or(0);
+    // Every file of the job is staged and moved into place together at the end: a
+    // failure leaves the previous outputs as they were, never a mix of old and new.
+    let mut files = crate::fsutil::FileSet::new();
+    let report_path = skipped_report_path(&job.output);
+    if problems.is_empty() {
+        // A report from an earlier run would describe rows this run printed.
+        files.remove_stale(&report_path, crate::fsutil::Kind::Report);
+    } else {
+        let mut text = format!("{bad_rows} of {total_rows} rows in {batch_name} were skipped:\n");
+        for p in &problems {
+            text.push_str(&format!("{p}\n"));
+        }
+        files.add_bytes(&report_path, report_opts(job), text.as_bytes())?;
+        report.skipped_report = Some(report_path);
+    }
     write_pages(
         job,
         &geometry,
@@ -399,8 +515,63 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         labels,
         progress,
         &mut report,
+        &mut files,
     )?;
+    if job.pages_per_file.is_some() {
+        remove_stale_parts(job, report.files.len(), &mut files);
+    }
+    files.commit()?;
     Ok(report)
+}
+
+fn pdf_opts(job: &SheetJob) -> crate::fsutil::WriteOptions {
+    crate::fsutil::WriteOptions::output(crate::fsutil::Kind::Pdf, job.force)
+}
+
+fn report_opts(job: &SheetJob) -> crate::fsutil::WriteOptions {
+    crate::fsutil::WriteOptions::output(crate::fsutil::Kind::Report, job.force)
+}
+
+/// Checks every output location before any work: the batch and key are inputs (never
+/// overwritten), and the first output file and the report must be writable.
+fn check_outputs(job: &SheetJob) -> Result<(), SheetError> {
+    crate::fsutil::note_input(&job.batch);
+    if let Some(k) = &job.key {
+        crate::fsutil::note_input(k);
+    }
+    let first = output_name(&job.output, 0, job.pages_per_file.is_some());
+    crate::fsutil::check_target(&first, &pdf_opts(job))?;
+    crate::fsutil::check_target(&skipped_report_path(&job.output), &report_opts(job))?;
+    Ok(())
+}
+
+/// Refuses a single file with more labels than [`MAX_LABELS_PER_FILE`].
+fn check_file_size(job: &SheetJob, g: &Geometry, labels: usize) -> Result<(), SheetError> {
+    let per_page = g.per_page().max(1);
+    let pages = (job.start_at - 1 + labels).div_ceil(per_page);
+    let per_file = job.pages_per_file.unwrap_or(usize::MAX).min(pages) * per_page;
+    if per_file > MAX_LABELS_PER_FILE {
+        return Err(SheetError::TooManyLabels {
+            labels: per_file.min(labels),
+            max: MAX_LABELS_PER_FILE,
+            pages: MAX_LABELS_PER_FILE / per_page,
+        });
+    }
+    Ok(())
+}
+
+/// Split files of an earlier, longer run (`OUT-007.pdf` when this run wrote six) are
+/// removed with the commit, so the directory holds exactly this job's files.
+fn remove_stale_parts(job: &SheetJob, written: usize, files: &mut crate::fsutil::FileSet) {
+    let mut index = written;
+    loop {
+        let path = output_name(&job.output, index, true);
+        if !path.exists() {
+            break;
+        }
+        files.remove_stale(&path, crate::fsutil::Kind::Pdf);
+        index += 1;
+    }
 }
 
 fn check_marks(job: &SheetJob, g: &Geometry) -> Result<(), SheetError> {
@@ -444,6 +615,7 @@ fn check_marks(job: &SheetJob, g: &Geometry) -> Result<(), SheetError> {
 
 /// Lays out a typical label (the shipped declaration template, signed with a throwaway
 /// key) to see whether the template can fit the stock's label at all.
+#[allow(clippy::result_large_err)] // one probe per job; the error is reported once
 fn probe_fit(labeler: &Labeler, template: &Template, job: &SheetJob) -> Result<(), SheetError> {
     let text = include_str!("../../assets/declaration-template.toml");
     let Ok(d) = crate::declaration::parse_str(
@@ -473,16 +645,44 @@ fn probe_fit(labeler: &Labeler, template: &Template, job: &SheetJob) -> Result<(
         template: 0,
         lang: 0,
     };
-    let content = labeler.content(&p, true).map_err(SheetError::Label)?;
-    crate::layout::label_from_content(&content, template, Some(labeler.size))
-        .map(|_| ())
-        .map_err(|source| SheetError::DoesNotFit {
+    let fits = |size: SizeMm| -> Result<(), LayoutError> {
+        let mut first = None;
+        for level in labeler.ec.candidates() {
+            let Ok(content) = labeler.content(&p, level, true) else {
+                return Ok(());
+            };
+            match crate::layout::label_with(&content, template, Some(size), &labeler.opts) {
+                Ok(_) => return Ok(()),
+                Err(e) => {
+                    first.get_or_insert(e);
+                }
+            }
+        }
+        first.map_or(Ok(()), Err)
+    };
+    fits(labeler.size).map_err(|source| {
+        let fits_on = Stock::catalogue()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| {
+                let g = s.geometry(template.height_mm);
+                fits(SizeMm {
+                    width_mm: g.label_width_mm,
+                    height_mm: g.label_height_mm,
+                })
+                .is_ok()
+            })
+            .map(|s| s.id)
+            .collect();
+        SheetError::DoesNotFit {
+            fits_on,
             template: template.name.clone(),
             stock: job.stock.id.clone(),
             width: labeler.size.width_mm,
             height: labeler.size.height_mm,
             reason: Box::new(source),
-        })
+        }
+    })
 }
 
 /// One chunk of laid-out labels: distinct frames and, per label, (position, frame).
@@ -491,6 +691,7 @@ struct Chunk {
     placed: Vec<(usize, usize)>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn write_pages(
     job: &SheetJob,
     g: &Geometry,
@@ -499,6 +700,7 @@ fn write_pages(
     labels: usize,
     progress: &dyn Progress,
     report: &mut SheetReport,
+    files: &mut crate::fsutil::FileSet,
 ) -> Result<(), SheetError> {
     let per_page = g.per_page();
     let first = job.start_at - 1;
@@ -562,10 +764,14 @@ fn write_pages(
     let mut done = 0u64;
     let mut file_index = 0usize;
     let mut writer: Option<(PdfWriter, usize)> = None; // writer and pages in it
-    let finish = |w: PdfWriter, idx: usize, report: &mut SheetReport| -> Result<(), SheetError> {
+    let finish = |w: PdfWriter,
+                  idx: usize,
+                  report: &mut SheetReport,
+                  files: &mut crate::fsutil::FileSet|
+     -> Result<(), SheetError> {
         let bytes = w.finish()?;
         let path = output_name(&job.output, idx, split);
-        crate::fsutil::write_atomic(&path, &bytes)?;
+        files.add_bytes(&path, pdf_opts(job), &bytes)?;
         report.files.push(path);
         Ok(())
     };
@@ -614,7 +820,7 @@ fn write_pages(
                 })?;
                 done += on_page.len() as u64;
                 if count + 1 >= pages_per_file {
-                    finish(w, file_index, report)?;
+                    finish(w, file_index, report, files)?;
                     file_index += 1;
                 } else {
                     writer = Some((w, count + 1));
@@ -623,7 +829,7 @@ fn write_pages(
             progress.done(done);
         }
         if let Some((w, _)) = writer.take() {
-            finish(w, file_index, report)?;
+            finish(w, file_index, report, files)?;
         }
         Ok(())
     })

@@ -46,6 +46,11 @@ pub struct Stock {
     pub source: String,
     #[serde(default)]
     pub kind: StockKind,
+    /// Whether the labels are die-cut (cut before printing: the edge is fixed and a
+    /// printed outline would show any misregistration) rather than plain paper cut
+    /// after printing. Default: die-cut.
+    #[serde(default = "yes")]
+    pub die_cut: bool,
     /// Page size; for roll stock the page is the label, for continuous stock the
     /// height is the label template's height.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,6 +81,10 @@ pub struct Stock {
 
 fn one() -> u32 {
     1
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -175,10 +184,13 @@ impl Stock {
     /// Every stock in a user file, each validated.
     pub fn all_from_file(path: &Path) -> Result<Vec<Stock>, StockError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| StockError::Io {
-            file: file.clone(),
-            message: e.to_string(),
-        })?;
+        let text =
+            crate::fsutil::read_input_text(path, crate::fsutil::Input::Config).map_err(|e| {
+                StockError::Io {
+                    file: file.clone(),
+                    message: e.to_string(),
+                }
+            })?;
         parse_all(&text, &file)
     }
 

@@ -1,0 +1,127 @@
+//! The in-store moment: every shipped template × sample × language, at its default
+//! size, rendered from its PDF by poppler at the resolution a phone sees at about
+//! 30 cm, turned into a simulated shopper's photo (turn, tilt, blur, uneven light,
+//! noise, JPEG; see `iotlabel::photo`), and decoded by a real decoder (rxing, the Rust
+//! port of ZXing) to exactly the signed link.
+
+mod common;
+use common::samples;
+
+use iotlabel::artwork::{EcChoice, LabelSpec, SizeChoice, make_label};
+use iotlabel::layout::{LabelOptions, ModuleSize, Template};
+use iotlabel::photo::{PhotoModel, SHOP_DPI, shop_photo};
+use iotlabel::render::{self, Format, RenderOptions};
+
+/// Rasterises a PDF with poppler at the shop resolution.
+fn print(pdf: &[u8]) -> image::GrayImage {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("l.pdf");
+    std::fs::write(&p, pdf).unwrap();
+    let out = std::process::Command::new("pdftoppm")
+        .args(["-gray", "-r", &format!("{SHOP_DPI}"), "-png", "-singlefile"])
+        .arg(&p)
+        .arg(dir.path().join("r"))
+        .output()
+        .expect("pdftoppm is needed (.ci/setup installs poppler-utils)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    image::open(dir.path().join("r.png")).unwrap().to_luma8()
+}
+
+/// Decodes a photo with rxing as it is: no upscaling or retries of our own.
+fn decode(jpeg: &[u8]) -> Option<String> {
+    let img = image::load_from_memory(jpeg).unwrap().to_luma8();
+    let (w, h) = img.dimensions();
+    rxing::helpers::detect_in_luma(img.into_raw(), w, h, Some(rxing::BarcodeFormat::QR_CODE))
+        .ok()
+        .map(|r| r.getText().to_string())
+}
+
+fn signed(sample: &std::path::Path) -> iotlabel::source::Signed {
+    let key = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/keys/demo.pem");
+    let opts = iotlabel::source::SourceOptions {
+        key: Some(key),
+        check: Some(iotlabel::declaration::CheckOptions::lenient()),
+        ..Default::default()
+    };
+    iotlabel::source::resolve(sample.to_str().unwrap(), &opts).unwrap()
+}
+
+fn spec(t: &Template, lang: &str, module: ModuleSize) -> LabelSpec {
+    LabelSpec {
+        layout: LabelOptions {
+            module,
+            outline: t.outline,
+            ..LabelOptions::default()
+        },
+        template: t.clone(),
+        size: SizeChoice::Default,
+        lang: lang.to_string(),
+        ec: EcChoice::Auto,
+        force: true,
+    }
+}
+
+#[test]
+fn every_default_label_scans_in_a_simulated_shop_photo() {
+    let mut failures = Vec::new();
+    let mut runs = 0;
+    for sample in samples() {
+        let s = signed(&sample);
+        let link = s.link().unwrap();
+        for t in Template::all().unwrap() {
+            for lang in iotlabel::summary::Catalogue::languages() {
+                let made = make_label(&s, &spec(&t, lang, ModuleSize::Auto)).unwrap();
+                let pdf =
+                    render::render(&made.frame, Format::Pdf, &RenderOptions::default()).unwrap();
+                let model = PhotoModel {
+                    seed: runs + 1,
+                    ..PhotoModel::default()
+                };
+                runs += 1;
+                let photo = shop_photo(&print(&pdf), &model).unwrap();
+                if decode(&photo).as_deref() != Some(link.as_str()) {
+                    failures.push(format!("{} {} {lang}", sample.display(), t.name));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {runs} photos did not decode:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_model_tells_small_modules_from_scannable_ones() {
+    // The old labels' modules (0.30 mm) fail under the same model: the test above
+    // passes because of the module size, not because the model is lenient.
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/thermostat.toml");
+    let s = signed(&sample);
+    let link = s.link().unwrap();
+    let t = Template::by_name("compact").unwrap();
+    let decoded = |module: f64| -> usize {
+        (0..6)
+            .filter(|i| {
+                let made = make_label(&s, &spec(&t, "en", ModuleSize::Module(module))).unwrap();
+                let pdf =
+                    render::render(&made.frame, Format::Pdf, &RenderOptions::default()).unwrap();
+                let model = PhotoModel {
+                    seed: 100 + i,
+                    ..PhotoModel::default()
+                };
+                decode(&shop_photo(&print(&pdf), &model).unwrap()).as_deref() == Some(&link)
+            })
+            .count()
+    };
+    assert_eq!(decoded(0.42), 6, "0.42 mm modules");
+    assert!(
+        decoded(0.30) <= 1,
+        "0.30 mm modules should not scan at arm's length"
+    );
+}
