@@ -1881,10 +1881,10 @@ fn schema_object<'a>(
         return schema_object(root, &root["$defs"][name]);
     }
     for key in ["anyOf", "oneOf", "allOf"] {
-        if let Some(list) = node.get(key).and_then(|l| l.as_array()) {
-            if let Some(obj) = list.iter().find(|n| n.get("type") != Some(&"null".into())) {
-                return schema_object(root, obj);
-            }
+        if let Some(list) = node.get(key).and_then(|l| l.as_array())
+            && let Some(obj) = list.iter().find(|n| n.get("type") != Some(&"null".into()))
+        {
+            return schema_object(root, obj);
         }
     }
     node
