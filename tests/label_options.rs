@@ -344,3 +344,43 @@ min_pt = 6
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("missing.toml: no such file"), "{err}");
 }
+
+#[test]
+fn a_brand_colour_sets_the_headline_and_rules_but_never_the_qr() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("l.pdf");
+    let (code, err) = label(&pdf, &["-t", "panel", "--color", "0,100,100,0"]);
+    assert_eq!(code, 0, "{err}");
+    let qdf = dir.path().join("l.qdf");
+    assert!(
+        std::process::Command::new("qpdf")
+            .args(["--qdf", "--object-streams=disable"])
+            .arg(&pdf)
+            .arg(&qdf)
+            .status()
+            .expect("qpdf")
+            .success()
+    );
+    let content = String::from_utf8_lossy(&std::fs::read(&qdf).unwrap()).into_owned();
+    // The headline and the rules in CMYK 0/100/100/0; the QR is stroked in 100 % K.
+    assert!(content.contains("0 1 1 0 k"), "brand colour missing");
+    assert!(content.contains("0 0 0 1 K"), "QR not in 100 % K");
+    assert!(
+        !content.contains("0 1 1 0 K"),
+        "QR must never take the brand colour"
+    );
+    let svg = dir.path().join("l.svg");
+    assert_eq!(
+        label(&svg, &["-t", "panel", "--color", "cmyk(0,100,100,0)"]).0,
+        0
+    );
+    let s = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        s.contains(r##"font-weight="bold" fill="#ff0000""##),
+        "headline in red"
+    );
+    assert!(s.matches("#ff0000").count() >= 3, "headline and rules");
+    let (code, err) = label(&svg, &["--color", "120,0,0,0"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("C,M,Y,K in percent"), "{err}");
+}

@@ -273,6 +273,8 @@ struct Ctx<'a> {
     outline: Option<RectMm>,
     /// Inset from the edge that the QR's quiet zone keeps: clear of a drawn outline.
     qr_edge: f64,
+    /// Hyphenation patterns of the label's language.
+    hyphenation: Option<hypher::Lang>,
     /// Paragraphs per block.
     paras: Vec<Vec<Para>>,
     ascent_em: f64,
@@ -362,7 +364,10 @@ impl<'a> Ctx<'a> {
                     .into_iter()
                     .map(|(weight, pat)| Span {
                         weight,
-                        text: fill_pattern(&pat, content, stmt),
+                        text: super::typo::typeset(
+                            &fill_pattern(&pat, content, stmt),
+                            &content.lang,
+                        ),
                     })
                     .filter(|s| !s.text.trim().is_empty())
                     .collect();
@@ -399,6 +404,7 @@ impl<'a> Ctx<'a> {
             margin,
             outline,
             qr_edge,
+            hyphenation: super::typo::hyphenation_lang(&content.lang),
             paras,
             ascent_em,
             descent_em,
@@ -599,6 +605,7 @@ impl<'a> Ctx<'a> {
             title: self.content.frame_title(),
             lang: self.content.lang.clone(),
             background: self.opts.background,
+            accent: self.opts.accent,
             items,
         })
     }
@@ -654,8 +661,8 @@ impl<'a> Ctx<'a> {
                 } else {
                     Some(block.max_lines)
                 };
-                let lines =
-                    text::wrap(&para.spans, size, rect.w, max_lines).map_err(|e| match e {
+                let lines = text::wrap(&para.spans, size, rect.w, max_lines, self.hyphenation)
+                    .map_err(|e| match e {
                         WrapError::WordTooWide { word, over_mm } => Fail::Text {
                             what: para.name.clone(),
                             reason: format!(
@@ -681,6 +688,8 @@ impl<'a> Ctx<'a> {
                     };
                     for piece in &line.pieces {
                         runs.push(TextRun {
+                            para: bi * 1000 + pi,
+                            accent: block.is_accent(),
                             x_mm: rect.x + piece.dx_mm,
                             baseline_mm: baseline,
                             weight: piece.weight,

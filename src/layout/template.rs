@@ -149,6 +149,9 @@ pub struct Block {
     /// Draw a thin rule in the middle of `space_before_mm`.
     #[serde(default)]
     pub rule_before: bool,
+    /// Set in the brand colour (`--color`). Default: blocks that show `{headline}`.
+    #[serde(default)]
+    pub accent: Option<bool>,
     /// With `each = "statement"`: only the statements of these NTIA elements ("A.2",
     /// "A.3", "B.1", "B.2", "B.3"), in the summary's order. Default: all of them.
     #[serde(default)]
@@ -156,6 +159,12 @@ pub struct Block {
 }
 
 impl Block {
+    /// Whether the block is set in the brand colour.
+    pub fn is_accent(&self) -> bool {
+        self.accent
+            .unwrap_or_else(|| self.text.contains("{headline}"))
+    }
+
     /// The statements this block prints, in order.
     pub(crate) fn statements<'c>(
         &self,

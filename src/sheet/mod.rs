@@ -72,6 +72,11 @@ pub struct SheetJob {
     pub keep_going: bool,
     pub ink: Ink,
     pub output: PathBuf,
+    /// How rows that are already signed (links, .cose) are checked before printing.
+    pub signed_inputs: crate::verify::ArtworkPolicy,
+    /// Write the first product record of every label this job signs (`--records`),
+    /// after the sheets are in place.
+    pub records: Option<crate::record::BatchRecords>,
     /// Replace existing output files of another kind (never an input or a private key),
     /// and allow QR modules below 0.25 mm.
     pub force: bool,
@@ -82,6 +87,8 @@ pub struct SheetJob {
     pub ec: EcChoice,
     /// Draw each label's outline: `None` follows the stock (off on die-cut stock).
     pub outline: Option<bool>,
+    /// Brand colour of the headline and rules (`--color`).
+    pub color: Option<crate::layout::Cmyk>,
 }
 
 /// What a finished job did.
@@ -95,6 +102,8 @@ pub struct SheetReport {
     pub skipped_report: Option<PathBuf>,
     /// Distinct label layouts computed.
     pub layouts: usize,
+    /// Product records written (`--records`).
+    pub records: usize,
     /// Rows printed at error-correction level L because M did not fit the cell.
     pub ec_lowered_rows: usize,
 }
@@ -121,6 +130,9 @@ impl Progress for NoProgress {
 /// Why a sheet job failed. Nothing is written when it does.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum SheetError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Records(#[from] crate::record::PublishError),
     #[error(transparent)]
     #[diagnostic(transparent)]
     Stock(#[from] StockError),
@@ -401,6 +413,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
             outline,
             background: true,
             dpi: None,
+            accent: job.color,
         },
         ec: job.ec,
         force: job.force,
@@ -422,10 +435,13 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         }
         None => None,
     };
+    let record_key = key.clone();
     let opts = batch::BatchOptions {
         key,
         base_url: job.base_url.clone(),
         check: CheckOptions::default(),
+        signed_inputs: job.signed_inputs.clone(),
+        records_issued: job.records.as_ref().map(|r| r.issued),
         templates: labeler.templates.iter().map(|t| t.name.clone()).collect(),
         langs,
     };
@@ -521,6 +537,18 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         remove_stale_parts(job, report.files.len(), &mut files);
     }
     files.commit()?;
+    if let (Some(out), Some(key)) = (&job.records, &record_key) {
+        // One record per distinct label; a label printed on several rows is one record.
+        let mut done = std::collections::HashSet::new();
+        for r in rows.iter() {
+            if let Some(rec) = &r.record
+                && done.insert(rec.label_hash)
+            {
+                crate::record::write(&out.dir, &r.cose, rec, key)?;
+                report.records += 1;
+            }
+        }
+    }
     Ok(report)
 }
 
@@ -644,6 +672,7 @@ fn probe_fit(labeler: &Labeler, template: &Template, job: &SheetJob) -> Result<(
         quantity: 1,
         template: 0,
         lang: 0,
+        record: None,
     };
     let fits = |size: SizeMm| -> Result<(), LayoutError> {
         let mut first = None;
