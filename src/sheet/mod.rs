@@ -318,14 +318,23 @@ impl Labeler {
     /// (see [`crate::artwork`]).
     fn pick(&self, p: &Prepared, modules: bool) -> Result<(Arc<Frame>, LabelContent), String> {
         let mut first_err = None;
-        for (i, level) in self.ec.candidates().into_iter().enumerate() {
-            let content = self.content(p, level, modules)?;
+        let levels = self.ec.candidates();
+        let last = levels.len() - 1;
+        for (i, level) in levels.into_iter().enumerate() {
+            // Decide the level on the cheap form (the layout depends only on the QR's
+            // width), so that the full QR matrix is encoded once, at the level used.
+            let content = self.content(p, level, modules && i == last)?;
             match self.layout(p.template, &content) {
                 Ok(f) => {
                     if i > 0 && !modules {
                         self.lowered
                             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
+                    let content = if modules && i != last {
+                        self.content(p, level, true)?
+                    } else {
+                        content
+                    };
                     return Ok((f, content));
                 }
                 Err(e) => {
