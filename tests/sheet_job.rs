@@ -378,7 +378,10 @@ fn slug_line_names_job_page_date_and_stock_in_the_margin() {
         assert_eq!(slug.len(), 1);
         let (_, x0, y0, _, y1) = slug[0];
         // Below every label, and 4 mm inside the paper edge.
-        assert!(*y0 > grid_bottom && *y1 <= g.page_height_mm - 4.0, "{slug:?}");
+        assert!(
+            *y0 > grid_bottom && *y1 <= g.page_height_mm - 4.0,
+            "{slug:?}"
+        );
         assert!(*x0 >= 4.0);
     }
 }
@@ -458,21 +461,28 @@ fn serials_print_small_on_each_label_and_go_into_the_report() {
     j.operator.report = Some(dir.path().join("job.json"));
     let report = sheet::run(&j, &NoProgress).unwrap();
     // Row 1 its own, row 2 running numbers (label index 1 and 2), row 3 its own per copy.
-    let printed: Vec<String> = words(&out, 1)
+    let mut printed: Vec<String> = words(&out, 1)
         .into_iter()
         .filter(|w| w.4 - w.2 < 2.5) // 5 pt type: under 2.5 mm tall
         .map(|w| w.0)
         .collect();
-    assert_eq!(printed, ["SN-A1", "1001", "1002", "B7-1", "B7-2"]);
+    printed.sort();
+    assert_eq!(printed, ["1001", "1002", "B7-1", "B7-2", "SN-A1"]);
     let rs = &report.job.serials;
     assert_eq!(rs.len(), 3);
     assert_eq!(rs[0].serials, ["SN-A1"]);
-    assert_eq!((rs[1].row, rs[1].serials.clone()), (2, vec!["1001".to_string(), "1002".into()]));
+    assert_eq!(
+        (rs[1].row, rs[1].serials.clone()),
+        (2, vec!["1001".to_string(), "1002".into()])
+    );
     assert_eq!(rs[2].serials, ["B7-1", "B7-2"]);
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("job.json")).unwrap())
             .unwrap();
-    assert_eq!(v["serials"][2]["serials"], serde_json::json!(["B7-1", "B7-2"]));
+    assert_eq!(
+        v["serials"][2]["serials"],
+        serde_json::json!(["B7-1", "B7-2"])
+    );
     // Every label still decodes, with the serial beside it.
     let page = &render(&out)[0];
     let g = j.stock.geometry(0.0);
@@ -494,29 +504,37 @@ fn progress_off_a_terminal_is_one_line_per_ten_percent_and_quiet_is_silent() {
     let dir = tempfile::tempdir().unwrap();
     let batch = write_jsonl(dir.path(), &(0..40).map(declaration).collect::<Vec<_>>());
     let stderr = run_sheet(&batch, dir.path(), &[]);
-    let progress: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.contains(" % ("))
-        .collect();
-    // Laying out 40 rows and writing 40 labels: 10 lines each, none repeated, no
-    // control characters.
+    let progress: Vec<&str> = stderr.lines().filter(|l| l.contains(" % (")).collect();
+    // Writing 40 labels, one per page: 10 lines, none repeated, no control characters.
     assert_eq!(
-        progress.iter().filter(|l| l.starts_with("writing: ")).count(),
+        progress
+            .iter()
+            .filter(|l| l.starts_with("writing: "))
+            .count(),
         10,
         "{stderr}"
     );
     assert!(progress.contains(&"writing: 100 % (40 of 40)"), "{stderr}");
-    assert!(!stderr.contains('\r') && !stderr.contains('\u{1b}'), "{stderr:?}");
-    assert!(stderr.contains("40 labels on 1 page of"), "{stderr}");
+    assert!(
+        !stderr.contains('\r') && !stderr.contains('\u{1b}'),
+        "{stderr:?}"
+    );
+    assert!(
+        stderr.contains("40 labels on 40 pages of roll-62x29mm"),
+        "{stderr}"
+    );
+    // Quiet: no progress and no summary; only the warning about the public demo key.
     let quiet = run_sheet(&batch, dir.path(), &["--quiet"]);
-    assert_eq!(quiet, "");
+    let lines: Vec<&str> = quiet.lines().collect();
+    assert_eq!(lines.len(), 1, "{quiet}");
+    assert!(lines[0].starts_with("note: ") && lines[0].contains("public demo key"));
 }
 
 fn run_sheet(batch: &Path, dir: &Path, extra: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_iotlabel"))
         .arg("sheet")
         .arg(batch)
-        .args(["--stock", "avery-5163", "--key"])
+        .args(["--stock", "roll-62x29mm", "--key"])
         .arg(key())
         .arg("-o")
         .arg(dir.join("p.pdf"))

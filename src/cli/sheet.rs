@@ -99,9 +99,13 @@ fn parse_offset(s: &str) -> std::result::Result<(f64, f64), String> {
 fn parse_date(s: &str) -> std::result::Result<String, String> {
     let b = s.trim().as_bytes();
     let ok = b.len() == 10
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
     let month: u32 = s.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0);
     let day: u32 = s.get(8..10).and_then(|d| d.parse().ok()).unwrap_or(0);
     if ok && (1..=12).contains(&month) && (1..=31).contains(&day) {

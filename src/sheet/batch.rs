@@ -98,9 +98,7 @@ pub fn check_serial(v: &Value) -> Result<String, String> {
         other => return Err(format!("{other} is not text or a whole number")),
     };
     if s.is_empty() || s.chars().count() > MAX_SERIAL_CHARS {
-        return Err(format!(
-            "{s:?} must be 1 to {MAX_SERIAL_CHARS} characters"
-        ));
+        return Err(format!("{s:?} must be 1 to {MAX_SERIAL_CHARS} characters"));
     }
     if let Some(c) = s
         .chars()

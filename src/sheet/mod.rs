@@ -614,7 +614,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
     report.labels = labels;
     report.layouts = labeler.cache.lock().map(|c| c.len()).unwrap_or(0);
     report.job = JobReport {
-        report_version: report::REPORT_VERSION,
+        iotlabel_report: report::REPORT_VERSION,
         batch: batch_name.clone(),
         date: job.operator.date.clone(),
         stock: report::StockUsed {
@@ -664,7 +664,9 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
     }
     report.job.pages = report.pages;
     if let Some(path) = &job.operator.report {
-        let mut text = serde_json::to_string_pretty(&report.job)
+        // One line, starting `{"iotlabel_report":`, which is how the file guard knows
+        // it for a report of ours (`jq . job.json` shows it indented).
+        let mut text = serde_json::to_string(&report.job)
             .map_err(|e| SheetError::Label(format!("the job report: {e}")))?;
         text.push('\n');
         files.add_bytes(path, report_opts(job), text.as_bytes())?;
@@ -759,10 +761,8 @@ fn check_marks(job: &SheetJob, g: &Geometry) -> Result<Option<String>, SheetErro
         }
     }
     if job.marks.crop_marks && impose::crop_mark_segments(g, b).is_empty() {
-        let need = impose::PRINTABLE_MARGIN_MM
-            + impose::MARK_OFFSET_MM
-            + b
-            + impose::MARK_MIN_LENGTH_MM;
+        let need =
+            impose::PRINTABLE_MARGIN_MM + impose::MARK_OFFSET_MM + b + impose::MARK_MIN_LENGTH_MM;
         return Err(SheetError::Marks(format!(
             "stock {} has no page margin wide enough for crop marks: a mark starts {:.1} mm from the labels (1 mm plus the bleed), must stay {} mm from the paper edge, where office and digital printers cannot print, and is at least {} mm long, so a margin needs {need:.1} mm (this stock's are {:.2} mm left and {:.2} mm top)",
             job.stock.id,
@@ -969,10 +969,10 @@ fn write_pages(
     } else {
         None
     };
-    let job_name = job
-        .batch
-        .file_name()
-        .map_or_else(|| job.batch.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let job_name = job.batch.file_name().map_or_else(
+        || job.batch.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let mut serials: Vec<report::RowSerials> = Vec::new();
     let mut done = 0u64;
     let mut file_index = 0usize;
@@ -1030,13 +1030,13 @@ fn write_pages(
                                 .ok_or_else(|| {
                                     SheetError::Label(format!("no room for serial {serial}"))
                                 })?;
-                            if let Some(rs) = serials.last_mut().filter(|r| r.row == pl.row) {
-                                rs.serials.push(serial);
-                            } else {
-                                serials.push(report::RowSerials {
-                                    row: rows.get(pl.row).map_or(0, |p| p.row),
+                            let batch_row = rows.get(pl.row).map_or(0, |p| p.row);
+                            match serials.last_mut().filter(|r| r.row == batch_row) {
+                                Some(rs) => rs.serials.push(serial),
+                                None => serials.push(report::RowSerials {
+                                    row: batch_row,
                                     serials: vec![serial],
-                                });
+                                }),
                             }
                             let r = dg.cell(cell);
                             extras.push((
@@ -1095,8 +1095,8 @@ fn write_pages(
                 } else {
                     writer = Some((w, count + 1));
                 }
+                progress.done(done);
             }
-            progress.done(done);
         }
         if let Some((w, _)) = writer.take() {
             finish(w, file_index, report, files)?;

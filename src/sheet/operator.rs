@@ -159,16 +159,22 @@ pub fn place_serial(frame: &Frame, serial: &str, safe_mm: f64) -> Option<TextRun
     if r < l || b < t {
         return None;
     }
-    [(r, b), (l, b), (r, t), (l, t)].into_iter().find_map(|(x, y)| {
-        let bx = RectMm::new(x - GAP_MM, y - GAP_MM, w + 2.0 * GAP_MM, h + 2.0 * GAP_MM);
-        let outline_band = |o: &RectMm| o.w <= 1.0 || o.h <= 1.0;
-        let clear = taken.iter().all(|o| {
-            // The outline's own sides are thin bands; the inset already keeps inside them.
-            (outline_band(o) && frame.items.iter().any(|i| matches!(i, Item::Outline { .. })))
-                || !bx.overlaps(o, 0.0)
-        });
-        clear.then(|| text_run(serial, Weight::Regular, SERIAL_PT, x, y))?
-    })
+    [(r, b), (l, b), (r, t), (l, t)]
+        .into_iter()
+        .find_map(|(x, y)| {
+            let bx = RectMm::new(x - GAP_MM, y - GAP_MM, w + 2.0 * GAP_MM, h + 2.0 * GAP_MM);
+            let outline_band = |o: &RectMm| o.w <= 1.0 || o.h <= 1.0;
+            let clear = taken.iter().all(|o| {
+                // The outline's own sides are thin bands; the inset already keeps inside them.
+                (outline_band(o)
+                    && frame
+                        .items
+                        .iter()
+                        .any(|i| matches!(i, Item::Outline { .. })))
+                    || !bx.overlaps(o, 0.0)
+            });
+            clear.then(|| text_run(serial, Weight::Regular, SERIAL_PT, x, y))?
+        })
 }
 
 /// The slug line's text.
@@ -188,7 +194,9 @@ pub fn slug_top(g: &Geometry, marks_mm: f64) -> Result<f64, String> {
     let grid_bottom = cells.iter().map(|c| c.bottom()).fold(0.0, f64::max);
     let below = grid_bottom + marks_mm + GAP_MM;
     if below + h <= g.page_height_mm - EDGE_MM {
-        return Ok(below.max(g.page_height_mm - EDGE_MM - h - 2.0).min(g.page_height_mm - EDGE_MM - h));
+        return Ok(below
+            .max(g.page_height_mm - EDGE_MM - h - 2.0)
+            .min(g.page_height_mm - EDGE_MM - h));
     }
     let above = grid_top - marks_mm - GAP_MM - h;
     if above >= EDGE_MM {
@@ -197,7 +205,11 @@ pub fn slug_top(g: &Geometry, marks_mm: f64) -> Result<f64, String> {
     Err(format!(
         "--slug needs a {:.1} mm band in the top or bottom margin, outside the labels{} and {EDGE_MM} mm from the paper edge; the margins here are {:.1} mm (top) and {:.1} mm (bottom)",
         h + GAP_MM,
-        if marks_mm > 0.0 { " and crop marks" } else { "" },
+        if marks_mm > 0.0 {
+            " and crop marks"
+        } else {
+            ""
+        },
         grid_top,
         g.page_height_mm - grid_bottom
     ))
@@ -206,10 +218,7 @@ pub fn slug_top(g: &Geometry, marks_mm: f64) -> Result<f64, String> {
 /// A frame of the whole page holding the slug line at `top`, starting at the grid's
 /// left edge (or the printable edge).
 pub fn slug_frame(g: &Geometry, text: &str, top: f64, lang: &str) -> Frame {
-    let x = g
-        .cells()
-        .first()
-        .map_or(EDGE_MM, |c| c.x.max(EDGE_MM));
+    let x = g.cells().first().map_or(EDGE_MM, |c| c.x.max(EDGE_MM));
     Frame {
         width_mm: g.page_width_mm,
         height_mm: g.page_height_mm,

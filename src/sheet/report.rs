@@ -20,7 +20,10 @@ pub const REPORT_VERSION: u32 = 1;
 /// The whole report.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct JobReport {
-    pub report_version: u32,
+    /// The report format's version. It is the first key, so the file guard
+    /// (`crate::fsutil`) recognises the file as a report of ours when a later run
+    /// replaces it.
+    pub iotlabel_report: u32,
     pub batch: String,
     /// The job's date (`YYYY-MM-DD`), when the caller gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
