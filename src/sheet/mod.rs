@@ -315,6 +315,7 @@ impl Labeler {
     /// Lays out `content` with template `t` in this stock's label: at the stock's label
     /// size, or, on continuous tape, at the tape width and the template's own length,
     /// grown in 5 % steps (up to three times) until the words fit.
+    #[allow(clippy::result_large_err)] // the layout's own error type, passed on unchanged
     fn fit(&self, content: &LabelContent, t: &Template) -> Result<Frame, LayoutError> {
         if !self.continuous {
             return crate::layout::label_with(content, t, Some(self.size), &self.opts)

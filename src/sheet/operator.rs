@@ -200,7 +200,7 @@ pub fn slug_top(g: &Geometry, marks_mm: f64) -> Result<f64, String> {
     }
     let above = grid_top - marks_mm - GAP_MM - h;
     if above >= EDGE_MM {
-        return Ok(above.min(EDGE_MM + 2.0).max(EDGE_MM));
+        return Ok(above.clamp(EDGE_MM, EDGE_MM + 2.0));
     }
     Err(format!(
         "--slug needs a {:.1} mm band in the top or bottom margin, outside the labels{} and {EDGE_MM} mm from the paper edge; the margins here are {:.1} mm (top) and {:.1} mm (bottom)",
