@@ -642,6 +642,7 @@ fn cli_writes_each_format_and_reads_its_own_dumps_back() {
     run(&[
         "nfc".as_ref(),
         p("t.bin").as_os_str(),
+        "--unverified".as_ref(),
         "--with-cose".as_ref(),
         "-o".as_ref(),
         again.as_os_str(),
@@ -656,6 +657,7 @@ fn cli_writes_each_format_and_reads_its_own_dumps_back() {
     let out = iotlabel_cmd()
         .args(["nfc".as_ref(), p("sig.cose").as_os_str()])
         .args([
+            "--unverified",
             "--base-url",
             "https://example.com/v",
             "--tag",

@@ -61,11 +61,14 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
         keep_going: false,
         ink: Ink::Cmyk,
         output: out.to_path_buf(),
+        signed_inputs: Default::default(),
+        records: None,
         force: false,
         module: iotlabel::layout::ModuleSize::Auto,
         ec: iotlabel::artwork::EcChoice::Auto,
         outline: None,
         operator: Default::default(),
+        color: None,
     }
 }
 
@@ -207,7 +210,16 @@ fn csv_rows_with_dotted_columns_links_and_declaration_paths() {
     let batch = dir.path().join("batch.csv");
     std::fs::write(&batch, csv).unwrap();
     let out = dir.path().join("c.pdf");
-    let j = job(&batch, "avery-5160", &out);
+    let mut j = job(&batch, "avery-5160", &out);
+    // The link row was signed elsewhere: without a trust store it is refused.
+    let err = sheet::run(&j, &NoProgress).unwrap_err().to_string();
+    assert!(err.contains("without --trust"), "{err}");
+    j.signed_inputs = iotlabel::verify::ArtworkPolicy {
+        trust: Some(
+            iotlabel::keys::TrustStore::load(&[Path::new(ROOT).join("samples/trust")]).unwrap(),
+        ),
+        unverified: false,
+    };
     let report = sheet::run(&j, &NoProgress).unwrap();
     assert_eq!(report.labels, 4);
     let cells = decode_cells(&render(&out)[0], &j.stock);

@@ -48,11 +48,14 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
         keep_going: false,
         ink: Ink::Cmyk,
         output: out.to_path_buf(),
+        signed_inputs: Default::default(),
+        records: None,
         force: false,
         module: iotlabel::layout::ModuleSize::Auto,
         ec: iotlabel::artwork::EcChoice::Auto,
         outline: None,
         operator: OperatorOptions::default(),
+        color: None,
     }
 }
 

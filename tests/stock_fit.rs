@@ -44,6 +44,7 @@ fn fit_table() -> Vec<(String, Vec<String>)> {
                         outline: !stock.die_cut,
                         background: true,
                         dpi: None,
+                        accent: None,
                     };
                     signed.iter().all(|s| {
                         let link = s.link().unwrap();

@@ -345,6 +345,8 @@ fn verdict_of(link_text: &str, trust: &TrustStore) -> (String, Option<Facts>) {
                 (Verdict::Valid, Some(Ok(f))) => ("valid".into(), Some(f)),
                 (Verdict::UnknownKey, _) => ("unknown-key".into(), None),
                 (Verdict::BadSignature, _) => ("bad-signature".into(), None),
+                (Verdict::OtherParty, _) => ("other-party".into(), None),
+                (Verdict::ForeignHost, _) => ("foreign-host".into(), None),
                 (Verdict::Valid, None) => unreachable!("valid verdicts always decode"),
             }
         }

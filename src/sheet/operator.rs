@@ -63,6 +63,8 @@ pub fn text_run(text: &str, weight: Weight, size_pt: f64, x: f64, top: f64) -> O
         ascent_mm: ascent,
         descent_mm: descent,
         region: RectMm::new(x, top, width, ascent + descent),
+        accent: false,
+        para: 0,
     })
 }
 
@@ -225,6 +227,7 @@ pub fn slug_frame(g: &Geometry, text: &str, top: f64, lang: &str) -> Frame {
         title: String::new(),
         lang: lang.to_string(),
         background: false,
+        accent: None,
         items: text_run(text, Weight::Regular, SLUG_PT, x, top)
             .map(Item::Text)
             .into_iter()
@@ -258,6 +261,7 @@ pub fn proof_frame(g: &Geometry, lang: &str) -> Frame {
         title: String::new(),
         lang: lang.to_string(),
         background: false,
+        accent: None,
         items,
     }
 }
