@@ -71,6 +71,7 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
         outline: None,
         allow_paths_outside: false,
         alg: Default::default(),
+        operator: Default::default(),
         color: None,
     }
 }

@@ -89,13 +89,79 @@ pub struct SheetArgs {
     /// Replace existing output files of another kind (never an input or a private key).
     #[arg(long)]
     pub force: bool,
+    /// Write a JSON job report: stock, templates, labels per product and language,
+    /// pages, files with their SHA-256, key ids, serials, skipped rows.
+    #[arg(long, value_name = "JOB.json")]
+    pub report: Option<PathBuf>,
+    /// Print a one-line job/page/date/stock note in the sheet margin, outside the labels.
+    #[arg(long)]
+    pub slug: bool,
+    /// Date for the slug and the report, YYYY-MM-DD [default: today, UTC].
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub date: Option<String>,
+    /// Add a first page that prints only the cell outlines and numbers, for alignment.
+    #[arg(long)]
+    pub proof: bool,
+    /// Move everything by X,Y for a printer's feed error, e.g. 1mm,-0.5mm (at most ±5 mm).
+    #[arg(long, value_name = "X,Y", value_parser = parse_offset, allow_hyphen_values = true)]
+    pub offset: Option<(f64, f64)>,
+    /// Number every label from N (printed small; a row's `serial` column wins).
+    #[arg(long, value_name = "N")]
+    pub serial_start: Option<u64>,
+    /// No progress bar or progress lines, and no summary (warnings still show).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+fn parse_offset(s: &str) -> std::result::Result<(f64, f64), String> {
+    crate::sheet::operator::parse_offset(s)
+}
+
+fn parse_date(s: &str) -> std::result::Result<String, String> {
+    let b = s.trim().as_bytes();
+    let ok = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    let month: u32 = s.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0);
+    let day: u32 = s.get(8..10).and_then(|d| d.parse().ok()).unwrap_or(0);
+    if ok && (1..=12).contains(&month) && (1..=31).contains(&day) {
+        Ok(s.trim().to_string())
+    } else {
+        Err(format!("{s:?} is not a date YYYY-MM-DD"))
+    }
+}
+
+/// Today's date in UTC from the system clock (the one clock read, at the edge).
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (y, m, d) = crate::declaration::civil_from_days((secs / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// A rate as a whole number per second with thousands separators (`6,126/s`).
+pub fn rate(per_sec: f64) -> String {
+    let n = if per_sec.is_finite() && per_sec > 0.0 {
+        per_sec.round() as u64
+    } else {
+        0
+    };
+    format!("{}/s", crate::sheet::progress::thousands(n))
 }
 
 fn parse_length(s: &str) -> std::result::Result<f64, String> {
     crate::qr::parse_length_mm(s).map_err(|e| e.to_string())
 }
 
-/// A progress bar on standard error when it is a terminal; silent otherwise.
+/// A progress bar on standard error when it is a terminal (otherwise the job prints a
+/// line per 10 %, [`sheet::progress::TenPercent`]).
 struct Bar(Option<indicatif::ProgressBar>);
 
 impl Progress for Bar {
@@ -106,9 +172,15 @@ impl Progress for Bar {
                     b.set_length(t);
                     b.set_style(
                         indicatif::ProgressStyle::with_template(
-                            "{msg:>14} [{bar:40}] {pos}/{len} ({per_sec}, {eta})",
+                            "{msg:>14} [{bar:40}] {pos}/{len} ({rate}, {eta})",
                         )
                         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                        .with_key(
+                            "rate",
+                            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                                let _ = w.write_str(&rate(s.per_sec()));
+                            },
+                        )
                         .progress_chars("=> "),
                     );
                 }
@@ -174,15 +246,35 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         allow_paths_outside: a.allow_paths_outside,
         alg: a.alg,
         color: a.color,
+        operator: sheet::OperatorOptions {
+            report: a.report,
+            slug: a.slug,
+            date: Some(a.date.unwrap_or_else(today)),
+            proof: a.proof,
+            offset_mm: a.offset.unwrap_or((0.0, 0.0)),
+            serial_start: a.serial_start,
+        },
     };
-    let bar = Bar(std::io::stderr()
-        .is_terminal()
-        .then(indicatif::ProgressBar::no_length));
-    let result = sheet::run(&job, &bar);
-    if let Some(b) = &bar.0 {
-        b.finish_and_clear();
-    }
+    let result = if a.quiet {
+        sheet::run(&job, &sheet::progress::Quiet)
+    } else if std::io::stderr().is_terminal() {
+        // Drawn at most 10 times a second; cleared (not redrawn) when the job ends.
+        let bar = Bar(Some(indicatif::ProgressBar::with_draw_target(
+            None,
+            indicatif::ProgressDrawTarget::stderr_with_hz(10),
+        )));
+        let r = sheet::run(&job, &bar);
+        if let Some(b) = &bar.0 {
+            b.finish_and_clear();
+        }
+        r
+    } else {
+        sheet::run(&job, &sheet::progress::TenPercent::new(std::io::stderr()))
+    };
     let report = result?;
+    if a.quiet {
+        return Ok(ExitCode::SUCCESS);
+    }
     let files: Vec<String> = report
         .files
         .iter()
@@ -212,6 +304,10 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
             report.rows,
             p.display()
         );
+    }
+    eprintln!("{}", report.job.summary());
+    if let Some(p) = &job.operator.report {
+        eprintln!("job report: {}", p.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -218,7 +218,7 @@ impl std::str::FromStr for YearMonth {
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's
 /// algorithm); avoids a date-time dependency for the one "today" we need.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -4,7 +4,7 @@
 //! (path to a `.cose` file), `declaration` (path to a `.toml`/`.json` declaration, or in
 //! JSONL the declaration object itself), or — the whole JSONL line being a declaration,
 //! or CSV columns named by the declaration's dotted field paths (`product.manufacturer`,
-//! `notification.channels` as `app;email`). Optional `quantity`, `template`, `lang`.
+//! `notification.channels` as `app;email`). Optional `quantity`, `template`, `lang`, `serial`.
 //!
 //! Why rows are turned into [`Prepared`] rows straight away, in parallel chunks: a print
 //! shop's batch can hold 100,000 rows, and keeping every parsed declaration in memory
@@ -119,9 +119,36 @@ pub struct Prepared {
     pub template: usize,
     /// Index into the job's language list.
     pub lang: usize,
+    /// The row's own serial (`serial` column), printed small on its label.
+    pub serial: Option<String>,
     /// The label's first record, for a declaration this run signed, when the job
     /// writes records (`sheet --records`).
     pub record: Option<crate::record::Record>,
+}
+
+/// The longest serial a row may give.
+pub const MAX_SERIAL_CHARS: usize = 32;
+
+/// Checks a `serial` cell: 1 to [`MAX_SERIAL_CHARS`] ASCII letters, digits and `-_./#:`
+/// (what fits the label font and a printer's character set, and reads unambiguously).
+pub fn check_serial(v: &Value) -> Result<String, String> {
+    let s = match v {
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) if n.is_u64() => n.to_string(),
+        other => return Err(format!("{other} is not text or a whole number")),
+    };
+    if s.is_empty() || s.chars().count() > MAX_SERIAL_CHARS {
+        return Err(format!("{s:?} must be 1 to {MAX_SERIAL_CHARS} characters"));
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-_./#:".contains(*c)))
+    {
+        return Err(format!(
+            "{s:?} has {c:?}; a serial uses ASCII letters, digits and - _ . / # :"
+        ));
+    }
+    Ok(s)
 }
 
 /// How rows are resolved.
@@ -318,13 +345,14 @@ struct Ctx<'a> {
     leaf_cache: std::sync::Mutex<HashMap<String, Option<Leaf>>>,
 }
 
-const BATCH_KEYS: [&str; 6] = [
+const BATCH_KEYS: [&str; 7] = [
     "link",
     "cose",
     "declaration",
     "quantity",
     "template",
     "lang",
+    "serial",
 ];
 
 impl<'a> Ctx<'a> {
@@ -369,7 +397,7 @@ impl<'a> Ctx<'a> {
                             return Err(vec![problem(
                                 extra.first().map(|s| s.as_str()).unwrap_or("(row)"),
                                 format!(
-                                    "unknown key(s) {extra:?}; a row has `link`, `cose` or `declaration` plus optional `quantity`, `template`, `lang`"
+                                    "unknown key(s) {extra:?}; a row has `link`, `cose` or `declaration` plus optional `quantity`, `template`, `lang`, `serial`"
                                 ),
                             )]);
                         }
@@ -450,6 +478,16 @@ impl<'a> Ctx<'a> {
             problems.push(p);
             0
         });
+        let serial = match batch.get("serial") {
+            None => None,
+            Some(v) => match check_serial(v) {
+                Ok(s) => Some(s),
+                Err(m) => {
+                    problems.push(problem("serial", m));
+                    None
+                }
+            },
+        };
         let sources: Vec<&str> = ["link", "cose", "declaration"]
             .into_iter()
             .filter(|k| batch.contains_key(*k))
@@ -484,6 +522,7 @@ impl<'a> Ctx<'a> {
                 quantity,
                 template,
                 lang,
+                serial,
                 record,
             }),
             Ok(_) => Err(problems),
@@ -719,7 +758,7 @@ impl<'a> Ctx<'a> {
                 .or_insert_with(|| leaf_type(&self.schema, path))
         };
         let Some(leaf) = leaf else {
-            return Err("is not a declaration field (dotted paths as in the JSON form, e.g. product.manufacturer) nor a batch column (link, cose, declaration, quantity, template, lang)".into());
+            return Err("is not a declaration field (dotted paths as in the JSON form, e.g. product.manufacturer) nor a batch column (link, cose, declaration, quantity, template, lang, serial)".into());
         };
         Ok(match leaf {
             Leaf::Str => Value::String(cell.to_string()),

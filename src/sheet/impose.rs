@@ -21,6 +21,11 @@ pub const MARK_STROKE_MM: f64 = 0.1;
 pub const MARK_OFFSET_MM: f64 = 1.0;
 /// Longest crop mark.
 pub const MARK_LENGTH_MM: f64 = 5.0;
+/// Shortest crop mark worth drawing.
+pub const MARK_MIN_LENGTH_MM: f64 = 1.0;
+/// Nothing is drawn closer than this to the paper edge: office and digital presses
+/// cannot print there (most leave 4–5 mm unprinted), so a mark there would be lost.
+pub const PRINTABLE_MARGIN_MM: f64 = 4.0;
 
 /// Crop marks and bleed settings for a job.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -53,7 +58,8 @@ pub fn draw_page(
 /// The crop-mark segments of a page in mm, as `((x0, y0), (x1, y1))`. Marks sit in the
 /// page margin outside the whole label grid, one per cut line (every label edge), so a
 /// guillotine cut along each line frees every label; they start `bleed + 1 mm` away
-/// from the grid and never enter a label cell.
+/// from the grid, never enter a label cell, and stay [`PRINTABLE_MARGIN_MM`] away from
+/// the paper edge (a margin too narrow for that gets no marks).
 pub fn crop_mark_segments(g: &Geometry, bleed_mm: f64) -> Vec<((f64, f64), (f64, f64))> {
     let cells = g.cells();
     let Some(first) = cells.first() else {
@@ -74,24 +80,27 @@ pub fn crop_mark_segments(g: &Geometry, bleed_mm: f64) -> Vec<((f64, f64), (f64,
     }
     let off = bleed_mm + MARK_OFFSET_MM;
     let mut segs = Vec::new();
-    // Room in each margin: from the page edge to the grid minus the offset.
-    let top = (grid.y - off).min(MARK_LENGTH_MM);
-    let bottom = (g.page_height_mm - grid.bottom() - off).min(MARK_LENGTH_MM);
-    let left = (grid.x - off).min(MARK_LENGTH_MM);
-    let right = (g.page_width_mm - grid.right() - off).min(MARK_LENGTH_MM);
-    for &x in &xs {
-        if top > 0.5 {
+    // Room in each margin: from the printable edge to the grid minus the offset.
+    let edge = PRINTABLE_MARGIN_MM;
+    let top = (grid.y - off - edge).min(MARK_LENGTH_MM);
+    let bottom = (g.page_height_mm - grid.bottom() - off - edge).min(MARK_LENGTH_MM);
+    let left = (grid.x - off - edge).min(MARK_LENGTH_MM);
+    let right = (g.page_width_mm - grid.right() - off - edge).min(MARK_LENGTH_MM);
+    let printable_x = |x: f64| x >= edge - 1e-6 && x <= g.page_width_mm - edge + 1e-6;
+    let printable_y = |y: f64| y >= edge - 1e-6 && y <= g.page_height_mm - edge + 1e-6;
+    for &x in xs.iter().filter(|x| printable_x(**x)) {
+        if top >= MARK_MIN_LENGTH_MM {
             segs.push(((x, grid.y - off - top), (x, grid.y - off)));
         }
-        if bottom > 0.5 {
+        if bottom >= MARK_MIN_LENGTH_MM {
             segs.push(((x, grid.bottom() + off), (x, grid.bottom() + off + bottom)));
         }
     }
-    for &y in &ys {
-        if left > 0.5 {
+    for &y in ys.iter().filter(|y| printable_y(**y)) {
+        if left >= MARK_MIN_LENGTH_MM {
             segs.push(((grid.x - off - left, y), (grid.x - off, y)));
         }
-        if right > 0.5 {
+        if right >= MARK_MIN_LENGTH_MM {
             segs.push(((grid.right() + off, y), (grid.right() + off + right, y)));
         }
     }
@@ -132,23 +141,37 @@ mod tests {
 
     #[test]
     fn crop_marks_stay_outside_every_cell() {
-        for id in ["a4-3x8", "letter-3x10", "avery-5160", "avery-l7651"] {
+        for (id, bleed) in [
+            ("a4-3x8", 2.0),
+            ("a4-2x6-gutter", 3.0),
+            ("letter-3x10", 0.0),
+            ("avery-5160", 2.0),
+            ("avery-l7651", 2.0),
+        ] {
             let g = Stock::by_id(id).unwrap().geometry(0.0);
-            let segs = crop_mark_segments(&g, 2.0);
+            let segs = crop_mark_segments(&g, bleed);
             assert!(!segs.is_empty(), "{id}");
             for ((x0, y0), (x1, y1)) in segs {
                 let seg = RectMm::new(x0.min(x1), y0.min(y1), (x1 - x0).abs(), (y1 - y0).abs());
                 for c in g.cells() {
                     // Closed-interval test: the mark may not even touch the cell plus bleed.
-                    let (l, t, r, b) = (c.x - 2.0, c.y - 2.0, c.right() + 2.0, c.bottom() + 2.0);
+                    let (l, t, r, b) = (
+                        c.x - bleed,
+                        c.y - bleed,
+                        c.right() + bleed,
+                        c.bottom() + bleed,
+                    );
                     let touches = seg.x <= r && seg.right() >= l && seg.y <= b && seg.bottom() >= t;
                     assert!(!touches, "{id}: {seg:?} touches {c:?}");
                 }
+                // Every mark lies within the printable area, 4 mm from each edge.
+                let e = PRINTABLE_MARGIN_MM - 1e-6;
                 assert!(
-                    seg.x >= 0.0
-                        && seg.y >= 0.0
-                        && seg.right() <= g.page_width_mm
-                        && seg.bottom() <= g.page_height_mm
+                    seg.x >= e
+                        && seg.y >= e
+                        && seg.right() <= g.page_width_mm - e
+                        && seg.bottom() <= g.page_height_mm - e,
+                    "{id}: {seg:?} is within {PRINTABLE_MARGIN_MM} mm of the paper edge"
                 );
             }
         }

@@ -18,6 +18,9 @@
 
 pub mod batch;
 pub mod impose;
+pub mod operator;
+pub mod progress;
+pub mod report;
 pub mod stock;
 
 use std::collections::HashMap;
@@ -28,6 +31,8 @@ use rayon::prelude::*;
 
 pub use batch::{Prepared, RowProblem};
 pub use impose::Marks;
+pub use operator::OperatorOptions;
+pub use report::JobReport;
 pub use stock::{Geometry, Stock, StockError, StockKind};
 
 use crate::artwork::EcChoice;
@@ -91,6 +96,8 @@ pub struct SheetJob {
     pub allow_paths_outside: bool,
     /// The COSE algorithm id of rows signed now.
     pub alg: crate::envelope::Alg,
+    /// Job report, slug, proof page, feed offset and serials.
+    pub operator: OperatorOptions,
     /// Brand colour of the headline and rules (`--color`).
     pub color: Option<crate::layout::Cmyk>,
 }
@@ -110,6 +117,8 @@ pub struct SheetReport {
     pub records: usize,
     /// Rows printed at error-correction level L because M did not fit the cell.
     pub ec_lowered_rows: usize,
+    /// What was printed, for the operator (also written by `--report`).
+    pub job: JobReport,
 }
 
 /// Progress callbacks (the CLI shows a bar on a terminal; tests pass [`NoProgress`]).
@@ -206,6 +215,12 @@ pub enum SheetError {
     Write(#[from] crate::fsutil::WriteError),
     #[error("--pages-per-file must be at least 1")]
     PagesPerFile,
+    /// A slug, offset or serial the stock has no room for.
+    #[error("{0}")]
+    #[diagnostic(help(
+        "see docs/stocks.md (\"For the operator\") for where the slug and serial go"
+    ))]
+    Operator(String),
     #[error("{labels} labels would go into one file; the limit is {max} labels per file")]
     #[diagnostic(help(
         "split the output with --pages-per-file {pages} (or fewer), which keeps memory flat for any quantity"
@@ -244,7 +259,12 @@ pub fn skipped_report_path(output: &Path) -> PathBuf {
 struct Labeler {
     templates: Vec<Template>,
     catalogues: Vec<Catalogue>,
+    /// The stock's label size (on continuous tape: the tape width and the job
+    /// template's length, which each row's own template replaces).
     size: SizeMm,
+    /// Continuous tape: each label is its own template's length, grown until its words
+    /// fit (the tape is cut after each label, so a label can be any length).
+    continuous: bool,
     /// Layout options for every cell: the safe area, outline, module size.
     opts: LabelOptions,
     ec: EcChoice,
@@ -258,6 +278,23 @@ struct Labeler {
 }
 
 impl Labeler {
+    /// A fresh labeller with the same templates, languages and options (and an empty
+    /// cache), for probing another stock.
+    fn probe_copy(&self) -> Labeler {
+        Labeler {
+            templates: self.templates.clone(),
+            catalogues: self.catalogues.clone(),
+            size: self.size,
+            continuous: self.continuous,
+            opts: self.opts,
+            ec: self.ec,
+            force: self.force,
+            cache: Mutex::new(HashMap::new()),
+            notes: Mutex::new(Vec::new()),
+            lowered: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
     /// The label words and QR of a prepared row at an error-correction level. With
     /// `modules == false` the QR matrix is left empty (only its width, which is all
     /// the layout depends on, is computed): the cheap form used to check every row
@@ -295,6 +332,40 @@ impl Labeler {
         Ok(LabelContent::from_summary(&summary, qr, &p.base.short()))
     }
 
+    /// Lays out `content` with template `t` in this stock's label: at the stock's label
+    /// size, or, on continuous tape, at the tape width and the template's own length,
+    /// grown in 5 % steps (up to three times) until the words fit.
+    #[allow(clippy::result_large_err)] // the layout's own error type, passed on unchanged
+    fn fit(&self, content: &LabelContent, t: &Template) -> Result<Frame, LayoutError> {
+        if !self.continuous {
+            return crate::layout::label_with(content, t, Some(self.size), &self.opts)
+                .map_err(without_size_hint);
+        }
+        let first = SizeMm {
+            width_mm: self.size.width_mm,
+            height_mm: t.height_mm,
+        };
+        let err = match crate::layout::label_with(content, t, Some(first), &self.opts) {
+            Ok(f) => return Ok(f),
+            Err(e) => e,
+        };
+        if matches!(
+            err,
+            LayoutError::DoesNotFit { .. } | LayoutError::QrDoesNotFit { .. }
+        ) {
+            for i in 1..=40 {
+                let size = SizeMm {
+                    width_mm: first.width_mm,
+                    height_mm: (first.height_mm * (1.0 + 0.05 * f64::from(i))).ceil(),
+                };
+                if let Ok(f) = crate::layout::label_with(content, t, Some(size), &self.opts) {
+                    return Ok(f);
+                }
+            }
+        }
+        Err(without_size_hint(err))
+    }
+
     /// The layout for `content`, from the cache or freshly made (and cached, whether it
     /// fits or not).
     fn layout(&self, template: usize, content: &LabelContent) -> Result<Arc<Frame>, String> {
@@ -303,7 +374,8 @@ impl Labeler {
         if let Some(f) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
             return f;
         }
-        let frame = crate::layout::label_with(content, t, Some(self.size), &self.opts)
+        let frame = self
+            .fit(content, t)
             .map(Arc::new)
             .map_err(|e| e.to_string());
         if let Ok(mut c) = self.cache.lock()
@@ -345,11 +417,6 @@ impl Labeler {
         Err(first_err.unwrap_or_else(|| "no error-correction level to try".into()))
     }
 
-    /// Checks that a row can be printed: decodes, words, QR size, layout.
-    fn check(&self, p: &Prepared) -> Result<(), String> {
-        self.pick(p, false).map(|_| ())
-    }
-
     /// The frame for a prepared row: the (cached) layout of its words with this row's
     /// QR matrix swapped in.
     fn frame(&self, p: &Prepared) -> Result<Frame, String> {
@@ -371,6 +438,26 @@ impl Labeler {
         }
         Ok(frame)
     }
+}
+
+/// How far crop marks reach out from the label grid (0 without marks).
+fn marks_reach(job: &SheetJob) -> f64 {
+    if job.marks.crop_marks {
+        job.marks.bleed_mm + impose::MARK_OFFSET_MM + impose::MARK_LENGTH_MM
+    } else {
+        0.0
+    }
+}
+
+/// A layout error without its "it fits at --size …" hint: `sheet` has no `--size` (the
+/// stock decides the size), so the sheet's own help names stocks and templates instead.
+fn without_size_hint(mut e: LayoutError) -> LayoutError {
+    match &mut e {
+        LayoutError::DoesNotFit { suggestion, .. }
+        | LayoutError::QrDoesNotFit { suggestion, .. } => *suggestion = None,
+        _ => {}
+    }
+    e
 }
 
 /// Runs a sheet job: validate everything, then write the pages.
@@ -409,7 +496,13 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
             per_page,
         });
     }
-    check_marks(job, &geometry)?;
+    if let Some(warning) = check_marks(job, &geometry)? {
+        progress.note(&warning);
+    }
+    operator::check_offset(job.operator.offset_mm).map_err(SheetError::Operator)?;
+    if job.operator.slug {
+        operator::slug_top(&geometry, marks_reach(job)).map_err(SheetError::Operator)?;
+    }
     check_outputs(job)?;
     let size = SizeMm {
         width_mm: geometry.label_width_mm,
@@ -424,6 +517,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         templates,
         catalogues,
         size,
+        continuous: job.stock.kind == StockKind::Continuous,
         opts: LabelOptions {
             module: job.module,
             safe_mm: crate::layout::SAFE_AREA_MM,
@@ -473,8 +567,32 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
     // Lay out every row once (through the cache) so that a label that does not fit is a
     // row problem now, not a failure half-way through writing.
     progress.phase("laying out", Some(outcome.rows.len() as u64));
-    let checked: Vec<Result<(), String>> =
-        outcome.rows.par_iter().map(|p| labeler.check(p)).collect();
+    // The widest running serial any label could get, to check that it has room.
+    let widest_running = job.operator.serial_start.map(|s| {
+        let all: u64 = outcome.rows.iter().map(|p| u64::from(p.quantity)).sum();
+        s.saturating_add(all.saturating_sub(1)).to_string()
+    });
+    let checked: Vec<Result<(), String>> = outcome
+        .rows
+        .par_iter()
+        .map(|p| {
+            let (layout, _) = labeler.pick(p, false)?;
+            let widest = match (&p.serial, &widest_running) {
+                (Some(s), _) if p.quantity > 1 => Some(format!("{s}-{}", p.quantity)),
+                (Some(s), _) => Some(s.clone()),
+                (None, w) => w.clone(),
+            };
+            match widest {
+                Some(w) if operator::place_serial(&layout, &w, labeler.opts.safe_mm).is_none() => {
+                    Err(format!(
+                        "no free corner of the label has room for the serial {w:?} at {} pt",
+                        operator::SERIAL_PT
+                    ))
+                }
+                _ => Ok(()),
+            }
+        })
+        .collect();
     let mut rows = Vec::with_capacity(outcome.rows.len());
     for (p, r) in outcome.rows.into_iter().zip(checked) {
         match r {
@@ -484,7 +602,11 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
                 problems.push(RowProblem {
                     row: p.row,
                     line: p.line,
-                    field: "template".into(),
+                    field: if message.contains("serial") {
+                        "serial".into()
+                    } else {
+                        "template".into()
+                    },
                     message,
                 });
             }
@@ -527,6 +649,27 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
     check_file_size(job, &geometry, labels)?;
     report.labels = labels;
     report.layouts = labeler.cache.lock().map(|c| c.len()).unwrap_or(0);
+    report.job = JobReport {
+        iotlabel_report: report::REPORT_VERSION,
+        batch: batch_name.clone(),
+        date: job.operator.date.clone(),
+        stock: report::StockUsed {
+            id: job.stock.id.clone(),
+            name: job.stock.name.clone(),
+            label_width_mm: geometry.label_width_mm,
+            label_height_mm: geometry.label_height_mm,
+            labels_per_page: per_page,
+        },
+        rows: total_rows,
+        labels,
+        proof_page: job.operator.proof,
+        offset_mm: [job.operator.offset_mm.0, job.operator.offset_mm.1],
+        skipped_rows: bad_rows,
+        skipped: problems.clone(),
+        ..JobReport::default()
+    };
+    let template_names: Vec<String> = labeler.templates.iter().map(|t| t.name.clone()).collect();
+    report::tally(&rows, &template_names, &opts.langs, &mut report.job);
     // Every file of the job is staged and moved into place together at the end: a
     // failure leaves the previous outputs as they were, never a mix of old and new.
     let mut files = crate::fsutil::FileSet::new();
@@ -554,6 +697,15 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
     )?;
     if job.pages_per_file.is_some() {
         remove_stale_parts(job, report.files.len(), &mut files);
+    }
+    report.job.pages = report.pages;
+    if let Some(path) = &job.operator.report {
+        // One line, starting `{"iotlabel_report":`, which is how the file guard knows
+        // it for a report of ours (`jq . job.json` shows it indented).
+        let mut text = serde_json::to_string(&report.job)
+            .map_err(|e| SheetError::Label(format!("the job report: {e}")))?;
+        text.push('\n');
+        files.add_bytes(path, report_opts(job), text.as_bytes())?;
     }
     files.commit()?;
     if let (Some(out), Some(key)) = (&job.records, &record_key) {
@@ -589,6 +741,9 @@ fn check_outputs(job: &SheetJob) -> Result<(), SheetError> {
     let first = output_name(&job.output, 0, job.pages_per_file.is_some());
     crate::fsutil::check_target(&first, &pdf_opts(job))?;
     crate::fsutil::check_target(&skipped_report_path(&job.output), &report_opts(job))?;
+    if let Some(r) = &job.operator.report {
+        crate::fsutil::check_target(r, &report_opts(job))?;
+    }
     Ok(())
 }
 
@@ -621,7 +776,9 @@ fn remove_stale_parts(job: &SheetJob, written: usize, files: &mut crate::fsutil:
     }
 }
 
-fn check_marks(job: &SheetJob, g: &Geometry) -> Result<(), SheetError> {
+/// Checks crop marks and bleed against the stock; returns a warning for marks on
+/// die-cut sheets (harmless, but nothing there is cut along them).
+fn check_marks(job: &SheetJob, g: &Geometry) -> Result<Option<String>, SheetError> {
     let b = job.marks.bleed_mm;
     if !b.is_finite() || !(0.0..=10.0).contains(&b) {
         return Err(SheetError::Marks(format!(
@@ -652,12 +809,25 @@ fn check_marks(job: &SheetJob, g: &Geometry) -> Result<(), SheetError> {
         }
     }
     if job.marks.crop_marks && impose::crop_mark_segments(g, b).is_empty() {
+        let need =
+            impose::PRINTABLE_MARGIN_MM + impose::MARK_OFFSET_MM + b + impose::MARK_MIN_LENGTH_MM;
         return Err(SheetError::Marks(format!(
-            "stock {} has no page margin wide enough for crop marks",
+            "stock {} has no page margin wide enough for crop marks: a mark starts {:.1} mm from the labels (1 mm plus the bleed), must stay {} mm from the paper edge, where office and digital printers cannot print, and is at least {} mm long, so a margin needs {need:.1} mm (this stock's are {:.2} mm left and {:.2} mm top)",
+            job.stock.id,
+            impose::MARK_OFFSET_MM + b,
+            impose::PRINTABLE_MARGIN_MM,
+            impose::MARK_MIN_LENGTH_MM,
+            g.left_margin_mm,
+            g.top_margin_mm,
+        )));
+    }
+    if job.marks.crop_marks && job.stock.die_cut {
+        return Ok(Some(format!(
+            "warning: stock {} is die-cut: its labels are already cut, so the crop marks only show where the die lines are (use them for checking alignment, not for cutting)",
             job.stock.id
         )));
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Lays out a typical label (the shipped declaration template, signed with a throwaway
@@ -691,15 +861,16 @@ fn probe_fit(labeler: &Labeler, template: &Template, job: &SheetJob) -> Result<(
         quantity: 1,
         template: 0,
         lang: 0,
+        serial: None,
         record: None,
     };
-    let fits = |size: SizeMm| -> Result<(), LayoutError> {
+    let fits = |l: &Labeler| -> Result<(), LayoutError> {
         let mut first = None;
-        for level in labeler.ec.candidates() {
-            let Ok(content) = labeler.content(&p, level, true) else {
+        for level in l.ec.candidates() {
+            let Ok(content) = l.content(&p, level, true) else {
                 return Ok(());
             };
-            match crate::layout::label_with(&content, template, Some(size), &labeler.opts) {
+            match l.fit(&content, template) {
                 Ok(_) => return Ok(()),
                 Err(e) => {
                     first.get_or_insert(e);
@@ -708,17 +879,21 @@ fn probe_fit(labeler: &Labeler, template: &Template, job: &SheetJob) -> Result<(
         }
         first.map_or(Ok(()), Err)
     };
-    fits(labeler.size).map_err(|source| {
+    fits(labeler).map_err(|source| {
         let fits_on = Stock::catalogue()
             .unwrap_or_default()
             .into_iter()
             .filter(|s| {
                 let g = s.geometry(template.height_mm);
-                fits(SizeMm {
-                    width_mm: g.label_width_mm,
-                    height_mm: g.label_height_mm,
-                })
-                .is_ok()
+                let other = Labeler {
+                    size: SizeMm {
+                        width_mm: g.label_width_mm,
+                        height_mm: g.label_height_mm,
+                    },
+                    continuous: s.kind == StockKind::Continuous,
+                    ..labeler.probe_copy()
+                };
+                fits(&other).is_ok()
             })
             .map(|s| s.id)
             .collect();
@@ -733,10 +908,32 @@ fn probe_fit(labeler: &Labeler, template: &Template, job: &SheetJob) -> Result<(
     })
 }
 
-/// One chunk of laid-out labels: distinct frames and, per label, (position, frame).
+/// One chunk of laid-out labels: distinct frames and where each label goes.
 struct Chunk {
     frames: Vec<Frame>,
-    placed: Vec<(usize, usize)>,
+    placed: Vec<Placed>,
+}
+
+/// One label of a chunk.
+struct Placed {
+    /// Position in the job (page × labels per page + cell).
+    pos: usize,
+    /// Index into the chunk's frames.
+    frame: usize,
+    /// Index into the job's rows, and which copy of the row this is.
+    row: usize,
+    copy: u32,
+}
+
+/// The serial printed on a label: the row's own (with `-N` per copy when the row has a
+/// quantity), else the running number from `--serial-start`.
+fn serial_for(job: &SheetJob, p: &Prepared, copy: u32, label_index: usize) -> Option<String> {
+    match (&p.serial, job.operator.serial_start) {
+        (Some(s), _) if p.quantity > 1 => Some(format!("{s}-{}", copy + 1)),
+        (Some(s), _) => Some(s.clone()),
+        (None, Some(start)) => Some(start.saturating_add(label_index as u64).to_string()),
+        (None, None) => None,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -763,14 +960,14 @@ fn write_pages(
 
     // Expansion of rows by quantity, walked lazily chunk by chunk.
     let mut cursor = (0usize, 0u32); // (row index, copies already placed)
-    let mut next_chunk = |page0: usize| -> Vec<(usize, usize)> {
+    let mut next_chunk = |page0: usize| -> Vec<(usize, usize, u32)> {
         let end = ((page0 + chunk_pages) * per_page).min(total_positions);
         let mut out = Vec::new();
         let mut pos = (page0 * per_page).max(first);
         while pos < end && cursor.0 < rows.len() {
             let q = rows.get(cursor.0).map(|r| r.quantity).unwrap_or(0);
             if cursor.1 < q {
-                out.push((pos, cursor.0));
+                out.push((pos, cursor.0, cursor.1));
                 cursor.1 += 1;
                 pos += 1;
             } else {
@@ -780,11 +977,11 @@ fn write_pages(
         out
     };
 
-    let make_chunk = |items: Vec<(usize, usize)>| -> Result<Chunk, String> {
+    let make_chunk = |items: Vec<(usize, usize, u32)>| -> Result<Chunk, String> {
         // Distinct rows in this chunk, in order of first appearance.
         let mut index: HashMap<usize, usize> = HashMap::new();
         let mut distinct = Vec::new();
-        for (_, r) in &items {
+        for (_, r, _) in &items {
             index.entry(*r).or_insert_with(|| {
                 distinct.push(*r);
                 distinct.len() - 1
@@ -800,7 +997,12 @@ fn write_pages(
             .collect();
         let placed = items
             .into_iter()
-            .map(|(pos, r)| (pos, index.get(&r).copied().unwrap_or(0)))
+            .map(|(pos, r, copy)| Placed {
+                pos,
+                frame: index.get(&r).copied().unwrap_or(0),
+                row: r,
+                copy,
+            })
             .collect();
         Ok(Chunk {
             frames: frames?,
@@ -809,6 +1011,18 @@ fn write_pages(
     };
 
     let title = format!("iotlabel sheets — {}", job.stock.id);
+    // Everything is drawn on the geometry moved by the feed offset.
+    let dg = operator::offset_geometry(g, job.operator.offset_mm);
+    let slug_top = if job.operator.slug {
+        Some(operator::slug_top(&dg, marks_reach(job)).map_err(SheetError::Operator)?)
+    } else {
+        None
+    };
+    let job_name = job.batch.file_name().map_or_else(
+        || job.batch.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let mut serials: Vec<report::RowSerials> = Vec::new();
     let mut done = 0u64;
     let mut file_index = 0usize;
     let mut writer: Option<(PdfWriter, usize)> = None; // writer and pages in it
@@ -819,6 +1033,7 @@ fn write_pages(
      -> Result<(), SheetError> {
         let bytes = w.finish()?;
         let path = output_name(&job.output, idx, split);
+        report.job.files.push(report::FileHash::of(&path, &bytes));
         files.add_bytes(&path, pdf_opts(job), &bytes)?;
         report.files.push(path);
         Ok(())
@@ -827,7 +1042,7 @@ fn write_pages(
     // Pipeline: a producer thread lays out chunk n+1 (in parallel) while this thread
     // draws chunk n, so the serial PDF writer and the parallel layout overlap.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(usize, Chunk), String>>(1);
-    std::thread::scope(|scope| -> Result<(), SheetError> {
+    let result = std::thread::scope(|scope| -> Result<(), SheetError> {
         scope.spawn(move || {
             let mut page0 = 0;
             while page0 < pages {
@@ -848,12 +1063,45 @@ fn write_pages(
             let mut placed = chunk.placed.iter().peekable();
             for page in page0..last_page {
                 let mut on_page: Vec<(usize, &Frame)> = Vec::new();
-                while let Some((pos, fi)) = placed.peek() {
-                    if pos / per_page != page {
+                let mut extras: Vec<(f64, f64, Frame)> = Vec::new();
+                while let Some(pl) = placed.peek() {
+                    if pl.pos / per_page != page {
                         break;
                     }
-                    if let Some(f) = chunk.frames.get(*fi) {
-                        on_page.push((pos % per_page, f));
+                    if let Some(f) = chunk.frames.get(pl.frame) {
+                        let cell = pl.pos % per_page;
+                        on_page.push((cell, f));
+                        let serial = rows
+                            .get(pl.row)
+                            .and_then(|p| serial_for(job, p, pl.copy, pl.pos - first));
+                        if let Some(serial) = serial {
+                            let run = operator::place_serial(f, &serial, labeler.opts.safe_mm)
+                                .ok_or_else(|| {
+                                    SheetError::Label(format!("no room for serial {serial}"))
+                                })?;
+                            let batch_row = rows.get(pl.row).map_or(0, |p| p.row);
+                            match serials.last_mut().filter(|r| r.row == batch_row) {
+                                Some(rs) => rs.serials.push(serial),
+                                None => serials.push(report::RowSerials {
+                                    row: batch_row,
+                                    serials: vec![serial],
+                                }),
+                            }
+                            let r = dg.cell(cell);
+                            extras.push((
+                                r.x,
+                                r.y,
+                                Frame {
+                                    width_mm: f.width_mm,
+                                    height_mm: f.height_mm,
+                                    title: String::new(),
+                                    lang: f.lang.clone(),
+                                    background: false,
+                                    accent: None,
+                                    items: vec![Item::Text(run)],
+                                },
+                            ));
+                        }
                     }
                     placed.next();
                 }
@@ -863,8 +1111,32 @@ fn write_pages(
                 };
                 let mut w = w;
                 let marks = job.marks;
-                w.page(g.page_width_mm, g.page_height_mm, |surface, fonts, ink| {
-                    impose::draw_page(surface, g, &on_page, marks, fonts, ink)
+                // On continuous tape the page is the label, whatever length it grew to.
+                let (page_w, page_h) = match on_page.first() {
+                    Some((_, f)) if labeler.continuous => (f.width_mm, f.height_mm),
+                    _ => (g.page_width_mm, g.page_height_mm),
+                };
+                if let Some(top) = slug_top {
+                    let text = operator::slug_text(
+                        &job_name,
+                        page + 1,
+                        pages,
+                        job.operator.date.as_deref().unwrap_or("undated"),
+                        &job.stock.id,
+                    );
+                    extras.push((0.0, 0.0, operator::slug_frame(&dg, &text, top, &job.lang)));
+                }
+                if file_index == 0 && count == 0 && page == 0 && job.operator.proof {
+                    let proof = operator::proof_frame(&dg, &job.lang);
+                    w.page(page_w, page_h, |surface, fonts, ink| {
+                        crate::render::pdf::draw_frame(surface, &proof, (0.0, 0.0), fonts, ink);
+                    })?;
+                }
+                w.page(page_w, page_h, |surface, fonts, ink| {
+                    impose::draw_page(surface, &dg, &on_page, marks, fonts, ink);
+                    for (x, y, f) in &extras {
+                        crate::render::pdf::draw_frame(surface, f, (*x, *y), fonts, ink);
+                    }
                 })?;
                 done += on_page.len() as u64;
                 if count + 1 >= pages_per_file {
@@ -873,12 +1145,14 @@ fn write_pages(
                 } else {
                     writer = Some((w, count + 1));
                 }
+                progress.done(done);
             }
-            progress.done(done);
         }
         if let Some((w, _)) = writer.take() {
             finish(w, file_index, report, files)?;
         }
         Ok(())
-    })
+    });
+    report.job.serials = serials;
+    result
 }

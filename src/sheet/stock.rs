@@ -2,7 +2,8 @@
 //!
 //! A print shop loads a box of Avery 5160 or a thermal roll and expects every label to
 //! land exactly in its die-cut cell, so the geometry is data (`assets/stocks.toml`,
-//! compiled in), transcribed from the gLabels template database, never guessed in code.
+//! compiled in), transcribed from the maker's published template or the gLabels template
+//! database (each entry's `source` says which), never guessed in code.
 //! A user stock file has the same format and goes through the same validation, which
 //! names the offending field: labels must lie on the page and cells must not overlap.
 //!
@@ -514,7 +515,9 @@ mod tests {
         }
         let g = Stock::by_id("AVERY-5160").unwrap().geometry(0.0);
         assert_eq!(g.per_page(), 30);
-        assert!((g.cell(29).right() - (3.96875 + 2.0 * 70.64375 + 66.675)).abs() < 0.01);
+        // Avery's published template: 3/16 in side margins on both sides, 2.75 in pitch.
+        assert!((g.cell(29).right() - (4.7625 + 2.0 * 69.85 + 66.675)).abs() < 0.01);
+        assert!((g.page_width_mm - g.cell(29).right() - 4.7625).abs() < 0.01);
     }
 
     #[test]
