@@ -65,6 +65,7 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
         module: iotlabel::layout::ModuleSize::Auto,
         ec: iotlabel::artwork::EcChoice::Auto,
         outline: None,
+        press: Default::default(),
     }
 }
 
