@@ -283,7 +283,7 @@ fn every_template_on_every_roll_renders_and_decodes() {
 #[test]
 fn one_block_per_row_in_order_with_quantities() {
     let dir = tempfile::tempdir().unwrap();
-    let job = job(dir.path(), "roll-2x1in", "compact", PrinterDpi::Dpi203, 3);
+    let job = job(dir.path(), "roll-62x29mm", "strip", PrinterDpi::Dpi203, 3);
     let report = sheet::run(&job, &NoProgress).unwrap();
     assert_eq!(report.labels, 1 + 2 + 3);
     let zpl = std::fs::read_to_string(&job.output).unwrap();
@@ -299,8 +299,8 @@ fn one_block_per_row_in_order_with_quantities() {
         let img = labelize(&one, 8);
         let want = expected_link(dir.path(), i);
         assert_eq!(decode(&img), Some(want), "row {i}");
-        // 2 × 1 in at 8 dots/mm.
-        assert!(b.contains("^PW406") && b.contains("^LL203"), "{b:.200}");
+        // 62 × 29 mm at 8 dots/mm.
+        assert!(b.contains("^PW496") && b.contains("^LL232"), "{b:.200}");
     }
     // Sheets are not for thermal printers.
     let sheet_job = SheetJob {
@@ -326,7 +326,7 @@ fn label_command_writes_zpl_at_the_printer_resolution() {
             .arg(key())
             .args([
                 "--size",
-                "2x1in",
+                "3x2in",
                 "--template",
                 "compact",
                 "--printer-dpi",
@@ -339,7 +339,7 @@ fn label_command_writes_zpl_at_the_printer_resolution() {
         assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
         let zpl = std::fs::read_to_string(&out).unwrap();
         assert_eq!(zpl.matches("^XA").count(), 1);
-        assert!(zpl.contains(&format!("^PW{}", (50.8 * f64::from(dpmm)).round())));
+        assert!(zpl.contains(&format!("^PW{}", (76.2 * f64::from(dpmm)).round())));
         let m = check_whole_dots(&zpl, dpi.parse().unwrap());
         if dpmm <= 12 {
             let img = labelize(&out, dpmm);
