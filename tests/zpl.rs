@@ -244,6 +244,7 @@ fn every_template_on_every_roll_renders_and_decodes() {
         for dpi in [PrinterDpi::Dpi203, PrinterDpi::Dpi300] {
             for t in Template::all().unwrap() {
                 let case = format!("{stock} {} {dpi}", t.name);
+                let started = std::time::Instant::now();
                 let sub = dir
                     .path()
                     .join(format!("{stock}-{}-{}", t.name, dpi.nominal()));
@@ -256,21 +257,30 @@ fn every_template_on_every_roll_renders_and_decodes() {
                             msg.contains(" mm") || msg.contains("mm "),
                             "{case}: refusal does not name a size: {msg}"
                         );
+                        eprintln!("{case}: refused in {:?}", started.elapsed());
                         refused += 1;
                         continue;
                     }
                     Ok(report) => assert_eq!(report.files, vec![job.output.clone()]),
                 }
+                let t_zpl = started.elapsed();
                 let zpl = std::fs::read_to_string(&job.output).unwrap();
                 assert_eq!(zpl.matches("^XA").count(), 1, "{case}");
                 assert_eq!(zpl.matches("^XZ").count(), 1, "{case}");
                 assert!(zpl.contains("^PQ1,"), "{case}");
                 let m = check_whole_dots(&zpl, dpi);
+                let t_check = started.elapsed();
                 let img = labelize(&job.output, dpi.dots_per_mm());
+                let t_png = started.elapsed();
                 assert_eq!(
                     decode(&img).as_deref(),
                     Some(link.as_str()),
                     "{case}, {m} dots"
+                );
+                eprintln!(
+                    "{case}: {m} dots/module, {} bytes; times {t_zpl:?} {t_check:?} {t_png:?} {:?}",
+                    zpl.len(),
+                    started.elapsed()
                 );
                 rendered += 1;
             }
