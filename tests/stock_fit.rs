@@ -7,7 +7,7 @@
 mod common;
 use common::samples;
 
-use iotlabel::artwork::{EcChoice, SizeChoice, lay_out};
+use iotlabel::artwork::{EcChoice, lay_out, SizeChoice};
 use iotlabel::layout::{LabelContent, LabelOptions, ModuleSize, QrModules, SizeMm, Template};
 use iotlabel::sheet::Stock;
 
@@ -47,26 +47,18 @@ fn fit_table() -> Vec<(String, Vec<String>)> {
                     };
                     signed.iter().all(|s| {
                         let link = s.link().unwrap();
-                        iotlabel::summary::Catalogue::languages()
-                            .iter()
-                            .all(|lang| {
-                                let summary = s.summary(lang).unwrap();
-                                lay_out(
-                                    t,
-                                    SizeChoice::Exact(size),
-                                    &opts,
-                                    EcChoice::Auto,
-                                    |level| {
-                                        let sym = iotlabel::qr::encode(&link, level, None)?;
-                                        Ok(LabelContent::from_summary(
-                                            &summary,
-                                            QrModules::from_symbol(&sym),
-                                            &s.short_url().unwrap(),
-                                        ))
-                                    },
-                                )
-                                .is_ok()
+                        iotlabel::summary::Catalogue::languages().iter().all(|lang| {
+                            let summary = s.summary(lang).unwrap();
+                            lay_out(t, SizeChoice::Exact(size), &opts, EcChoice::Auto, |level| {
+                                let sym = iotlabel::qr::encode(&link, level, None)?;
+                                Ok(LabelContent::from_summary(
+                                    &summary,
+                                    QrModules::from_symbol(&sym),
+                                    &s.short_url().unwrap(),
+                                ))
                             })
+                            .is_ok()
+                        })
                     })
                 })
                 .map(|t| t.name.clone())
@@ -79,16 +71,12 @@ fn fit_table() -> Vec<(String, Vec<String>)> {
 #[test]
 fn the_fit_table_in_docs_is_what_the_layout_does() {
     let table = fit_table();
-    let mut expected =
-        String::from("| stock | templates that fit every sample in every language |\n|---|---|\n");
+    let mut expected = String::from("| stock | templates that fit every sample in every language |\n|---|---|\n");
     for (id, fits) in &table {
         let list = if fits.is_empty() {
             "none".to_string()
         } else {
-            fits.iter()
-                .map(|f| format!("`{f}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            fits.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
         };
         expected.push_str(&format!("| `{id}` | {list} |\n"));
     }
@@ -96,9 +84,7 @@ fn the_fit_table_in_docs_is_what_the_layout_does() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/stocks.md"),
     )
     .unwrap();
-    let start = doc
-        .find("<!-- fit-table -->")
-        .expect("docs/stocks.md has the fit-table marker");
+    let start = doc.find("<!-- fit-table -->").expect("docs/stocks.md has the fit-table marker");
     let end = doc.find("<!-- /fit-table -->").expect("end marker");
     let current = doc[start + "<!-- fit-table -->".len()..end].trim_start_matches('\n');
     assert_eq!(
