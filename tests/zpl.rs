@@ -204,8 +204,8 @@ fn check_whole_dots(block: &str, dpi: PrinterDpi) -> u32 {
     }
     for x in 0..side {
         let mut n = 0;
-        for y in 0..=side {
-            if y < side && rows[y][x] {
+        for d in rows.iter().map(|r| r[x]).chain([false]) {
+            if d {
                 n += 1;
             } else if n > 0 {
                 runs.push(n);
