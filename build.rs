@@ -3,7 +3,11 @@
 use std::fmt::Write;
 
 fn main() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/phrases");
+    // The manifest directory of this run, not of the build in which this script was
+    // compiled (`env!`): a target directory shared by or copied between checkouts
+    // would otherwise embed another checkout's catalogues.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = std::path::Path::new(&manifest).join("assets/phrases");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .expect("assets/phrases exists")

@@ -20,9 +20,6 @@
 //!
 //! Entry point: [`make_label`].
 
-// A failed label is rare and reported once; boxing its error would only add noise.
-#![allow(clippy::result_large_err)]
-
 use crate::layout::{
     self, Frame, HARD_MIN_MODULE_MM, LabelContent, LabelOptions, LayoutError, ModuleSize,
     QrModules, SCAN_MODULE_MM, SizeMm, Template,
@@ -106,7 +103,7 @@ pub enum ArtworkError {
     Source(#[from] SourceError),
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Layout(#[from] LayoutError),
+    Layout(Box<LayoutError>),
     #[error("cannot encode the link as a QR code: {0}")]
     Qr(#[from] qr::QrError),
     #[error(
@@ -118,6 +115,12 @@ pub enum ArtworkError {
     ModuleTooSmall { module_mm: f64 },
     #[error("{what} must be a positive length, not {value}")]
     BadLength { what: &'static str, value: f64 },
+}
+
+impl From<LayoutError> for ArtworkError {
+    fn from(e: LayoutError) -> Self {
+        ArtworkError::Layout(Box::new(e))
+    }
 }
 
 /// Checks an explicit module size (or outer size, for a symbol of `modules` modules
@@ -195,11 +198,12 @@ where
             }
         }
     }
-    Err(ArtworkError::Layout(LayoutError::TooSmall {
+    Err(LayoutError::TooSmall {
         template: template.name.clone(),
         size: template.default_size(),
         min: template.default_size(),
-    }))
+    }
+    .into())
 }
 
 /// Makes one label from a signed input (entry point): encodes the link, lays out the

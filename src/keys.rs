@@ -204,8 +204,36 @@ pub struct TrustedKey {
     /// carries no signing date, so a label signed in the period stays valid after it).
     pub valid_from: Option<YearMonth>,
     pub valid_until: Option<YearMonth>,
+    /// The manufacturer names (as the payload spells them) this key may sign for.
+    /// Empty: the key is not bound to a manufacturer and vouches for any name (a bare
+    /// PEM file, or a keyset entry without `manufacturers`).
+    pub manufacturers: Vec<String>,
+    /// The base URLs (scheme, host and path, as on the label) this key's labels link
+    /// to. Empty: any host. A link elsewhere verifies but is flagged.
+    pub base_urls: Vec<crate::link::BaseUrl>,
     /// Where the key was loaded from.
     pub source: PathBuf,
+}
+
+impl TrustedKey {
+    /// Whether this key vouches for labels naming `manufacturer`.
+    pub fn may_sign_for(&self, manufacturer: &str) -> bool {
+        self.manufacturers.is_empty() || self.manufacturers.iter().any(|m| m == manufacturer)
+    }
+
+    /// Whether a link's base URL is one of this key's (same host and port, and the
+    /// listed path or a path below it, e.g. a GS1 Digital Link's `/01/<GTIN>`). A key
+    /// without base URLs accepts any.
+    pub fn serves(&self, base: &crate::link::BaseUrl) -> bool {
+        self.base_urls.is_empty()
+            || self.base_urls.iter().any(|b| {
+                let listed = b.path().trim_end_matches('/');
+                b.host() == base.host()
+                    && b.port() == base.port()
+                    && (base.path().trim_end_matches('/') == listed
+                        || base.path().starts_with(&format!("{listed}/")))
+            })
+    }
 }
 
 /// The keys a verifier trusts.
@@ -229,6 +257,10 @@ struct KeysetEntry {
     pem: Option<String>,
     valid_from: Option<String>,
     valid_until: Option<String>,
+    #[serde(default)]
+    manufacturers: Vec<String>,
+    #[serde(default)]
+    base_urls: Vec<String>,
 }
 
 impl TrustStore {
@@ -317,7 +349,28 @@ impl TrustStore {
                     )));
                 }
             };
-            self.push(e.name, key, from, until, path);
+            for (j, m) in e.manufacturers.iter().enumerate() {
+                if m.trim().is_empty() || m.trim() != m || m.chars().any(char::is_control) {
+                    return Err(bad(format!(
+                        "key[{i}].manufacturers[{j}] {m:?} must be a name as the label spells it (no surrounding spaces or control characters)"
+                    )));
+                }
+            }
+            let mut base_urls = Vec::new();
+            for (j, u) in e.base_urls.iter().enumerate() {
+                let parsed = crate::link::BaseUrl::parse(u).map_err(|err| {
+                    bad(format!(
+                        "key[{i}].base_urls[{j}] {u:?} is not a base URL: {err}"
+                    ))
+                })?;
+                base_urls.push(parsed);
+            }
+            if self.push(e.name, key, from, until, path)
+                && let Some(k) = self.keys.last_mut()
+            {
+                k.manufacturers = e.manufacturers;
+                k.base_urls = base_urls;
+            }
         }
         Ok(())
     }
@@ -329,9 +382,9 @@ impl TrustStore {
         valid_from: Option<YearMonth>,
         valid_until: Option<YearMonth>,
         source: &Path,
-    ) {
+    ) -> bool {
         if self.keys.iter().any(|k| k.key == key) {
-            return;
+            return false;
         }
         self.keys.push(TrustedKey {
             name,
@@ -339,8 +392,11 @@ impl TrustStore {
             key,
             valid_from,
             valid_until,
+            manufacturers: Vec::new(),
+            base_urls: Vec::new(),
             source: source.to_path_buf(),
         });
+        true
     }
 
     /// Adds a key directly (for library users and tests).

@@ -5,13 +5,18 @@
 //! check from a small fixed vocabulary ([`Check`]) that this module evaluates; a rule
 //! that fails becomes a [`Problem`](crate::declaration::Problem) naming its source.
 
-use crate::declaration::{Declaration, Delivery, Problem, ProblemKind, SupportEndSpec};
+use crate::declaration::{Cost, Declaration, Delivery, Problem, ProblemKind, SupportEndSpec};
 use serde::Deserialize;
 
 /// A check a profile rule can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Check {
+    /// The device gets security updates at all (`updates.security_updates = true`).
+    SecurityUpdates,
+    /// Security updates cost the user nothing (`updates.cost = "free"`); a device
+    /// without updates passes, since it makes no claim about cost.
+    UpdatesFree,
     /// The support end is a calendar month (not a period, not open-ended).
     SupportEndMonthYear,
     /// The support end is a month or a period from a stated event.
@@ -33,6 +38,8 @@ impl Check {
         let end = d.support.as_ref().and_then(|s| s.end);
         let dated = matches!(end, Some(SupportEndSpec::Date { .. }));
         match self {
+            Check::SecurityUpdates => d.updates.security_updates,
+            Check::UpdatesFree => !d.updates.security_updates || d.updates.cost == Some(Cost::Free),
             Check::SupportEndMonthYear => !d.updates.security_updates || dated,
             Check::SupportPeriodDefined => {
                 !d.updates.security_updates

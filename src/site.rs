@@ -46,6 +46,14 @@ pub struct SiteOptions {
     pub brand_name: Option<String>,
     /// A logo file (PNG, JPEG or SVG), embedded as a `data:` URI.
     pub logo: Option<PathBuf>,
+    /// The day the page judges support ends against. `None` (the default, and what
+    /// `iotlabel site` writes) uses the reader's device clock; a fixed day is for tests
+    /// and demonstrations only. It is never taken from the link, so a forged link
+    /// cannot make an ended support look current.
+    pub as_of: Option<crate::today::Date>,
+    /// A records directory (from `iotlabel record`/`extend`/`withdraw`) to publish as
+    /// `records/` beside the page, which then fetches each label's record.
+    pub records: Option<PathBuf>,
 }
 
 /// Why the site could not be generated.
@@ -83,6 +91,16 @@ pub enum SiteError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot read records directory {path}: {source}")]
+    RecordsRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("record {path} cannot be published: {why}")]
+    #[diagnostic(help(
+        "records are written by `iotlabel record`, `extend` and `withdraw`, and must be signed by a key this site trusts for the label's manufacturer"
+    ))]
+    Record { path: PathBuf, why: String },
     #[error(transparent)]
     Write(#[from] WriteError),
 }
@@ -90,14 +108,25 @@ pub enum SiteError {
 /// One file of the site: its name relative to the output directory and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteFile {
-    pub name: &'static str,
+    pub name: String,
     pub bytes: Vec<u8>,
 }
 
 /// Renders the site into memory: `index.html`, `keys.json` and `sw.js`.
 pub fn render(trust: &TrustStore, options: &SiteOptions) -> Result<Vec<SiteFile>, SiteError> {
     let keys = keys_json(trust);
-    let data = page_data(&keys)?;
+    let mut data = page_data(&keys)?;
+    if let Some(d) = options.as_of {
+        data["as_of"] = json!(d.to_string());
+    }
+    let records = match &options.records {
+        Some(dir) => {
+            data["records"] = json!(true);
+            record_files(dir, trust)?
+        }
+        None => Vec::new(),
+    };
+    let noscript = noscript_html()?;
     let brand = brand_html(options)?;
 
     // Inline JSON must not close its <script> element: escape '<' (JSON allows \u003c).
@@ -106,7 +135,7 @@ pub fn render(trust: &TrustStore, options: &SiteOptions) -> Result<Vec<SiteFile>
         .replace('<', "\\u003c");
     let csp = format!(
         "default-src 'none'; script-src {} {}; style-src {}; img-src data:; worker-src 'self'; \
-         base-uri 'none'; form-action 'none'",
+         connect-src 'self'; base-uri 'none'; form-action 'none'",
         csp_hash(VERIFIER_JS),
         csp_hash(APP_JS),
         csp_hash(STYLE)
@@ -122,6 +151,7 @@ pub fn render(trust: &TrustStore, options: &SiteOptions) -> Result<Vec<SiteFile>
             ("TITLE", &title),
             ("STYLE", STYLE),
             ("BRAND", &brand),
+            ("NOSCRIPT", &noscript),
             ("DATA", &data_text),
             ("VERIFIER", VERIFIER_JS),
             ("APP", APP_JS),
@@ -130,20 +160,135 @@ pub fn render(trust: &TrustStore, options: &SiteOptions) -> Result<Vec<SiteFile>
     let mut keys_text = serde_json::to_string_pretty(&json!({ "keys": keys }))
         .map_err(|e| SiteError::UiStrings(e.to_string()))?;
     keys_text.push('\n');
-    Ok(vec![
+    let mut files = vec![
         SiteFile {
-            name: "index.html",
+            name: "index.html".into(),
             bytes: index.into_bytes(),
         },
         SiteFile {
-            name: "keys.json",
+            name: "keys.json".into(),
             bytes: keys_text.into_bytes(),
         },
         SiteFile {
-            name: "sw.js",
+            name: "sw.js".into(),
             bytes: SERVICE_WORKER_JS.as_bytes().to_vec(),
         },
-    ])
+    ];
+    files.extend(records);
+    Ok(files)
+}
+
+/// The records to publish: every file named like a record address (16 hex digits,
+/// optionally `.N` for a kept earlier record), each checked to be a record signed by a
+/// key this site trusts for its manufacturer, in name order; and, from the labels kept
+/// beside them (`<address>.label`, checked the same way), `records/products.json`: the
+/// product list the page shows when opened without a label.
+fn record_files(dir: &Path, trust: &TrustStore) -> Result<Vec<SiteFile>, SiteError> {
+    let read_err = |source| SiteError::RecordsRead {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let all: Vec<String> = std::fs::read_dir(dir)
+        .map_err(read_err)?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    let mut names: Vec<String> = all.iter().filter(|n| is_record_name(n)).cloned().collect();
+    names.sort();
+    let mut labels: Vec<String> = all
+        .iter()
+        .filter(|n| {
+            n.strip_suffix(".label")
+                .is_some_and(|a| a.len() == 16 && is_record_name(a))
+        })
+        .cloned()
+        .collect();
+    labels.sort();
+    let mut out = Vec::with_capacity(names.len() + 1);
+    let mut products = Vec::new();
+    for name in labels {
+        let path = dir.join(&name);
+        let bad = |why: String| SiteError::Record {
+            path: path.clone(),
+            why,
+        };
+        let cose = crate::fsutil::read_input(&path, crate::fsutil::Input::Signed)
+            .map_err(|e| bad(e.to_string()))?;
+        if crate::record::address(&cose) != name[..16] {
+            return Err(bad("its file name is not its address".into()));
+        }
+        let opened = crate::envelope::open(&cose).map_err(|e| bad(e.to_string()))?;
+        let facts = crate::payload::decode(&opened.payload).map_err(|e| bad(e.to_string()))?;
+        let trusted = trust
+            .by_kid(&opened.kid)
+            .any(|k| opened.verify(&k.key) && k.may_sign_for(&facts.manufacturer));
+        if !trusted {
+            return Err(bad(format!(
+                "the label is not signed by a key this site trusts for {:?}",
+                facts.manufacturer
+            )));
+        }
+        products.push(json!({
+            "address": &name[..16],
+            "manufacturer": facts.manufacturer,
+            "model": facts.model,
+            "gtin": facts.gtin,
+            "label": URL_SAFE_NO_PAD.encode(&cose),
+        }));
+    }
+    if !products.is_empty() {
+        let mut text = serde_json::to_string_pretty(&json!({ "products": products }))
+            .map_err(|e| SiteError::UiStrings(e.to_string()))?;
+        text.push('\n');
+        out.push(SiteFile {
+            name: "records/products.json".into(),
+            bytes: text.into_bytes(),
+        });
+    }
+    for name in names {
+        let path = dir.join(&name);
+        let bad = |why: String| SiteError::Record {
+            path: path.clone(),
+            why,
+        };
+        let bytes = crate::fsutil::read_input(&path, crate::fsutil::Input::Signed)
+            .map_err(|e| bad(e.to_string()))?;
+        if bytes.len() > crate::record::MAX_RECORD_BYTES {
+            return Err(bad(format!("{} bytes is over the limit", bytes.len())));
+        }
+        let opened = crate::envelope::open(&bytes).map_err(|e| bad(e.to_string()))?;
+        let record = crate::record::decode(&opened.payload).map_err(|e| bad(e.to_string()))?;
+        if crate::verify::hex(&record.label_hash[..crate::record::ADDRESS_BYTES]) != name[..16] {
+            return Err(bad(
+                "its file name is not the address of the label it names".into(),
+            ));
+        }
+        let signer = trust
+            .by_kid(&opened.kid)
+            .find(|k| opened.verify(&k.key))
+            .ok_or_else(|| bad("it is not signed by a key this site trusts".into()))?;
+        if !signer.may_sign_for(&record.manufacturer) {
+            return Err(bad(format!(
+                "{} is not trusted for {:?}",
+                signer.name, record.manufacturer
+            )));
+        }
+        out.push(SiteFile {
+            name: format!("records/{name}"),
+            bytes,
+        });
+    }
+    Ok(out)
+}
+
+/// `0123456789abcdef` or `0123456789abcdef.3`.
+fn is_record_name(n: &str) -> bool {
+    let (addr, seq) = n.split_once('.').unwrap_or((n, ""));
+    addr.len() == 2 * crate::record::ADDRESS_BYTES
+        && addr
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        && (seq.is_empty() || (seq.len() <= 9 && seq.bytes().all(|b| b.is_ascii_digit())))
 }
 
 /// Writes the verifier site into `out_dir` (created if missing) and returns the paths
@@ -166,12 +311,19 @@ pub fn generate(
     })?;
     let mut written = Vec::with_capacity(files.len());
     for f in files {
-        let path = out_dir.join(f.name);
+        let path = out_dir.join(&f.name);
+        if let Some(parent) = path.parent().filter(|p| *p != out_dir) {
+            std::fs::create_dir_all(parent).map_err(|source| SiteError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
         // World-readable: a web server must be able to serve them.
         let opts = WriteOptions {
             overwrite: Overwrite::Replace,
             mode: Some(0o644),
-            kind: Some(crate::fsutil::Kind::Site),
+            // Records (binary COSE) are not sniffed as site files: no kind rule.
+            kind: (!f.name.starts_with("records/")).then_some(crate::fsutil::Kind::Site),
             force: false,
         };
         write_atomic_with(&path, opts, |w| w.write_all(&f.bytes))?;
@@ -194,6 +346,8 @@ fn keys_json(trust: &TrustStore) -> Vec<Value> {
                 "public_key_b64url": URL_SAFE_NO_PAD.encode(raw),
                 "valid_from": k.valid_from.map(|m| m.to_string()),
                 "valid_until": k.valid_until.map(|m| m.to_string()),
+                "manufacturers": k.manufacturers,
+                "base_urls": k.base_urls.iter().map(|u| u.to_string()).collect::<Vec<_>>(),
             })
         })
         .collect()
@@ -227,6 +381,26 @@ fn page_data(keys: &[Value]) -> Result<Value, SiteError> {
         "phrases": phrases,
         "ui": ui,
     }))
+}
+
+/// The `<noscript>` text: what the page needs, in every language of the page strings
+/// (English first), since without JavaScript the page cannot pick one.
+fn noscript_html() -> Result<String, SiteError> {
+    let ui: Map<String, Value> =
+        serde_json::from_str(UI_STRINGS).map_err(|e| SiteError::UiStrings(e.to_string()))?;
+    let mut langs: Vec<&String> = ui.keys().collect();
+    langs.sort_by_key(|l| (l.as_str() != "en", l.to_string()));
+    let mut out = String::new();
+    for l in langs {
+        if let Some(text) = ui[l].get("noscript").and_then(Value::as_str) {
+            out.push_str(&format!(
+                "<p lang=\"{}\">{}</p>",
+                escape_html(l),
+                escape_html(text)
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// The header: logo and brand name, or nothing.
@@ -362,6 +536,8 @@ mod tests {
         let opts = SiteOptions {
             brand_name: Some("Acme <Home>".into()),
             logo: None,
+            as_of: None,
+            records: None,
         };
         let a = render(&store(), &opts).unwrap();
         let b = render(&store(), &opts).unwrap();

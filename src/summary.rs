@@ -424,7 +424,8 @@ mod tests {
 
     #[test]
     fn no_catalogue_says_expire() {
-        // Consumers read "expires" as "stops working" (DESIGN.md, Wording).
+        // Consumers read "expires" as "stops working"; docs/declaration.md states the
+        // rule for translators ("Wording rules for phrase catalogues").
         let banned = [
             "expir",
             "expiry",

@@ -38,8 +38,47 @@ fn verify_json(input: &str, trust: &[&str]) -> (i32, serde_json::Value) {
         c.args(["--trust", t]);
     }
     let out = c.output().unwrap();
-    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-    (out.status.code().unwrap(), v)
+    // A crash or a usage error prints no JSON: that is a failure of the test, never a
+    // verdict that merely "is not valid".
+    let code = out
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("verify {input} was killed by a signal"));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "verify {input} --json printed no JSON ({e}); exit {code}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(v["input"], input, "the JSON names its input");
+    (code, v)
+}
+
+/// What `verify --json` must say for `input`, decided by the library the binary wraps:
+/// (exit code, verdict). Unreadable envelopes are "malformed" (4); a readable one gets
+/// the trust store's verdict and its exit code; a payload that a trusted signature
+/// covers but this version cannot read is "malformed" too.
+fn expected_verdict(input: &str) -> (i32, String) {
+    use iotlabel::source::{self, SourceOptions};
+    let trust = iotlabel::keys::TrustStore::load(&[root().join("samples/trust")]).unwrap();
+    match source::load(input, &SourceOptions::default()) {
+        Err(e) => {
+            assert!(e.is_malformed(), "{input}: not a verdict but {e}");
+            (4, "malformed".into())
+        }
+        Ok(env) => {
+            let v = iotlabel::verify::verify(env, &trust);
+            if matches!(v.facts, Some(Err(_))) {
+                return (4, "malformed".into());
+            }
+            let name = serde_json::to_value(v.verdict).unwrap();
+            (
+                i32::from(v.verdict.exit_code()),
+                name.as_str().unwrap().to_string(),
+            )
+        }
+    }
 }
 
 #[test]
@@ -87,8 +126,29 @@ fn exit_codes_distinguish_valid_bad_unknown_and_malformed() {
     d[i] = if d[i] == b'1' { b'2' } else { b'1' };
     let tampered = format!("{base}#{}", String::from_utf8(d).unwrap());
     let (code, v) = verify_json(&tampered, &["samples/trust"]);
-    assert!(code == 1 || code == 4, "tampered link gave {code}: {v}");
-    assert_ne!(v["verdict"], "valid");
+    let want = expected_verdict(&tampered);
+    assert_ne!(want.1, "valid");
+    assert_eq!(
+        (code, v["verdict"].as_str().unwrap().to_string()),
+        want,
+        "{v}"
+    );
+
+    // The last byte of the envelope is signature: changing it leaves a well-formed
+    // envelope from a trusted key whose signature fails, exactly "bad-signature", 1.
+    let mut cose = iotlabel::source::decode_signed(&link)
+        .unwrap()
+        .cose()
+        .to_vec();
+    *cose.last_mut().unwrap() ^= 0x01;
+    let base_url = iotlabel::link::BaseUrl::parse(base).unwrap();
+    let forged = iotlabel::link::format_link(&base_url, &cose, iotlabel::link::PayloadForm::Digits);
+    let (code, v) = verify_json(&forged, &["samples/trust"]);
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (1, Some("bad-signature")),
+        "{v}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let other = dir.path().join("other.pem");
@@ -111,12 +171,28 @@ fn every_payload_bit_flip_in_a_link_fails() {
     let signed = iotlabel::source::decode_signed(&link).unwrap();
     let cose = signed.cose().to_vec();
     let base = iotlabel::link::BaseUrl::parse(link.split('#').next().unwrap()).unwrap();
+    // The Ed25519 signature is the envelope's last 64 bytes (a bstr of length 64).
+    let sig_start = cose.len() - 64;
+    assert_eq!(&cose[sig_start - 2..sig_start], &[0x58, 0x40]);
+    let mut seen = std::collections::BTreeSet::new();
     for bit in (0..cose.len() * 8).step_by(97) {
         let mut c = cose.clone();
         c[bit / 8] ^= 1 << (bit % 8);
         let l = iotlabel::link::format_link(&base, &c, iotlabel::link::PayloadForm::Digits);
-        assert_ne!(verify_json(&l, &["samples/trust"]).0, 0, "bit {bit}");
+        let (code, v) = verify_json(&l, &["samples/trust"]);
+        let got = (code, v["verdict"].as_str().unwrap_or("").to_string());
+        assert_eq!(got, expected_verdict(&l), "bit {bit}: {v}");
+        assert_ne!(got.1, "valid", "bit {bit}");
+        if bit / 8 >= sig_start {
+            assert_eq!(got, (1, "bad-signature".to_string()), "signature bit {bit}");
+        }
+        seen.insert(got.1);
     }
+    // The sampled positions reach both the structure and the signature.
+    assert!(
+        seen.contains("bad-signature") && seen.contains("malformed"),
+        "{seen:?}"
+    );
 }
 
 #[test]

@@ -238,47 +238,275 @@ fn samples_cover_the_briefed_cases() {
     );
 }
 
+/// The fields each built-in profile flags for each sample, in the order eu-cra,
+/// uk-psti, us-ctm. docs/declaration.md ("Which samples pass which profile") shows the
+/// same table and each TOML sample's `# Passes:` comment names the profiles it passes;
+/// both are checked against this below.
+const SAMPLE_VERDICTS: &[(&str, [&[&str]; 3])] = &[
+    ("thermostat.toml", [&[], &[], &[]]),
+    // A paid subscription for security updates: the CRA wants them free of charge.
+    ("camera.toml", [&["updates.cost"], &[], &[]]),
+    // No security updates at all: the CRA and the Cyber Trust Mark both require them;
+    // the PSTI support-period rule applies only to what can receive updates.
+    (
+        "smart-bulb.toml",
+        [
+            &["updates.security_updates"],
+            &[],
+            &["updates.security_updates"],
+        ],
+    ),
+    ("doorbell.json", [&[], &[], &[]]),
+    (
+        "router.toml",
+        [&["support.end"], &["support.end"], &["support.end"]],
+    ),
+    (
+        "tv.toml",
+        [&["support.end"], &["support.end"], &["support.end"]],
+    ),
+];
+
+const PROFILE_IDS: [&str; 3] = ["eu-cra", "uk-psti", "us-ctm"];
+
+fn flagged_fields(d: &Declaration, id: &str) -> Vec<String> {
+    let mut fields: Vec<String> = profile::load(id)
+        .unwrap()
+        .apply(d)
+        .into_iter()
+        .map(|p| p.field)
+        .collect();
+    fields.sort();
+    fields
+}
+
 #[test]
 fn samples_pass_the_profiles_they_claim() {
-    // (sample, profiles it must pass). Every other profile must flag support.end:
-    // the router's period and the TV's "unknown" give no month a shopper can read.
-    let all = ["eu-cra", "uk-psti", "us-ctm"];
-    let cases: &[(&str, &[&str])] = &[
-        ("thermostat.toml", &all),
-        ("camera.toml", &all),
-        ("smart-bulb.toml", &all),
-        ("doorbell.json", &all),
-        ("router.toml", &[]),
-        ("tv.toml", &[]),
-    ];
-    for (name, passes) in cases {
+    assert_eq!(profile::ids(), PROFILE_IDS);
+    let mut names: Vec<String> = samples()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut listed: Vec<String> = SAMPLE_VERDICTS.iter().map(|(n, _)| n.to_string()).collect();
+    listed.sort();
+    assert_eq!(names, listed, "every declaration sample has a verdict row");
+    for (name, verdicts) in SAMPLE_VERDICTS {
         let d = sample(name);
-        for id in all {
-            let problems = profile::load(id).unwrap().apply(&d);
-            if passes.contains(&id) {
-                assert!(
-                    problems.is_empty(),
-                    "{name} should pass {id}: {problems:#?}"
-                );
-            } else {
-                assert!(
-                    problems.iter().any(|p| p.field == "support.end"),
-                    "{name} under {id}: {problems:#?}"
-                );
-            }
+        for (id, want) in PROFILE_IDS.iter().zip(verdicts) {
+            let mut want: Vec<String> = want.iter().map(|f| f.to_string()).collect();
+            want.sort();
+            assert_eq!(flagged_fields(&d, id), want, "{name} under --profile {id}");
         }
     }
 }
 
 #[test]
-fn sample_gtins_have_correct_check_digits() {
+fn sample_comments_say_which_profiles_they_pass() {
+    // The smart bulb once claimed to pass eu-cra and us-ctm while getting no updates:
+    // the one `# Passes:` line of each TOML sample must name exactly the profiles that
+    // raise no problem for it ("none" when there are none).
+    for (name, verdicts) in SAMPLE_VERDICTS {
+        if !name.ends_with(".toml") {
+            continue;
+        }
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("# Passes:"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{name} needs one `# Passes:` comment line");
+        let claimed: BTreeSet<&str> = PROFILE_IDS
+            .iter()
+            .copied()
+            .filter(|id| lines[0].contains(&format!("--profile {id}")))
+            .collect();
+        let passes: BTreeSet<&str> = PROFILE_IDS
+            .iter()
+            .zip(verdicts)
+            .filter(|(_, v)| v.is_empty())
+            .map(|(id, _)| *id)
+            .collect();
+        assert_eq!(claimed, passes, "{name}: {}", lines[0]);
+        if passes.is_empty() {
+            assert!(lines[0].contains("none"), "{name}: {}", lines[0]);
+        }
+    }
+}
+
+#[test]
+fn docs_table_of_samples_and_profiles_is_current() {
+    let d = doc();
+    let start = d
+        .find("### Which samples pass which profile")
+        .expect("docs/declaration.md lacks the sample table");
+    let table = &d[start..];
+    for (name, verdicts) in SAMPLE_VERDICTS {
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{name}`")))
+            .unwrap_or_else(|| panic!("docs table lacks {name}"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        // "", sample, no profile, eu-cra, uk-psti, us-ctm, ""
+        assert_eq!(cells.len(), 7, "{row}");
+        assert_eq!(cells[2], "✓", "{name} validates without a profile");
+        for (i, want) in verdicts.iter().enumerate() {
+            let expect = if want.is_empty() {
+                "✓".to_string()
+            } else {
+                let mut f: Vec<&str> = want.to_vec();
+                f.sort();
+                format!(
+                    "✗ {}",
+                    f.iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            assert_eq!(cells[3 + i], expect, "{name} under {}", PROFILE_IDS[i]);
+        }
+    }
+}
+
+/// The audited citation of every built-in rule (field, source). A change to a source
+/// in assets/profiles/ must be a deliberate change here too, after reading the text.
+const AUDITED: &[(&str, &[(&str, &str)])] = &[
+    (
+        "eu-cra",
+        &[
+            (
+                "updates.security_updates",
+                "EU CRA Annex I Part I(2)(c) and Art. 13(8)",
+            ),
+            ("support.end", "EU CRA Art. 13(19) and Annex II(7)"),
+            (
+                "product.vulnerability_contact",
+                "EU CRA Art. 13(17) and Annex II(2)",
+            ),
+            ("updates.delivery", "EU CRA Annex I Part I(2)(c)"),
+            ("updates.cost", "EU CRA Annex I Part II(8)"),
+            ("product.details_url", "EU CRA Annex II(8)"),
+        ],
+    ),
+    (
+        "uk-psti",
+        &[
+            (
+                "support.end",
+                "UK PSTI Regulations 2023, Schedule 1 para 3(2) and (4)",
+            ),
+            (
+                "product.vulnerability_contact",
+                "UK PSTI Regulations 2023, Schedule 1 para 2",
+            ),
+        ],
+    ),
+    (
+        "us-ctm",
+        &[
+            (
+                "updates.security_updates",
+                "NISTIR 8425 Software Update outcome (NISTIR 8259A), the criteria of FCC 24-26",
+            ),
+            ("updates.delivery", "FCC 24-26 (registry: update process)"),
+            (
+                "support.end",
+                "FCC 24-26 (registry: minimum support period)",
+            ),
+            (
+                "product.details_url",
+                "FCC 24-26 (FCC IoT Label: QR code to the registry)",
+            ),
+        ],
+    ),
+];
+
+#[test]
+fn profile_rules_cite_the_audited_sources() {
+    for (id, rules) in AUDITED {
+        let p = profile::load(id).unwrap();
+        let got: Vec<(&str, &str)> = p
+            .rules
+            .iter()
+            .map(|r| (r.field.as_str(), r.source.as_str()))
+            .collect();
+        assert_eq!(got, *rules, "{id}");
+    }
+}
+
+#[test]
+fn device_without_updates_fails_eu_cra_and_us_ctm_with_the_citation() {
+    // The regression of the smart bulb: no security updates is not compliant with
+    // either; each problem names the field and ends with the profile and source.
+    let d = sample("smart-bulb.toml");
+    for (id, source) in [
+        ("eu-cra", "EU CRA Annex I Part I(2)(c) and Art. 13(8)"),
+        (
+            "us-ctm",
+            "NISTIR 8425 Software Update outcome (NISTIR 8259A), the criteria of FCC 24-26",
+        ),
+    ] {
+        let problems = profile::load(id).unwrap().apply(&d);
+        assert_eq!(problems.len(), 1, "{id}: {problems:#?}");
+        assert_eq!(problems[0].field, "updates.security_updates");
+        assert_eq!(problems[0].kind, ProblemKind::Profile);
+        assert!(
+            problems[0].message.ends_with(&format!("[{id}: {source}]")),
+            "{}",
+            problems[0].message
+        );
+    }
+    assert!(profile::load("uk-psti").unwrap().apply(&d).is_empty());
+}
+
+/// GS1 mod-10 check digit, written here from the GS1 General Specifications (§7.9.1)
+/// and not from the code under test: weights 3, 1, 3, … from the rightmost data digit.
+fn gs1_check_digit(data: &str) -> u32 {
+    let sum: u32 = data
+        .chars()
+        .rev()
+        .enumerate()
+        .map(|(i, c)| c.to_digit(10).unwrap() * if i % 2 == 0 { 3 } else { 1 })
+        .sum();
+    (10 - sum % 10) % 10
+}
+
+#[test]
+fn gtin_check_digit_agrees_with_an_independent_oracle() {
+    // Published examples first: the oracle itself must be right.
+    for (gtin, check) in [
+        ("4006381333931", 1), // EAN-13 from GS1's own check-digit example
+        ("036000291452", 2),  // UPC-A
+        ("96385074", 4),      // EAN-8
+        ("00012345600012", 2),
+    ] {
+        assert_eq!(gs1_check_digit(&gtin[..gtin.len() - 1]), check, "{gtin}");
+    }
+    // Then every shipped sample's GTIN, and every wrong last digit of it.
     for path in samples() {
         let d = declaration::load(&path, &opts()).unwrap();
-        if let Some(g) = &d.product.gtin {
-            let g14 = declaration::gtin14(g).unwrap();
-            assert_eq!(g14.len(), 14);
-            assert!(g14.ends_with(g.as_str()));
+        let Some(g) = &d.product.gtin else { continue };
+        let (data, last) = g.split_at(g.len() - 1);
+        assert_eq!(
+            last.parse::<u32>().unwrap(),
+            gs1_check_digit(data),
+            "{}: {g}",
+            path.display()
+        );
+        for wrong in 0..10 {
+            let candidate = format!("{data}{wrong}");
+            assert_eq!(
+                declaration::gtin14(&candidate).is_ok(),
+                wrong == gs1_check_digit(data),
+                "{candidate}"
+            );
         }
+        let g14 = declaration::gtin14(g).unwrap();
+        assert_eq!(g14, format!("{g:0>14}"));
     }
 }
 
@@ -396,6 +624,38 @@ fn facts_from_a_declaration_equal_the_decoded_facts_exactly() {
     ));
     let f = Facts::from_declaration(&d);
     assert_eq!(payload::decode(&payload::encode(&f)).unwrap(), f);
+}
+
+#[test]
+fn base_payload_is_the_bytes_the_spec_gives() {
+    // Written by hand from docs/payload.md (key table) and the code tables of
+    // docs/declaration.md, not from the encoder: the encoder must produce exactly
+    // these bytes, and the decoder must read them back to the same facts.
+    let mut want: Vec<u8> = vec![0xB0]; // map of 16 pairs
+    want.extend([0x00, 0x01]); // 0 version: 1
+    want.extend([0x01, 0x60 + 19]); // 1 manufacturer: text of 19 bytes
+    want.extend(b"Nordlicht Home GmbH");
+    want.extend([0x02, 0x60 + 9]); // 2 model: text of 9 bytes
+    want.extend(b"Therma T3");
+    want.extend([0x03, 0x1B, 0x00, 0x00, 0x03, 0xDF, 0xE3, 0x25, 0x1A, 0x9E]); // 3 gtin 4260123450014
+    want.extend([0x04, 0xF5]); // 4 updates: true
+    want.extend([0x05, 0x01]); // 5 delivery: automatic (1)
+    want.extend([0x06, 0x01]); // 6 user action: keep-online (1)
+    want.extend([0x07, 0x00]); // 7 cost: free (0)
+    want.extend([0x08, 0x19, 0x01, 0x7F]); // 8 end month: (2031-2000)*12 + 11 = 383
+    want.extend([0x0C, 0x01]); // 12 commitment: minimum (1)
+    want.extend([0x0D, 0x03]); // 13 channels: app (bit 0) | email (bit 1)
+    want.extend([0x0E, 0x01]); // 14 schedule: as-needed (1)
+    want.extend([0x0F, 0x01]); // 15 behaviour: keeps-working (1)
+    want.extend([0x10, 0x00]); // 16 offer: nothing (0)
+    want.extend([0x11, 0x03]); // 17 measures: signed (bit 0) | verified-on-device (bit 1)
+    want.extend([0x12, 0x08]); // 18 standards: etsi-en-303-645 (bit 3)
+    let f = Facts::from_declaration(&parse_ok(BASE));
+    assert_eq!(
+        iotlabel::verify::hex(&payload::encode(&f)),
+        iotlabel::verify::hex(&want)
+    );
+    assert_eq!(payload::decode(&want).unwrap(), f);
 }
 
 #[test]
@@ -966,6 +1226,15 @@ fn check_cases(c: Check) -> (Vec<Vec<Edit<'static>>>, Vec<Vec<Edit<'static>>>) {
             ],
         ),
         Check::HowToGetUpdates => (vec![vec![Set("user_action", "")]], vec![vec![], no_updates]),
+        Check::SecurityUpdates => (vec![no_updates], vec![vec![]]),
+        Check::UpdatesFree => (
+            vec![
+                vec![Set("cost", r#"cost = "subscription""#)],
+                vec![Set("cost", r#"cost = "per-update-fee""#)],
+                vec![Set("cost", "")],
+            ],
+            vec![vec![], no_updates],
+        ),
         Check::DetailsUrl => (vec![vec![Set("details_url", "")]], vec![vec![]]),
     }
 }
@@ -1016,9 +1285,11 @@ fn eu_cra_rules_fail_and_pass() {
     let p = profile::load("eu-cra").unwrap();
     let checks: Vec<Check> = p.rules.iter().map(|r| r.check).collect();
     for c in [
+        Check::SecurityUpdates,
         Check::SupportEndMonthYear,
         Check::VulnerabilityContact,
         Check::AutomaticOrReason,
+        Check::UpdatesFree,
         Check::DetailsUrl,
     ] {
         assert!(checks.contains(&c), "eu-cra lacks {c:?}");
@@ -1042,7 +1313,8 @@ fn us_ctm_rules_fail_and_pass() {
     let p = profile::load("us-ctm").unwrap();
     let checks: Vec<Check> = p.rules.iter().map(|r| r.check).collect();
     assert!(
-        checks.contains(&Check::HowToGetUpdates)
+        checks.contains(&Check::SecurityUpdates)
+            && checks.contains(&Check::HowToGetUpdates)
             && checks.contains(&Check::SupportEndOrUnsupported)
     );
     check_profile_rules(&p);
@@ -1052,6 +1324,8 @@ fn us_ctm_rules_fail_and_pass() {
 fn every_check_works_in_a_profile_written_as_data() {
     // A profile is data: one written here exercises the checks no built-in uses.
     let all = [
+        "security-updates",
+        "updates-free",
         "support-end-month-year",
         "support-period-defined",
         "vulnerability-contact",
@@ -1597,24 +1871,94 @@ fn toml_date_literal_is_read_as_a_date() {
     );
 }
 
+/// Follows `$ref`s and `Option`'s `anyOf [T, null]` to the object schema of a table.
+fn schema_object<'a>(
+    root: &'a serde_json::Value,
+    node: &'a serde_json::Value,
+) -> &'a serde_json::Value {
+    if let Some(r) = node.get("$ref").and_then(|r| r.as_str()) {
+        let name = r.rsplit('/').next().unwrap();
+        return schema_object(root, &root["$defs"][name]);
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(list) = node.get(key).and_then(|l| l.as_array())
+            && let Some(obj) = list.iter().find(|n| n.get("type") != Some(&"null".into()))
+        {
+            return schema_object(root, obj);
+        }
+    }
+    node
+}
+
+/// (every field path, the required ones) of the schema, `section.key` for tables.
+fn schema_fields(schema: &serde_json::Value) -> (BTreeSet<String>, BTreeSet<String>) {
+    let (mut all, mut required) = (BTreeSet::new(), BTreeSet::new());
+    let req = |node: &serde_json::Value| -> BTreeSet<String> {
+        node.get("required")
+            .and_then(|r| r.as_array())
+            .map(|r| r.iter().map(|x| x.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    let top = schema_object(schema, schema);
+    let top_req = req(top);
+    for (name, node) in top["properties"].as_object().expect("top-level properties") {
+        all.insert(name.clone());
+        if top_req.contains(name) {
+            required.insert(name.clone());
+        }
+        let obj = schema_object(schema, node);
+        if let Some(props) = obj.get("properties").and_then(|p| p.as_object()) {
+            let r = req(obj);
+            for key in props.keys() {
+                let path = format!("{name}.{key}");
+                if r.contains(key) {
+                    required.insert(path.clone());
+                }
+                all.insert(path);
+            }
+        }
+    }
+    (all, required)
+}
+
 #[test]
 fn schema_and_template_match_the_reader() {
     // The template `iotlabel init` writes is itself a valid declaration.
     let d = declaration::parse_str(declaration::TEMPLATE, Format::Toml, "template", &opts());
     assert!(d.is_ok(), "{:?}", d.err().map(|e| e.problems().to_vec()));
-    // The schema names every top-level section.
-    let schema = declaration::json_schema().to_string();
-    for key in [
-        "product",
-        "updates",
-        "support",
-        "notification",
-        "end_of_support",
-        "security",
-        "link_base_url",
-    ] {
-        assert!(schema.contains(key), "schema lacks {key}");
+
+    // The schema has exactly the fields of the documented format, and marks required
+    // exactly those the field tables of docs/declaration.md mark **required** (a
+    // substring search over the schema text would accept a key anywhere, even inside
+    // a description).
+    let schema = declaration::json_schema();
+    let (all, required) = schema_fields(&schema);
+    let (mut doc_all, mut doc_required) = (BTreeSet::new(), BTreeSet::new());
+    let d = doc();
+    let fields = &d[d.find("## Fields").unwrap()..d.find("## Codes").unwrap()];
+    for row in fields.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let path = cells[1].trim_matches('`').to_string();
+        if cells[3].starts_with("**required**") {
+            doc_required.insert(path.clone());
+        }
+        doc_all.insert(path);
     }
+    assert_eq!(
+        all, doc_all,
+        "schema fields vs docs/declaration.md field tables"
+    );
+    assert_eq!(required, doc_required, "required fields: schema vs docs");
+    // Every field the schema names is accepted by the reader: the thermostat sample
+    // uses most of them, and an unknown key is refused.
+    assert!(all.contains("product.link_base_url") && all.contains("security.standards"));
+    let unknown = declaration::parse_str(
+        &format!("{BASE}\n[extra]\nx = 1\n"),
+        Format::Toml,
+        "t.toml",
+        &opts(),
+    );
+    assert!(unknown.is_err());
 }
 
 // ─────────────────────── the documentation matches ───────────────────────

@@ -130,7 +130,15 @@ fn no_command_writes_over_a_private_key_even_with_force() {
     .unwrap();
     let link = link.trim();
     for force in [false, true] {
-        let mut args = vec!["nfc", link, "--format", "hex", "-o", "other.pem"];
+        let mut args = vec![
+            "nfc",
+            link,
+            "--unverified",
+            "--format",
+            "hex",
+            "-o",
+            "other.pem",
+        ];
         if force {
             args.push("--force");
         }

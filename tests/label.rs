@@ -283,9 +283,22 @@ fn every_language_fits_every_template_or_names_a_size_that_does() {
 fn too_small_says_what_and_by_how_much() {
     let c = en();
     let panel = Template::by_name("panel").unwrap();
-    let e = layout::label_from_content(&c, &panel, Some("30x30mm".parse().unwrap())).unwrap_err();
+    let e = layout::label_from_content(&c, &panel, Some("56x60mm".parse().unwrap())).unwrap_err();
     let msg = e.to_string();
-    assert!(msg.contains("does not fit") && msg.contains("mm"), "{msg}");
+    let layout::LayoutError::DoesNotFit {
+        over_mm,
+        suggestion: Some(fits),
+        ..
+    } = e
+    else {
+        panic!("{msg}")
+    };
+    // The shortfall is real and is the number the message gives.
+    assert!(over_mm > 1.0, "{msg}");
+    assert!(msg.contains(&format!("over by {over_mm:.1} mm")), "{msg}");
+    // The suggested size fits, and is at least the shortfall taller.
+    assert!(fits.height_mm >= 60.0 + over_mm - 0.5, "{msg}");
+    layout::label_from_content(&c, &panel, Some(fits)).unwrap();
     let strip = Template::by_name("strip").unwrap();
     let e = layout::label_from_content(&c, &strip, Some("60x12mm".parse().unwrap())).unwrap_err();
     assert!(matches!(e, layout::LayoutError::QrDoesNotFit { .. }), "{e}");
@@ -331,7 +344,10 @@ fn label_pdf_is_exact_size_with_subset_fonts_text_and_a_scannable_qr() {
         let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(flat.contains(&c.support), "{}: {flat}", t.name);
         if t.blocks.iter().any(|b| b.text.contains("{ui.declaration}")) {
-            assert!(flat.contains(&c.declaration), "{}: {flat}", t.name);
+            // As set: with the typographic apostrophe.
+            let declaration = layout::typo::typeset(&c.declaration, "en");
+            assert!(flat.contains(&declaration), "{}: {flat}", t.name);
+            assert!(declaration.contains('’'));
         }
         let (ok, log) = {
             let dir = tempfile::tempdir().unwrap();
@@ -422,19 +438,38 @@ fn no_updates_device_says_so_first() {
     )
     .unwrap();
     let c = LabelContent::from_summary(&summary, qr_modules(LINK), "acme.example/u");
+    assert_eq!(c.headline, "No security updates");
+    let identity = format!("{} · {}", c.manufacturer, c.model);
     for t in Template::all().unwrap() {
         let frame = layout::label_from_content(&c, &t, None).unwrap();
-        let first_bold = frame
-            .texts()
-            .find(|r| r.weight == layout::Weight::Bold)
-            .unwrap();
-        assert!(
-            c.headline.starts_with(&first_bold.text) || first_bold.text.starts_with(&c.headline),
-            "{}: first bold text is {:?}",
-            t.name,
-            first_bold.text
-        );
-        assert_eq!(c.headline, "No security updates");
+        // Reading order: top to bottom, then left to right.
+        let mut runs: Vec<&layout::TextRun> = frame.texts().collect();
+        runs.sort_by(|a, b| {
+            (a.baseline_mm, a.x_mm)
+                .partial_cmp(&(b.baseline_mm, b.x_mm))
+                .unwrap()
+        });
+        let first = runs
+            .iter()
+            .position(|r| r.weight == layout::Weight::Bold)
+            .unwrap_or_else(|| panic!("{}: no bold text", t.name));
+        // Only the product's identity may come before the headline.
+        let plain = |t: &str| t.replace(['\u{a0}', '\u{202f}'], " ");
+        for r in &runs[..first] {
+            assert!(
+                identity.contains(&plain(&r.text)),
+                "{}: {:?} comes before the headline",
+                t.name,
+                r.text
+            );
+        }
+        // The headline is the first bold text, whole: its lines joined are exactly it.
+        let headline: Vec<String> = runs[first..]
+            .iter()
+            .take_while(|r| r.weight == layout::Weight::Bold)
+            .map(|r| plain(&r.text))
+            .collect();
+        assert_eq!(headline.join(" "), c.headline, "{}", t.name);
     }
 }
 
@@ -503,29 +538,80 @@ fn qr_artwork_round_trips_in_every_format_at_exact_size() {
     assert_eq!(decode_luma(&luma), LINK);
 }
 
-/// Writes a PNG (200 dpi) and a PDF of every template to `$LABEL_PREVIEW_DIR` for
-/// looking at. Run with
-/// `LABEL_PREVIEW_DIR=/tmp/p cargo test --test label write_previews -- --ignored`.
+/// The previews in docs/ and the README are what the code draws today: each template's
+/// label of the thermostat sample (signed with the demo key, as the README's command
+/// does), as a 300 dpi PNG, byte for byte. When a layout change is intended, the test
+/// writes the new previews next to the old ones (`*.new.png`) to look at and copy over.
 #[test]
-#[ignore]
-fn write_previews() {
-    let dir = std::env::var("LABEL_PREVIEW_DIR").expect("set LABEL_PREVIEW_DIR");
-    std::fs::create_dir_all(&dir).unwrap();
-    let lang = std::env::var("LABEL_PREVIEW_LANG").unwrap_or_else(|_| "en".into());
-    let c = content(&lang, &declaration(""));
-    eprintln!(
-        "{:#?}",
-        (&c.headline, &c.support, &c.statements, &c.declaration)
-    );
+fn previews_in_the_docs_are_current() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let opts = iotlabel::source::SourceOptions {
+        key: Some(root.join("samples/keys/demo.pem")),
+        check: Some(CheckOptions::lenient()),
+        ..Default::default()
+    };
+    let signed = iotlabel::source::resolve(
+        root.join("samples/thermostat.toml").to_str().unwrap(),
+        &opts,
+    )
+    .unwrap();
+    let mut stale = Vec::new();
     for t in Template::all().unwrap() {
-        match layout::label_from_content(&c, &t, None) {
-            Ok(frame) => {
-                let p = png::render(&frame, &png::PngOptions { dpi: 200.0 }).unwrap();
-                std::fs::write(format!("{dir}/{}-{lang}.png", t.name), p.bytes).unwrap();
-                let pdf = render::render(&frame, Format::Pdf, &RenderOptions::default()).unwrap();
-                std::fs::write(format!("{dir}/{}-{lang}.pdf", t.name), pdf).unwrap();
-            }
-            Err(e) => eprintln!("{}: {e}", t.name),
+        let spec = iotlabel::artwork::LabelSpec {
+            layout: layout::LabelOptions {
+                outline: t.outline,
+                dpi: Some(300.0),
+                ..layout::LabelOptions::default()
+            },
+            template: t.clone(),
+            size: iotlabel::artwork::SizeChoice::Default,
+            lang: "en".into(),
+            ec: iotlabel::artwork::EcChoice::Auto,
+            force: false,
+        };
+        let made = iotlabel::artwork::make_label(&signed, &spec).unwrap();
+        let png = png::render(&made.frame, &png::PngOptions { dpi: 300.0 }).unwrap();
+        let path = root.join(format!("docs/previews/{}.png", t.name));
+        if std::fs::read(&path).ok().as_deref() != Some(png.bytes.as_slice()) {
+            let new = root.join(format!("target/previews/{}.new.png", t.name));
+            std::fs::create_dir_all(new.parent().unwrap()).unwrap();
+            std::fs::write(&new, &png.bytes).unwrap();
+            stale.push(format!("{} (new: {})", path.display(), new.display()));
         }
     }
+    assert!(
+        stale.is_empty(),
+        "previews out of date; look at and copy the new ones:\n{}",
+        stale.join("\n")
+    );
+}
+
+#[test]
+fn svg_sets_each_paragraph_as_one_text_element() {
+    let c = en();
+    let t = Template::by_name("panel").unwrap();
+    let frame = layout::label_from_content(&c, &t, None).unwrap();
+    let paras: std::collections::BTreeSet<usize> = frame.texts().map(|r| r.para).collect();
+    let s = svg::render(
+        &frame,
+        &svg::SvgOptions {
+            outline_text: false,
+        },
+    );
+    assert_eq!(s.matches("<text ").count(), paras.len(), "{s}");
+    assert_eq!(s.matches("<tspan ").count(), frame.texts().count());
+    // A wrapped statement is one <text> with several lines in it.
+    let multi = s
+        .split("<text ")
+        .skip(1)
+        .filter(|t| {
+            t.split("</text>")
+                .next()
+                .unwrap_or("")
+                .matches("<tspan")
+                .count()
+                >= 3
+        })
+        .count();
+    assert!(multi >= 1, "no paragraph with several lines: {s}");
 }

@@ -83,3 +83,18 @@ fn every_sample_fits_every_template_in_every_language_at_the_default_size() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn the_template_sizes_in_the_docs_are_the_templates() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let labels = std::fs::read_to_string(root.join("docs/labels.md")).unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let mm = |v: f64| format!("{v}");
+    for t in Template::all().unwrap() {
+        let size = format!("{}×{} mm", mm(t.width_mm), mm(t.height_mm));
+        let row = format!("| `{}` | {size} |", t.name);
+        assert!(labels.contains(&row), "docs/labels.md lacks {row:?}");
+        let head = format!("{} ({size})", t.name);
+        assert!(readme.contains(&head), "README.md lacks {head:?}");
+    }
+}

@@ -32,7 +32,8 @@ fn fake_cose(len: usize) -> Vec<u8> {
 
 #[test]
 fn worked_examples_from_the_spec() {
-    // These are the examples in docs/link-format.md, computed by hand there.
+    // The worked examples of docs/payload.md ("Worked examples"), computed by hand
+    // there; `docs_worked_examples_match_the_encoder` reads that table itself.
     assert_eq!(encode_digits(&[0x84]), "132");
     assert_eq!(encode_digits(&[0x00]), "000");
     assert_eq!(encode_digits(&[0xff, 0xff]), "65535");
@@ -46,6 +47,32 @@ fn worked_examples_from_the_spec() {
         "3722905571469730419878"
     );
     assert_eq!(encode_digits(&[]), "");
+}
+
+#[test]
+fn docs_worked_examples_match_the_encoder() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/payload.md"),
+    )
+    .unwrap();
+    let at = doc
+        .find("| bytes (hex) | groups | digits |")
+        .expect("docs/payload.md lacks the worked examples");
+    let mut rows = 0;
+    for row in doc[at..].lines().skip(2).take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let bytes: Vec<u8> = cells[1]
+            .trim_matches('`')
+            .split(' ')
+            .map(|h| u8::from_str_radix(h, 16).unwrap())
+            .collect();
+        let digits = cells[3].trim_matches('`');
+        assert_eq!(encode_digits(&bytes), digits, "{row}");
+        assert_eq!(reference_digits(&bytes), digits, "{row}");
+        assert_eq!(decode_digits(digits).unwrap(), bytes, "{row}");
+        rows += 1;
+    }
+    assert_eq!(rows, 6);
 }
 
 #[test]

@@ -489,6 +489,7 @@ fn sheet_job(dir: &Path, stock: &str, press: PressOptions, rows: usize) -> Sheet
         ec: iotlabel::artwork::EcChoice::Auto,
         outline: None,
         press,
+        color: None,
     }
 }
 

@@ -402,7 +402,8 @@ fn print_rules_refuse_small_modules_and_thin_quiet_zones() {
 
 #[test]
 fn v8_at_retail_minimum_matches_the_design_number() {
-    // DESIGN.md: version 8 at 0.396 mm is a 22.6 mm square with its quiet zone.
+    // Version 8 (49 modules) plus a 4-module quiet zone each side at GS1's 0.396 mm
+    // retail minimum: 57 × 0.396 = 22.6 mm square.
     let link = format!("https://iot.example/#{}", "1".repeat(300));
     let sym = encode(&link, EcLevel::M, None).unwrap();
     assert_eq!(sym.version, 8);
@@ -532,13 +533,11 @@ fn scan_reports_no_code_and_bad_images() {
     ));
 }
 
-/// Capacity table for docs/qr.md. Run:
-/// `cargo test --test qr capacity_table -- --ignored --nocapture`
+/// The two capacity tables in docs/qr.md are what the encoder does: this builds them
+/// and fails, printing the current tables, when the doc has drifted.
 #[test]
-#[ignore = "prints the docs table"]
-fn capacity_table() {
-    println!("| version | modules | L | M | Q | H |");
-    println!("|---|---|---|---|---|---|");
+fn capacity_tables_in_docs_are_current() {
+    let mut t = String::from("| version | modules | L | M | Q | H |\n|---|---|---|---|---|---|\n");
     for v in 1..=15u8 {
         let mut cells = Vec::new();
         for ec in EcLevel::ALL {
@@ -560,15 +559,15 @@ fn capacity_table() {
                 format!("{max} B")
             });
         }
-        println!(
-            "| {v} | {w}×{w} | {} |",
+        t.push_str(&format!(
+            "| {v} | {w}×{w} | {} |\n",
             cells.join(" | "),
             w = 17 + 4 * v as usize
-        );
+        ));
     }
-    println!();
-    println!("| COSE bytes | digits | L | M | Q | H | base64url link at M |");
-    println!("|---|---|---|---|---|---|---|");
+    let mut u = String::from(
+        "| COSE bytes | digits | L | M | Q | H | base64url link at M |\n|---|---|---|---|---|---|---|\n",
+    );
     for len in [100, 110, 120, 128, 140, 146, 155, 170] {
         let link = format_link(&base20(), &fake_cose(len), PayloadForm::Digits);
         let vs: Vec<String> = EcLevel::ALL
@@ -576,11 +575,18 @@ fn capacity_table() {
             .map(|&ec| format!("v{}", min_version(&link, ec).unwrap()))
             .collect();
         let b64 = format_link(&base20(), &fake_cose(len), PayloadForm::Base64Url);
-        println!(
-            "| {len} | {} | {} | v{} |",
+        u.push_str(&format!(
+            "| {len} | {} | {} | v{} |\n",
             iotlabel::link::digits_len(len),
             vs.join(" | "),
             min_version(&b64, EcLevel::M).unwrap()
+        ));
+    }
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/qr.md")).unwrap();
+    for table in [&t, &u] {
+        assert!(
+            doc.contains(table.as_str()),
+            "docs/qr.md has drifted from the encoder; the current table is:\n{table}"
         );
     }
 }
@@ -707,19 +713,84 @@ mod cli {
             .stdout(format!("{link}\n"));
     }
 
+    /// Runs `qr` expecting a refusal: exit 2, nothing written, and stderr (with the
+    /// report's line wrapping undone) naming the reason in each of `words`.
+    fn refused(out: &Path, extra: &[&str], words: &[&str]) {
+        let a = qr_cmd(out, extra).code(2);
+        let err: String = String::from_utf8_lossy(&a.get_output().stderr)
+            .replace(['│', '×'], " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for w in words {
+            assert!(err.contains(w), "{extra:?}: stderr lacks {w:?}: {err}");
+        }
+        assert!(
+            !out.exists(),
+            "{extra:?}: nothing is written when the rules refuse"
+        );
+    }
+
     #[test]
     fn print_rules_are_enforced_on_the_command_line() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("qr.svg");
-        let a = qr_cmd(&out, &["--size", "10mm"]).failure();
-        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
-        assert!(err.contains("0.25 mm") && err.contains("--force"), "{err}");
-        assert!(!out.exists(), "nothing is written when the rules refuse");
+        refused(
+            &out,
+            &["--size", "10mm"],
+            &["mm < 0.25 mm minimum", "or use --force"],
+        );
         qr_cmd(&out, &["--size", "10mm", "--force"]).success();
-        qr_cmd(&out, &["--quiet-zone", "2"]).failure();
-        qr_cmd(&out, &["--module", "0.3mm", "--retail"]).failure();
-        qr_cmd(&out, &["--version", "2"]).failure();
-        qr_cmd(&out, &["--version", "20", "--ec", "h"]).success();
+        std::fs::remove_file(&out).unwrap();
+        refused(
+            &out,
+            &["--quiet-zone", "2"],
+            &["quiet zone of 2 modules is below the 4"],
+        );
+        refused(
+            &out,
+            &["--module", "0.3mm", "--retail"],
+            &["module 0.3", "< 0.396 mm minimum"],
+        );
+        // The camera link needs version 10 at EC M.
+        refused(
+            &out,
+            &["--version", "2"],
+            &[
+                "version 2 at EC M holds only",
+                "the smallest version that fits is 10",
+            ],
+        );
+
+        // A forced version and level are what the symbol really is: the report says
+        // so, the PNG has 97 + 2·4 modules of 4 px, and an independent decoder reads
+        // the link back at EC H.
+        let png = dir.path().join("v20.png");
+        let a = qr_cmd(
+            &png,
+            &["--version", "20", "--ec", "h", "--px-per-module", "4"],
+        )
+        .success();
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(err.contains("QR version 20 (97×97 modules), EC H"), "{err}");
+        let img = image::open(&png).unwrap().to_luma8();
+        assert_eq!(img.dimensions(), ((97 + 8) * 4, (97 + 8) * 4));
+        let (w, h) = img.dimensions();
+        let r = rxing::helpers::detect_in_luma(
+            img.as_raw().clone(),
+            w,
+            h,
+            Some(rxing::BarcodeFormat::QR_CODE),
+        )
+        .unwrap();
+        assert_eq!(r.getText(), camera_link());
+        assert_eq!(
+            r.getRXingResultMetadata()
+                .get(&rxing::RXingResultMetadataType::ERROR_CORRECTION_LEVEL),
+            Some(&rxing::RXingResultMetadataValue::ErrorCorrectionLevel(
+                "H".into()
+            ))
+        );
     }
 
     #[test]

@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use image::GenericImageView;
+
 use iotlabel::render::pdf::Ink;
 use iotlabel::sheet::{self, Marks, NoProgress, SheetError, SheetJob, Stock};
 use iotlabel::source::{self, SourceOptions};
@@ -61,11 +63,14 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
         keep_going: false,
         ink: Ink::Cmyk,
         output: out.to_path_buf(),
+        signed_inputs: Default::default(),
+        records: None,
         force: false,
         module: iotlabel::layout::ModuleSize::Auto,
         ec: iotlabel::artwork::EcChoice::Auto,
         outline: None,
         press: Default::default(),
+        color: None,
     }
 }
 
@@ -91,20 +96,48 @@ fn render(pdf: &Path) -> Vec<image::GrayImage> {
         .collect()
 }
 
-/// The QR texts found inside each cell of a page (cropped per the stock's geometry).
+/// Pixels darker than this count as ink (white paper renders at 255).
+const INK: u8 = 192;
+
+/// The QR texts inside each cell of a page (cropped per the stock's geometry). A cell
+/// with no ink at all is empty (`[]`); a cell with ink must decode, so a garbled or
+/// half-drawn label in a cell that should be empty or full fails the test instead of
+/// passing as "no codes". The ink check leaves out 0.5 mm along the cell edges, where a
+/// neighbour's outline on the shared die line may anti-alias across.
 fn decode_cells(page: &image::GrayImage, stock: &Stock) -> Vec<Vec<String>> {
     let g = stock.geometry(0.0);
     let px = |mm: f64| (mm * 300.0 / 25.4).round() as u32;
+    let inset = px(0.5);
     g.cells()
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             let (x, y) = (px(c.x), px(c.y));
             let (w, h) = (
                 px(c.w).min(page.width() - x),
                 px(c.h).min(page.height() - y),
             );
             let crop = image::imageops::crop_imm(page, x, y, w, h).to_image();
-            iotlabel::scan::decode_luma(w, h, crop.as_raw()).unwrap_or_default()
+            let ink = image::imageops::crop_imm(
+                &crop,
+                inset,
+                inset,
+                w.saturating_sub(2 * inset),
+                h.saturating_sub(2 * inset),
+            )
+            .pixels()
+            .filter(|(_, _, p)| p.0[0] < INK)
+            .count();
+            if ink == 0 {
+                return Vec::new();
+            }
+            match iotlabel::scan::decode_luma(w, h, crop.as_raw()) {
+                Ok(texts) => texts,
+                Err(e) => panic!(
+                    "cell {} carries ink ({ink} dark pixels) but no QR code decodes: {e}",
+                    i + 1
+                ),
+            }
         })
         .collect()
 }
@@ -207,7 +240,16 @@ fn csv_rows_with_dotted_columns_links_and_declaration_paths() {
     let batch = dir.path().join("batch.csv");
     std::fs::write(&batch, csv).unwrap();
     let out = dir.path().join("c.pdf");
-    let j = job(&batch, "avery-5160", &out);
+    let mut j = job(&batch, "avery-5160", &out);
+    // The link row was signed elsewhere: without a trust store it is refused.
+    let err = sheet::run(&j, &NoProgress).unwrap_err().to_string();
+    assert!(err.contains("without --trust"), "{err}");
+    j.signed_inputs = iotlabel::verify::ArtworkPolicy {
+        trust: Some(
+            iotlabel::keys::TrustStore::load(&[Path::new(ROOT).join("samples/trust")]).unwrap(),
+        ),
+        unverified: false,
+    };
     let report = sheet::run(&j, &NoProgress).unwrap();
     assert_eq!(report.labels, 4);
     let cells = decode_cells(&render(&out)[0], &j.stock);

@@ -136,8 +136,49 @@ fn vector(
             );
         }
         v["summaries"] = Value::Object(summaries);
+        v["today"] = json!(today_expectations(&f));
     }
     v
+}
+
+/// Today's verdict on a spread of days around the support end (before, the last month,
+/// the month before it, after), in every language, with and without an extension.
+fn today_expectations(f: &Facts) -> Vec<Value> {
+    use iotlabel::declaration::{SupportEnd, YearMonth};
+    use iotlabel::today::{Date, assess};
+    let mut days: Vec<Date> = ["2020-01-01", "2026-11-29", "2031-12-31", "2045-06-15"]
+        .iter()
+        .map(|d| d.parse().unwrap())
+        .collect();
+    let mut extensions = vec![None];
+    if let Some(SupportEnd::Until(end)) = f.support_end {
+        for delta in [-13i32, -12, -2, -1, 0, 1] {
+            let ym = YearMonth::from_index((end.index() as i32 + delta) as u32).unwrap();
+            days.push(Date {
+                year: ym.year,
+                month: ym.month,
+                day: 15,
+            });
+        }
+        extensions.push(YearMonth::from_index(end.index() + 30));
+        extensions.push(YearMonth::from_index(end.index() - 3));
+    }
+    let mut out = Vec::new();
+    for lang in Catalogue::languages() {
+        let c = Catalogue::built_in(lang).unwrap();
+        for day in &days {
+            for ext in &extensions {
+                let t = assess(f, *day, *ext, &c).unwrap();
+                out.push(json!({
+                    "lang": lang,
+                    "as_of": day.to_string(),
+                    "extended_to": ext.map(|e| e.to_string()),
+                    "expected": t,
+                }));
+            }
+        }
+    }
+    out
 }
 
 fn generate_site(dir: &Path) {
@@ -146,6 +187,8 @@ fn generate_site(dir: &Path) {
         &SiteOptions {
             brand_name: Some("Verify Example".into()),
             logo: None,
+            as_of: None,
+            records: None,
         },
         dir,
     )
@@ -633,4 +676,501 @@ fn browser_puts_no_updates_first() {
         "the no-updates headline comes before the details"
     );
     assert!(dom.contains("class=\"headline no-updates\""));
+}
+
+// ---------------------------------------------------------------- today, trust, records
+
+/// A site judged as of a fixed day (the device clock in real use), optionally with a
+/// trust store other than the samples' and with records.
+fn generate_site_as_of(dir: &Path, day: &str, trust: &TrustStore, records: Option<&Path>) {
+    site::generate(
+        trust,
+        &SiteOptions {
+            brand_name: None,
+            logo: None,
+            as_of: Some(day.parse().unwrap()),
+            records: records.map(Path::to_path_buf),
+        },
+        dir,
+    )
+    .unwrap();
+}
+
+fn sample_cose(name: &str) -> Vec<u8> {
+    signed_samples()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("sample {name}"))
+        .1
+}
+
+/// The value of attribute `attr` on the element with `id`.
+fn attr_of(dom: &str, id: &str, attr: &str) -> String {
+    let at = dom
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("#{id} in the DOM"));
+    let start = dom[..at].rfind('<').unwrap();
+    let tag = &dom[start..start + dom[start..].find('>').unwrap()];
+    let key = format!("{attr}=\"");
+    match tag.find(&key) {
+        Some(v) => {
+            let v = v + key.len();
+            tag[v..v + tag[v..].find('"').unwrap()].to_string()
+        }
+        None => String::new(),
+    }
+}
+
+fn is_hidden(dom: &str, id: &str) -> bool {
+    let at = dom.find(&format!("id=\"{id}\"")).unwrap();
+    let start = dom[..at].rfind('<').unwrap();
+    let tag = &dom[start..start + dom[start..].find('>').unwrap()];
+    tag.split_whitespace()
+        .any(|w| w == "hidden" || w == "hidden=\"\"")
+}
+
+#[test]
+fn browser_says_todays_verdict_in_every_language() {
+    use iotlabel::today::{State, assess};
+    let trust = demo_trust();
+    let cose = sample_cose("thermostat"); // support until 12/2031
+    let l = digits_link(&cose);
+    let (_, facts) = rust_verdict(&l, &trust);
+    let facts = facts.unwrap();
+    for (day, state, good) in [
+        ("2026-11-29", State::Supported, "true"),
+        ("2031-10-02", State::Supported, "true"),
+        ("2032-03-01", State::Ended, "false"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        generate_site_as_of(dir.path(), day, &trust, None);
+        for lang in Catalogue::languages() {
+            let c = Catalogue::built_in(lang).unwrap();
+            let want = assess(&facts, day.parse().unwrap(), None, &c).unwrap();
+            assert_eq!(want.state, state);
+            let dom = dump_dom(
+                &page_url(dir.path(), &format!("?lang={lang}"), fragment(&l)),
+                &[],
+            );
+            assert_eq!(verdict_of(&dom), "valid", "{day} {lang}");
+            assert!(
+                dom.contains(&text_in_dom(&want.text)),
+                "{day} {lang}: {:?} missing",
+                want.text
+            );
+            let st = serde_json::to_value(state).unwrap();
+            assert_eq!(attr_of(&dom, "today", "data-state"), st.as_str().unwrap());
+            // Support ended: the trust line is never green or ticked.
+            assert_eq!(attr_of(&dom, "verdict", "data-good"), good, "{day} {lang}");
+            // The answer comes before the trust verdict, and before the printed facts.
+            let (a, v, d) = (
+                dom.find("id=\"answer\"").unwrap(),
+                dom.find("id=\"verdict\"").unwrap(),
+                dom.find("id=\"declaration\"").unwrap(),
+            );
+            assert!(a < v && v < d, "{day} {lang}: order answer, verdict, facts");
+        }
+    }
+    // Month words, as the issue asks: "ended in June 2025"-style sentences.
+    let en = Catalogue::built_in("en").unwrap();
+    let t = assess(&facts, "2032-03-01".parse().unwrap(), None, &en).unwrap();
+    assert_eq!(t.text, "Security updates ended in December 2031");
+    let t = assess(&facts, "2031-10-02".parse().unwrap(), None, &en).unwrap();
+    assert_eq!(
+        t.text,
+        "Security updates until December 2031: they end in 2 months"
+    );
+}
+
+#[test]
+fn browser_no_updates_is_never_under_a_green_tick() {
+    let dir = tempfile::tempdir().unwrap();
+    let trust = demo_trust();
+    generate_site_as_of(dir.path(), "2026-11-29", &trust, None);
+    let found = signed_samples().into_iter().find(|(_, c)| {
+        rust_verdict(&digits_link(c), &trust)
+            .1
+            .is_some_and(|f| !f.security_updates)
+    });
+    let (_, cose) = found.expect("a no-updates sample");
+    for lang in Catalogue::languages() {
+        let dom = dump_dom(
+            &page_url(
+                dir.path(),
+                &format!("?lang={lang}"),
+                fragment(&digits_link(&cose)),
+            ),
+            &[],
+        );
+        assert_eq!(verdict_of(&dom), "valid");
+        assert_eq!(attr_of(&dom, "today", "data-state"), "no-updates");
+        assert_eq!(attr_of(&dom, "verdict", "data-good"), "false", "{lang}");
+        let none = Catalogue::built_in(lang)
+            .unwrap()
+            .get("today.none")
+            .unwrap()
+            .to_string();
+        let first = dom.find(&text_in_dom(&none)).expect("no-updates answer");
+        assert!(first < dom.find("id=\"verdict\"").unwrap(), "{lang}");
+    }
+}
+
+#[test]
+fn browser_hides_an_unknown_or_unbound_signers_facts_until_asked() {
+    // An unknown key: facts hidden behind a greyed control.
+    let dir = tempfile::tempdir().unwrap();
+    generate_site_as_of(dir.path(), "2026-11-29", &demo_trust(), None);
+    let kdir = tempfile::tempdir().unwrap();
+    let (sk, pk) = (kdir.path().join("o.pem"), kdir.path().join("o.pub.pem"));
+    keys::generate(&sk, &pk).unwrap();
+    let d = declaration::load(
+        &root().join("samples/thermostat.toml"),
+        &CheckOptions::lenient(),
+    )
+    .unwrap();
+    let foreign = digits_link(&source::sign_declaration(
+        &d,
+        &keys::load_signing_key(&sk).unwrap(),
+    ));
+    let dom = dump_dom(&page_url(dir.path(), "?lang=en", fragment(&foreign)), &[]);
+    assert_eq!(verdict_of(&dom), "unknown-key");
+    assert!(is_hidden(&dom, "answer") && is_hidden(&dom, "declaration"));
+    assert!(!is_hidden(&dom, "reveal-box"));
+    assert!(dom.contains("Show the unverified text"));
+
+    // A trusted key bound to another manufacturer: "signed by another party".
+    let bound = kdir.path().join("bound.toml");
+    std::fs::write(
+        &bound,
+        format!(
+            "[[key]]\nname = \"Glimmer key\"\nfile = \"{}\"\nmanufacturers = [\"Glimmer Lighting Co.\"]\n",
+            root().join("samples/trust/demo.pub.pem").display()
+        ),
+    )
+    .unwrap();
+    let trust = TrustStore::load(&[bound]).unwrap();
+    let dir2 = tempfile::tempdir().unwrap();
+    generate_site_as_of(dir2.path(), "2026-11-29", &trust, None);
+    let l = digits_link(&sample_cose("thermostat"));
+    let dom = dump_dom(&page_url(dir2.path(), "?lang=en", fragment(&l)), &[]);
+    assert_eq!(verdict_of(&dom), "other-party");
+    assert!(dom.contains("Signed by another party"));
+    assert!(dom.contains("Glimmer key") && dom.contains("Nordlicht Home GmbH"));
+    assert!(is_hidden(&dom, "answer") && is_hidden(&dom, "declaration"));
+    assert!(!is_hidden(&dom, "reveal-box"));
+    // The same in Rust: exit-code verdict 5.
+    let (v, _) = {
+        let env = source::load(&l, &SourceOptions::default()).unwrap();
+        let v = verify::verify(env, &trust);
+        (v.verdict, v.facts)
+    };
+    assert_eq!(v, verify::Verdict::OtherParty);
+    assert_eq!(v.exit_code(), 5);
+}
+
+#[test]
+fn page_has_a_noscript_message_in_every_language() {
+    let dir = tempfile::tempdir().unwrap();
+    generate_site(dir.path());
+    let html = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+    let ui: Value = serde_json::from_str(include_str!("../assets/site/ui.json")).unwrap();
+    let ns = &html[html.find("<noscript>").unwrap()..html.find("</noscript>").unwrap()];
+    for lang in Catalogue::languages() {
+        let text = ui[lang]["noscript"].as_str().unwrap();
+        assert!(
+            ns.contains(&format!("<p lang=\"{lang}\">"))
+                && ns.contains(&text.replace('\'', "&#39;")),
+            "{lang}"
+        );
+    }
+}
+
+/// A minimal static HTTP server for the records tests (the page fetches its records
+/// from its own origin, which `file://` cannot give): serves `root` under `/v/`, and
+/// `index.html` for `/v`, `/v/` and `/v/01/<GTIN>`. Runs until the test process ends.
+fn serve(root: PathBuf) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                if reader.read_line(&mut line).is_err() {
+                    return;
+                }
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).map_or(true, |n| n == 0) || h == "\r\n" {
+                        break;
+                    }
+                }
+                let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let path = path.split(['?', '#']).next().unwrap_or("").to_string();
+                let file = match path.as_str() {
+                    "/v" | "/v/" => Some(root.join("index.html")),
+                    p if p.starts_with("/v/01/") => Some(root.join("index.html")),
+                    p if p.starts_with("/v/")
+                        && !p.contains("..")
+                        && p[3..]
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"./_-".contains(&b)) =>
+                    {
+                        Some(root.join(&p[3..]))
+                    }
+                    _ => None,
+                };
+                let resp = match file.and_then(|f| std::fs::read(f).ok()) {
+                    Some(body) => {
+                        let ty = if path.ends_with(".js") {
+                            "text/javascript"
+                        } else if path.contains("/records/") {
+                            "application/cose"
+                        } else {
+                            "text/html; charset=utf-8"
+                        };
+                        let mut r = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: {ty}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        )
+                        .into_bytes();
+                        r.extend(body);
+                        r
+                    }
+                    None => {
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .to_vec()
+                    }
+                };
+                let _ = stream.write_all(&resp);
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn browser_shows_the_labels_record_extended_withdrawn_missing_or_untrusted() {
+    use iotlabel::declaration::YearMonth;
+    use iotlabel::record::{self, Reason, Record, Status};
+    let trust = demo_trust();
+    let key = demo_key();
+    let d = declaration::load(
+        &root().join("samples/thermostat.toml"),
+        &CheckOptions::lenient(),
+    )
+    .unwrap();
+    let ym = |y, m| YearMonth { year: y, month: m };
+    let cose = sample_cose("thermostat");
+    let l = digits_link(&cose);
+    let (_, facts) = rust_verdict(&l, &trust);
+    let facts = facts.unwrap();
+    let first = Record::new(&cose, "Nordlicht Home GmbH", Some(&d), ym(2026, 11));
+
+    for (case, status) in [
+        (
+            "extended",
+            Some(Status::Extended {
+                until: ym(2033, 12),
+            }),
+        ),
+        (
+            "withdrawn",
+            Some(Status::Withdrawn {
+                reason: Reason::Safety,
+            }),
+        ),
+        ("missing", None),
+        ("untrusted", Some(Status::Extended { until: ym(2035, 1) })),
+    ] {
+        let work = tempfile::tempdir().unwrap();
+        let recs = work.path().join("records");
+        let site_dir = work.path().join("site");
+        let rec = status.map(|s| first.next(ym(2027, 3), s));
+        // A site that publishes records; the untrusted case has none of its own.
+        std::fs::create_dir_all(&recs).unwrap();
+        if let Some(r) = rec.as_ref().filter(|_| case != "untrusted") {
+            record::write(&recs, &cose, r, &key).unwrap();
+        }
+        generate_site_as_of(&site_dir, "2032-03-01", &trust, Some(&recs));
+        if case == "untrusted" {
+            // Planted on the host: signed by a key the site does not trust.
+            let other = ed25519_dalek::SigningKey::from_bytes(&[42; 32]);
+            record::write(
+                &site_dir.join("records"),
+                &cose,
+                rec.as_ref().unwrap(),
+                &other,
+            )
+            .unwrap();
+        }
+        let origin = serve(site_dir.clone());
+        for lang in Catalogue::languages() {
+            if case != "extended" && case != "withdrawn" && lang != "en" {
+                continue;
+            }
+            let c = Catalogue::built_in(lang).unwrap();
+            let url = format!("{origin}/v?lang={lang}#{}", fragment(&l));
+            let dom = dump_dom(&url, &[]);
+            assert_eq!(verdict_of(&dom), "valid", "{case} {lang}");
+            let words = |m| iotlabel::today::month_in_words(m, &c).unwrap();
+            match case {
+                "extended" => {
+                    let want = c
+                        .get("record.extended")
+                        .unwrap()
+                        .replace("{date}", &words(ym(2033, 12)))
+                        .replace("{issued}", &words(ym(2027, 3)));
+                    assert!(dom.contains(&text_in_dom(&want)), "{lang}: {want}");
+                    assert_eq!(attr_of(&dom, "record-status", "data-status"), "extended");
+                    // Today's verdict follows the extension: supported, not ended.
+                    let t = iotlabel::today::assess(
+                        &facts,
+                        "2032-03-01".parse().unwrap(),
+                        Some(ym(2033, 12)),
+                        &c,
+                    )
+                    .unwrap();
+                    assert!(t.extended);
+                    assert!(dom.contains(&text_in_dom(&t.text)), "{lang}: {}", t.text);
+                    assert_eq!(attr_of(&dom, "today", "data-state"), "supported");
+                    assert!(dom.contains("href=\"https://nordlicht.example/security/therma-t3\""));
+                    assert!(dom.contains("href=\"mailto:security@nordlicht.example\""));
+                    assert!(dom.contains(
+                        "Local heating control keeps working without the cloud service."
+                    ));
+                }
+                "withdrawn" => {
+                    let want = c
+                        .get("record.withdrawn")
+                        .unwrap()
+                        .replace("{reason}", c.get("record.reason.safety").unwrap())
+                        .replace("{issued}", &words(ym(2027, 3)));
+                    assert!(dom.contains(&text_in_dom(&want)), "{lang}: {want}");
+                    assert_eq!(attr_of(&dom, "record-status", "data-status"), "withdrawn");
+                    assert_eq!(attr_of(&dom, "today", "data-state"), "ended");
+                }
+                "missing" => {
+                    assert!(dom.contains("Could not check for later changes."));
+                    assert_eq!(attr_of(&dom, "record-status", "data-record"), "missing");
+                    assert_eq!(attr_of(&dom, "today", "data-state"), "ended");
+                }
+                _ => {
+                    assert!(dom.contains("Could not check for later changes."));
+                    assert!(dom.contains("found but ignored"));
+                    assert_eq!(attr_of(&dom, "record-status", "data-record"), "ignored");
+                    // The forged extension changed nothing.
+                    assert_eq!(attr_of(&dom, "today", "data-state"), "ended");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn browser_refuses_to_show_a_verdict_inside_a_frame() {
+    let work = tempfile::tempdir().unwrap();
+    let site_dir = work.path().join("site");
+    generate_site(&site_dir);
+    let l = digits_link(&sample_cose("thermostat"));
+    // Same origin, so the framing page can read the framed page's state for the test.
+    std::fs::write(
+        site_dir.join("frame.html"),
+        format!(
+            "<!doctype html><body data-state=\"loading\"><iframe src=\"/v/#{}\"></iframe><script>\
+             setTimeout(() => {{ const b = frames[0].document.body; document.body.dataset.inner = b.dataset.state; \
+             document.body.dataset.innerText = b.textContent.trim().slice(0, 200); document.body.dataset.state = 'done'; }}, 2000);\
+             </script></body>",
+            fragment(&l)
+        ),
+    )
+    .unwrap();
+    let origin = serve(site_dir);
+    let dom = dump_dom(&format!("{origin}/v/frame.html"), &[]);
+    assert!(dom.contains("data-inner=\"framed\""), "{dom}");
+    assert!(dom.contains("open it directly"), "{dom}");
+    assert!(!dom.contains("data-inner-text=\"Verified"), "{dom}");
+}
+
+#[test]
+fn service_worker_caches_only_the_verifier_page_in_its_own_folder() {
+    let sw = root().join("assets/site/sw.js");
+    let script = format!(
+        "const listeners = {{}};\
+         globalThis.self = {{ location: {{ href: 'https://maker.example/v/sw.js', origin: 'https://maker.example' }}, addEventListener: (k, f) => {{ listeners[k] = f; }} }};\
+         eval(require('fs').readFileSync({:?}, 'utf8') + ';globalThis.isVerifierPage = isVerifierPage; globalThis.SCOPE = SCOPE;');\
+         const ok = (u) => isVerifierPage(new URL(u));\
+         const out = {{ scope: SCOPE, page: ok('https://maker.example/v/'), index: ok('https://maker.example/v/index.html'),\
+           gs1: ok('https://maker.example/v/01/04006381333931'), other: ok('https://maker.example/v/blog.html'),\
+           outside: ok('https://maker.example/shop/'), record: ok('https://maker.example/v/records/0123456789abcdef'),\
+           foreign: ok('https://evil.example/v/'), events: Object.keys(listeners).sort() }};\
+         console.log(JSON.stringify(out));",
+        sw.display().to_string()
+    );
+    let out = Command::new(node()).arg("-e").arg(script).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v,
+        json!({"scope": "/v/", "page": true, "index": true, "gs1": true, "other": false,
+               "outside": false, "record": false, "foreign": false,
+               "events": ["activate", "fetch", "install"]})
+    );
+    // The page registers it from its own directory with that directory as the scope.
+    let app = std::fs::read_to_string(root().join("assets/site/app.js")).unwrap();
+    assert!(app.contains("register(`${dir}sw.js`, { scope: dir })"));
+}
+
+#[test]
+fn browser_without_a_label_explains_and_lists_the_published_products() {
+    use iotlabel::declaration::YearMonth;
+    use iotlabel::record::{self, Record};
+    let work = tempfile::tempdir().unwrap();
+    let recs = work.path().join("records");
+    let key = demo_key();
+    let samples = signed_samples();
+    for name in ["thermostat", "camera"] {
+        let cose = &samples.iter().find(|(n, _)| n == name).unwrap().1;
+        let f = source::decode_signed(&digits_link(cose)).unwrap().facts;
+        let r = Record::new(
+            cose,
+            &f.manufacturer,
+            None,
+            YearMonth {
+                year: 2026,
+                month: 11,
+            },
+        );
+        record::write(&recs, cose, &r, &key).unwrap();
+    }
+    let site_dir = work.path().join("site");
+    generate_site_as_of(&site_dir, "2026-11-29", &demo_trust(), Some(&recs));
+    let products: Value =
+        serde_json::from_slice(&std::fs::read(site_dir.join("records/products.json")).unwrap())
+            .unwrap();
+    assert_eq!(products["products"].as_array().unwrap().len(), 2);
+    let origin = serve(site_dir);
+    let dom = dump_dom(&format!("{origin}/v?lang=en"), &[]);
+    assert_eq!(verdict_of(&dom), "none");
+    assert!(
+        dom.contains("Scan the QR code on the box with your phone"),
+        "{dom}"
+    );
+    assert!(!is_hidden(&dom, "products"));
+    assert!(dom.contains("Products from this manufacturer"));
+    assert!(dom.contains("Nordlicht Home GmbH Therma T3"));
+    // Each entry opens the same view as scanning its label.
+    let label = products["products"][0]["label"].as_str().unwrap();
+    assert!(dom.contains(&format!("href=\"#{label}\"")));
+    let dom = dump_dom(&format!("{origin}/v/?lang=en#{label}"), &[]);
+    assert_eq!(verdict_of(&dom), "valid");
+    assert!(is_hidden(&dom, "products"));
+    assert_eq!(attr_of(&dom, "record-status", "data-status"), "current");
 }

@@ -1,6 +1,8 @@
 //! The plain-language summary, read the way a shopper reads a label: rendered from the
 //! *decoded* payload of every shipped sample in every built-in language, with the
-//! wording rules of DESIGN.md checked on the output (not only on the catalogue).
+//! wording rules of docs/declaration.md ("Wording rules for phrase catalogues": support
+//! end as month and year, never "expires", no updates said plainly and first) checked on
+//! the output, not only on the catalogue.
 
 mod common;
 use common::samples;
@@ -97,7 +99,8 @@ fn every_sample_reads_in_every_language() {
             ] {
                 assert!(!text.contains(raw), "{what}: raw code name {raw}\n{text}");
             }
-            // Never "expire" (DESIGN.md, Wording), checked on what is printed.
+            // Never "expire": shoppers read it as "stops working" (docs/declaration.md,
+            // wording rules), checked on what is printed.
             let low = text.to_lowercase();
             for banned in [
                 "expir",
@@ -396,30 +399,66 @@ fn lists_join_with_the_language_s_and() {
     }
 }
 
-/// Prints every sample's summary in every language, for proof-reading the catalogues:
-/// `cargo test --test summary print_all_summaries -- --ignored --nocapture`
+/// docs/declaration.md shows what `iotlabel summary samples/thermostat.toml` prints and
+/// quotes the German support line and the smart bulb's first line. The binary's output
+/// and the catalogues are compared with those words, so the page fails CI when a phrase
+/// changes. (This replaces the `#[ignore]`d `print_all_summaries`, which printed every
+/// summary for proof-reading and asserted nothing.)
 #[test]
-#[ignore = "prints for proof-reading; asserts nothing new"]
-fn print_all_summaries() {
-    for path in samples() {
-        let d = declaration::load(
-            &path,
-            &CheckOptions {
-                today: TODAY,
-                new_label: true,
-            },
-        )
+fn docs_summary_example_is_what_summary_prints() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/declaration.md")).unwrap();
+    let intro = "What `iotlabel summary samples/thermostat.toml` prints.";
+    let at = doc
+        .find(intro)
+        .expect("docs/declaration.md lacks the summary example");
+    let block = &doc[at..];
+    let block = &block[block.find("```\n").unwrap() + 4..];
+    let shown = &block[..block.find("```").unwrap()];
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_iotlabel"))
+        .current_dir(root)
+        .args(["summary", "samples/thermostat.toml"])
+        .output()
         .unwrap();
-        for lang in Catalogue::languages() {
-            let s = render(&decoded(&d), lang);
-            println!(
-                "── {} [{lang}] · {}",
-                path.file_name().unwrap().to_string_lossy(),
-                s.support
-            );
-            for l in s.lines() {
-                println!("   {l}");
-            }
-        }
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), shown);
+
+    // "Sicherheitsupdates mindestens bis 12/2031." and the bulb's first line.
+    let flat = doc.split_whitespace().collect::<Vec<_>>().join(" ");
+    let thermo = decoded(&load("thermostat.toml"));
+    let de = render(&thermo, "de");
+    let until = de
+        .statements
+        .iter()
+        .find(|s| s.element == Element::A3)
+        .unwrap();
+    assert!(
+        flat.contains(&format!("(`--lang de`) reads \"{}\"", until.text)),
+        "docs/declaration.md should quote {:?}",
+        until.text
+    );
+    let bulb = decoded(&load("smart-bulb.toml"));
+    let en = render(&bulb, "en");
+    assert!(
+        flat.contains(&format!("is \"{}\" in every language", en.headline)),
+        "docs/declaration.md should quote {:?}",
+        en.headline
+    );
+    for lang in Catalogue::languages() {
+        let s = render(&bulb, lang);
+        let none = Catalogue::built_in(lang)
+            .unwrap()
+            .get("headline.none")
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            s.headline, none,
+            "[{lang}] the bulb's first line says no updates"
+        );
     }
 }

@@ -72,6 +72,7 @@ fn job(dir: &Path, stock: &str, template: &str, dpi: PrinterDpi, rows: usize) ->
             printer_dpi: dpi,
             ..PressOptions::default()
         },
+        color: None,
     }
 }
 

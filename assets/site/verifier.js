@@ -665,6 +665,241 @@ var IotlabelVerifier = (function () {
     return { ...base, no_updates: false, headline, support, statements, ui };
   }
 
+  // ---------------------------------------------------------------- today's verdict
+
+  // A port of assess() in src/today.rs: the support end judged on one day (the page
+  // passes its device clock). Same phrase keys, same rounding.
+
+  /** "June 2025" in the catalogue's words. */
+  function monthInWords(year, month, c) {
+    return fill(phrase(c, 'today.month_year'), [['month', phrase(c, `month.${month}`)], ['year', String(year)]]);
+  }
+
+  /** `asOf` is {year, month, day}; `extendedTo` a later last month {year, month} from a
+   * verified record, or null. Resolves to {as_of, state, support_end, months_left,
+   * extended, text} with the same values as the Rust struct serializes to. */
+  function todayStatus(f, asOf, extendedTo, c) {
+    const pad = (n, w) => String(n).padStart(w, '0');
+    const out = { as_of: `${pad(asOf.year, 4)}-${pad(asOf.month, 2)}-${pad(asOf.day, 2)}`, state: 'unknown', support_end: null, months_left: null, extended: false, text: '' };
+    const firm = f.commitment === 'anticipated' ? 'anticipated' : 'minimum';
+    if (!f.security_updates) {
+      out.state = 'no-updates';
+      out.text = phrase(c, 'today.none');
+      return out;
+    }
+    const e = f.support_end;
+    if (e !== null && e.kind === 'until') {
+      let end = { year: e.year, month: e.month };
+      const idx = (ym) => ym.year * 12 + ym.month - 1;
+      if (extendedTo && idx(extendedTo) > idx(end)) {
+        end = { year: extendedTo.year, month: extendedTo.month };
+        out.extended = true;
+      }
+      const left = idx(end) - idx(asOf);
+      out.support_end = `${pad(end.year, 4)}-${pad(end.month, 2)}`;
+      out.months_left = left;
+      const date = monthInWords(end.year, end.month, c);
+      if (left < 0) {
+        out.state = 'ended';
+        out.text = fill(phrase(c, 'today.ended'), [['date', date]]);
+      } else {
+        out.state = 'supported';
+        let leftText;
+        if (left === 0) leftText = phrase(c, 'today.left.this-month');
+        else if (left === 1) leftText = phrase(c, 'today.left.next-month');
+        else if (left < 12) leftText = fill(phrase(c, 'today.left.months'), [['n', String(left)]]);
+        else {
+          const years = Math.floor((left + 6) / 12);
+          leftText = years === 1 ? phrase(c, 'today.left.year') : fill(phrase(c, 'today.left.years'), [['n', String(years)]]);
+        }
+        out.text = fill(phrase(c, `today.until-${firm}`), [['date', date], ['left', leftText]]);
+      }
+    } else if (e !== null && e.kind === 'period') {
+      out.state = 'period';
+      let duration;
+      if (e.months % 12 === 0) duration = e.months === 12 ? phrase(c, 'today.duration.year') : fill(phrase(c, 'today.duration.years'), [['n', String(e.months / 12)]]);
+      else duration = e.months === 1 ? phrase(c, 'today.duration.month') : fill(phrase(c, 'today.duration.months'), [['n', String(e.months)]]);
+      out.text = fill(phrase(c, `today.period-${firm}.${e.from}`), [['duration', duration]]);
+    } else if (e !== null && e.kind === 'indefinite') {
+      out.state = 'indefinite';
+      out.text = phrase(c, 'today.indefinite');
+    } else {
+      out.text = phrase(c, 'today.unknown');
+    }
+    return out;
+  }
+
+  /** Whether a today-state may be shown as reassuring (never ended or no updates). */
+  const todayIsGood = (state) => state === 'supported' || state === 'period' || state === 'indefinite';
+
+  /** Keys bound to makers (src/verify.rs): a signature from a trusted key whose keyset
+   * entry names manufacturers vouches only for those names. A label naming another
+   * manufacturer is 'other-party': its facts are shown only as unverified. */
+  function bindMaker(r) {
+    if (r.verdict !== 'valid' || !r.facts || !r.signer) return r;
+    const makers = r.signer.manufacturers;
+    if (!Array.isArray(makers) || makers.length === 0 || makers.includes(r.facts.manufacturer)) return r;
+    return { ...r, verdict: 'other-party' };
+  }
+
+  // ---------------------------------------------------------------- product records
+
+  // A port of src/record.rs (decode) and verify_record in src/verify.rs: a record is a
+  // COSE_Sign1 in the label's envelope, over a deterministic CBOR map (docs/payload.md,
+  // "Product records"), published at <records>/<address>.
+
+  const RECORD_STATUS = { 0: 'current', 1: 'extended', 2: 'withdrawn', 3: 'superseded' };
+  const RECORD_REASON = { 1: 'security-issue', 2: 'safety', 3: 'replaced', 4: 'discontinued', 5: 'label-error' };
+  const RECORD_MAX_BYTES = 16 * 1024;
+  // Field number → [name, CBOR type].
+  const RECORD_FIELDS = {
+    0: ['version', 'uint'], 1: ['label', 'bytes'], 2: ['manufacturer', 'text'], 3: ['seq', 'uint'], 4: ['issued', 'uint'],
+    5: ['status', 'uint'], 6: ['extended_to', 'uint'], 7: ['reason', 'uint'], 8: ['superseded_by', 'bytes'],
+    9: ['details_url', 'text'], 10: ['vulnerability_contact', 'text'], 11: ['firmware_version', 'text'],
+    12: ['hardware_version', 'text'], 13: ['notes', 'map'],
+  };
+  // Bidi controls and invisible characters a record's text may not carry.
+  const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]/u;
+  const recordTextOk = (s, max, newline) =>
+    !WHITE.test(s) && !INVISIBLE.test(s) && !/\p{Cc}/u.test(newline ? s.replace(/\n/g, '') : s) && Array.from(s).length <= max;
+  const urlOk = (s) => (s.startsWith('https://') || s.startsWith('mailto:')) && !/[\s\p{Cc}\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u.test(s) && Array.from(s).length <= 300;
+  const monthOf = (i, field) => {
+    const year = 2000 + Number(i / 12n);
+    if (i > 0xffffffffn || year > 9999) fail('record', `record field ${field} is out of range`);
+    return { year, month: Number(i % 12n) + 1 };
+  };
+  const ym = (m) => `${String(m.year).padStart(4, '0')}-${String(m.month).padStart(2, '0')}`;
+
+  /** Decodes record payload bytes as strictly as record::decode in Rust. */
+  function decodeRecord(bytes) {
+    const R = 'record';
+    if (bytes.length > RECORD_MAX_BYTES) fail(R, `record is ${bytes.length} bytes; the limit is ${RECORD_MAX_BYTES}`);
+    const top = cborDecode(bytes, R, { sortedKeys: true });
+    if (top.type !== 'map') fail(R, 'record is not a CBOR map');
+    const w = {};
+    for (const [k, v] of top.value) {
+      if (k.type !== 'uint') fail(R, 'record map keys must be unsigned integers');
+      if (k.value > 13n) fail(R, `record has unknown map key ${k.value} (version 1 uses keys 0–13)`);
+      const [name, type] = RECORD_FIELDS[Number(k.value)];
+      if (v.type !== type) fail(R, `record field ${name} (${k.value}) has the wrong CBOR type`);
+      w[name] = v.value;
+    }
+    if (w.version === undefined) fail(R, 'record lacks the required field version (0)');
+    if (w.version !== 1n) fail(R, `record format version ${w.version} is not supported`);
+    for (const f of ['label', 'manufacturer', 'seq', 'issued', 'status']) if (w[f] === undefined) fail(R, `record lacks the required field ${f}`);
+    if (w.label.length !== 32) fail(R, 'record field label (1) is not 32 bytes');
+    if (w.superseded_by !== undefined && w.superseded_by.length !== 32) fail(R, 'record field superseded by (8) is not 32 bytes');
+    if (!recordTextOk(w.manufacturer, 120, false)) fail(R, 'record field manufacturer (2) is invalid');
+    if (w.seq < 1n || w.seq > 0xffffffffn) fail(R, 'record field sequence (3) is out of range');
+    const issued = monthOf(w.issued, 'issued (4)');
+    const ext = w.extended_to === undefined ? undefined : monthOf(w.extended_to, 'extended to (6)');
+    let reason;
+    if (w.reason !== undefined) {
+      reason = RECORD_REASON[Number(w.reason)];
+      if (w.reason > 5n || reason === undefined) fail(R, `record field reason (7) has code ${w.reason}, which names no reason`);
+    }
+    const status = w.status <= 3n ? RECORD_STATUS[Number(w.status)] : undefined;
+    if (status === undefined) fail(R, `record field status (5) has code ${w.status}, which names no status`);
+    const shape = { current: [false, false, false], extended: [true, false, false], withdrawn: [false, true, false], superseded: [false, true, null] }[status];
+    const has = [ext !== undefined, reason !== undefined, w.superseded_by !== undefined];
+    for (let i = 0; i < 3; i++) if (shape[i] !== null && shape[i] !== has[i]) fail(R, 'record field status (5): fields 6–8 do not match the status');
+    if (w.details_url !== undefined && !(urlOk(w.details_url) && w.details_url.startsWith('https://'))) fail(R, 'record field details_url must be an https:// address without spaces');
+    if (w.vulnerability_contact !== undefined && !urlOk(w.vulnerability_contact)) fail(R, 'record field vulnerability_contact must be an https:// or mailto: address without spaces');
+    for (const f of ['firmware_version', 'hardware_version']) if (w[f] !== undefined && !recordTextOk(w[f], 300, false)) fail(R, `record field ${f} is invalid`);
+    const notes = {};
+    if (w.notes !== undefined) {
+      for (const [k, v] of w.notes) {
+        if (k.type !== 'text' || v.type !== 'text') fail(R, 'record field notes (13): keys and values must be text');
+        if (!recordTextOk(k.value, 64, true) || !recordTextOk(v.value, 2000, true)) fail(R, 'record field notes (13): a note is empty, too long or has control or invisible characters');
+        notes[k.value] = v.value;
+      }
+    }
+    return {
+      label_hash: hex(w.label),
+      manufacturer: w.manufacturer,
+      seq: Number(w.seq),
+      issued: ym(issued),
+      status,
+      extended_to: ext === undefined ? null : ym(ext),
+      reason: reason === undefined ? null : reason,
+      superseded_by: w.superseded_by === undefined ? null : hex(w.superseded_by),
+      details_url: w.details_url === undefined ? null : w.details_url,
+      vulnerability_contact: w.vulnerability_contact === undefined ? null : w.vulnerability_contact,
+      firmware_version: w.firmware_version === undefined ? null : w.firmware_version,
+      hardware_version: w.hardware_version === undefined ? null : w.hardware_version,
+      notes,
+    };
+  }
+
+  /** The record address of a label: the first 8 bytes of SHA-256 over its COSE bytes. */
+  async function recordAddress(subtle, labelBytes) {
+    const h = new Uint8Array(await subtle.digest('SHA-256', labelBytes));
+    return hex(h.slice(0, 8));
+  }
+
+  /**
+   * Verifies a label's record (verify_record in src/verify.rs). `recordBytes` is null
+   * when none was found. Resolves to {verdict, record, signer, error} with verdict
+   * 'valid' | 'missing' | 'malformed' | 'unknown-key' | 'bad-signature' | 'other-party'
+   * | 'wrong-label' | 'unsupported'. Only a 'valid' record is returned.
+   */
+  async function verifyRecord(recordBytes, labelBytes, manufacturer, trust, subtle) {
+    const out = { verdict: 'missing', record: null, signer: null, error: null };
+    if (recordBytes === null) return out;
+    let env;
+    let rec;
+    try {
+      if (recordBytes.length > RECORD_MAX_BYTES) fail('record', `record is ${recordBytes.length} bytes; the limit is ${RECORD_MAX_BYTES}`);
+      env = openEnvelope(recordBytes);
+    } catch (e) {
+      if (!(e instanceof VerifyError)) throw e;
+      return { ...out, verdict: 'malformed', error: e.message };
+    }
+    const kid = hex(env.kid);
+    const candidates = trust.filter((k) => k.kid.toLowerCase() === kid);
+    const tbs = sigStructure(env.protectedBytes, env.payload);
+    let signer = null;
+    let unsupported = false;
+    for (const k of candidates) {
+      const ok = await ed25519Verify(subtle, fromHex(k.public_key_hex), env.signature, tbs);
+      if (ok === null) unsupported = true;
+      else if (ok) {
+        signer = k;
+        break;
+      }
+    }
+    if (signer === null) {
+      const verdict = candidates.length === 0 ? 'unknown-key' : unsupported ? 'unsupported' : 'bad-signature';
+      return { ...out, verdict, error: verdict === 'unknown-key' ? `no trusted key has id ${kid}` : `the signature does not verify with key ${kid}` };
+    }
+    try {
+      rec = decodeRecord(env.payload);
+    } catch (e) {
+      if (!(e instanceof VerifyError)) throw e;
+      return { ...out, verdict: 'malformed', error: e.message };
+    }
+    const labelHash = hex(new Uint8Array(await subtle.digest('SHA-256', labelBytes)));
+    if (rec.label_hash !== labelHash || rec.manufacturer !== manufacturer) return { ...out, verdict: 'wrong-label', signer, error: 'the record is about another label' };
+    const makers = signer.manufacturers;
+    if (Array.isArray(makers) && makers.length > 0 && !makers.includes(manufacturer)) {
+      return { ...out, verdict: 'other-party', signer, error: `signed by ${signer.name}, whose key is not trusted for "${manufacturer}"` };
+    }
+    return { verdict: 'valid', record: rec, signer, error: null };
+  }
+
+  /** The record's status sentence (record_text in src/cli/sign.rs). */
+  function recordText(check, c) {
+    const r = check.record;
+    if (r === null) return phrase(c, 'record.unchecked');
+    const words = (s) => monthInWords(Number(s.slice(0, 4)), Number(s.slice(5, 7)), c);
+    const issued = words(r.issued);
+    const reason = r.reason === null ? '' : phrase(c, `record.reason.${r.reason}`);
+    const key = `record.${r.status}`;
+    const vars = [['issued', issued], ['reason', reason]];
+    if (r.status === 'extended') vars.unshift(['date', words(r.extended_to)]);
+    return fill(phrase(c, key), vars);
+  }
+
   // ---------------------------------------------------------------- verification
 
   /** The key id of a raw 32-byte Ed25519 public key: first 4 bytes of its SHA-256. */
@@ -759,6 +994,14 @@ var IotlabelVerifier = (function () {
     toDeclaration,
     summarize,
     monthYear,
+    monthInWords,
+    todayStatus,
+    todayIsGood,
+    bindMaker,
+    decodeRecord,
+    recordAddress,
+    verifyRecord,
+    recordText,
     keyId,
     ed25519Verify,
     verify,

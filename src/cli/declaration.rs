@@ -58,11 +58,12 @@ fn validate_one(
     path: &std::path::Path,
     profiles: &[crate::profile::Profile],
     opts: &CheckOptions,
-) -> Result<(), ReadError> {
+) -> Result<Vec<(String, String)>, ReadError> {
     let d = declaration::load(path, opts)?;
     let problems: Vec<_> = profiles.iter().flat_map(|p| p.apply(&d)).collect();
     if problems.is_empty() {
-        return Ok(());
+        // Valid: say which fields never reach the label, so nobody is surprised.
+        return Ok(crate::record::record_only_fields(&d));
     }
     // Re-read to attach lines and the source text to profile problems.
     let text = crate::fsutil::read_input_text(path, crate::fsutil::Input::Declaration)
@@ -94,7 +95,7 @@ pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
         all_ok &= r.is_ok();
         if a.json {
             let (problems, error) = match &r {
-                Ok(()) => (Vec::new(), None),
+                Ok(_) => (Vec::new(), None),
                 Err(e @ ReadError::Invalid { .. }) => (e.problems().to_vec(), None),
                 Err(e) => (Vec::new(), Some(e.to_string())),
             };
@@ -104,16 +105,28 @@ pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
                 "profiles": a.profiles,
                 "problems": problems,
                 "error": error,
+                "record_only": r.as_ref().map(|fields| fields
+                    .iter()
+                    .map(|(f, v)| serde_json::json!({"field": f, "value": v}))
+                    .collect::<Vec<_>>()).unwrap_or_default(),
             }));
         } else {
             match r {
-                Ok(()) => {
+                Ok(fields) => {
                     let prof = if a.profiles.is_empty() {
                         String::new()
                     } else {
                         format!(" (profiles: {})", a.profiles.join(", "))
                     };
                     println!("{}: valid{prof}", f.display());
+                    if !fields.is_empty() {
+                        println!(
+                            "  not printed on the label; published only in its product record (`iotlabel record`):"
+                        );
+                        for (field, _) in &fields {
+                            println!("    {field}");
+                        }
+                    }
                 }
                 Err(e) => eprintln!("{:?}", miette::Report::new(e)),
             }

@@ -23,12 +23,15 @@ use std::process::ExitCode;
 pub struct LabelArgs {
     #[command(flatten)]
     pub source: super::SignedInput,
+    #[command(flatten)]
+    pub trust: super::ArtworkTrust,
     /// Output file: .pdf (print), .svg (artwork), .png (preview) or .zpl (thermal
     /// label printer, ZPL II).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: PathBuf,
-    /// Label template (`iotlabel templates` lists them).
-    #[arg(long, short = 't', default_value = "panel", value_name = "NAME")]
+    /// Label template: a name (`iotlabel templates` lists them) or a template file
+    /// (`./mine.toml`, format in docs/labels.md).
+    #[arg(long, short = 't', default_value = "panel", value_name = "NAME|FILE")]
     pub template: String,
     /// Label size WIDTHxHEIGHT with a unit (50x70mm, 5x7cm, 2x3in), or `auto`. Without
     /// it the template's fixed default size is used (the same for every product and
@@ -60,6 +63,10 @@ pub struct LabelArgs {
     /// SVG: draw text as glyph outlines (exact on machines without DejaVu Sans).
     #[arg(long)]
     pub outline_text: bool,
+    /// Brand colour of the headline and rules, as C,M,Y,K percentages (e.g.
+    /// 0,100,100,0). The QR and the body text stay 100 % K.
+    #[arg(long, value_name = "C,M,Y,K")]
+    pub color: Option<crate::layout::Cmyk>,
     /// Leave out the white ground under the label (the QR's quiet zone then takes the
     /// colour of whatever it is printed on).
     #[arg(long)]
@@ -91,8 +98,8 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
             a.out.display()
         );
     }
-    let template = Template::by_name(&a.template)?;
-    let signed = a.source.resolve()?;
+    let template = Template::resolve(&a.template)?;
+    let signed = a.trust.resolve(&a.source)?;
     let out_opts = crate::fsutil::WriteOptions::output(format.file_kind(), a.force);
     crate::fsutil::check_target(&a.out, &out_opts)?;
     let outline = if a.no_outline {
@@ -114,6 +121,7 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
                 Format::Zpl => Some(a.printer_dpi.layout_dpi()),
                 _ => None,
             },
+            accent: a.color,
         },
         force: a.force,
         template,

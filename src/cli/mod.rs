@@ -13,6 +13,7 @@ mod keys;
 mod label;
 pub mod nfc;
 mod qr;
+mod record;
 mod sheet;
 mod sign;
 mod site;
@@ -65,6 +66,52 @@ impl SignedInput {
     /// Prints the input's warnings (a readable private key, the demo key) on stderr.
     pub fn resolve(&self) -> Result<crate::source::Signed, crate::source::SourceError> {
         let signed = crate::source::resolve(&self.input, &self.options())?;
+        signed.envelope.print_warnings();
+        Ok(signed)
+    }
+}
+
+/// How an artwork command (`label`, `qr`, `nfc`, `sheet`) checks a signed input it did
+/// not sign itself before printing it (see [`crate::verify::check_for_artwork`]).
+#[derive(Debug, Clone, Args, Default)]
+pub struct ArtworkTrust {
+    /// Trusted public keys to verify a signed input (link, digits, .cose, image, NFC
+    /// dump) against before making artwork: .pem files, directories, keyset .toml
+    /// (repeatable). Not needed for a declaration signed in this run.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub trust: Vec<PathBuf>,
+    /// Make artwork from a signed input that is not verified (unknown signer, or no
+    /// --trust). A bad signature is refused even so.
+    #[arg(long)]
+    pub unverified: bool,
+}
+
+impl ArtworkTrust {
+    /// The policy these flags describe (loads the trust store, if any was given).
+    pub fn policy(&self) -> Result<crate::verify::ArtworkPolicy, crate::keys::KeyError> {
+        let trust = if self.trust.is_empty() {
+            None
+        } else {
+            Some(crate::keys::TrustStore::load(&self.trust)?)
+        };
+        Ok(crate::verify::ArtworkPolicy {
+            trust,
+            unverified: self.unverified,
+        })
+    }
+
+    /// Resolves a signed input and checks it before artwork is made; warns on standard
+    /// error when it goes through unverified.
+    pub fn resolve(&self, input: &SignedInput) -> miette::Result<crate::source::Signed> {
+        let policy = self.policy()?;
+        let env = crate::source::load(&input.input, &input.options())?;
+        if let crate::verify::ArtworkCheck::Unverified(why) = policy.check(&env)? {
+            eprintln!(
+                "warning: {}: UNVERIFIED ({why}); making artwork because --unverified was given",
+                env.input
+            );
+        }
+        let signed = env.decode()?;
         signed.envelope.print_warnings();
         Ok(signed)
     }
@@ -123,6 +170,12 @@ pub enum Command {
     Sign(sign::SignArgs),
     /// Verify a signed label (link, digits, .cose, image, NFC dump).
     Verify(sign::VerifyArgs),
+    /// Write the signed product record of a label (the page's second layer).
+    Record(record::RecordArgs),
+    /// Extend a label's security-update support to a later month (a new record).
+    Extend(record::ExtendArgs),
+    /// Withdraw a label, or mark it superseded by a newer one (a new record).
+    Withdraw(record::WithdrawArgs),
     /// Show every stage of a signed payload.
     Inspect(sign::InspectArgs),
     /// Make a packaging label (PDF, SVG or PNG) with the summary beside the QR.
@@ -157,6 +210,9 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Sign(a) => sign::sign(a),
         Command::Verify(a) => sign::verify(a),
         Command::Inspect(a) => sign::inspect(a),
+        Command::Record(a) => record::record(a),
+        Command::Extend(a) => record::extend(a),
+        Command::Withdraw(a) => record::withdraw(a),
         Command::Completions(a) => completions::completions(a),
         Command::Nfc(a) => nfc::run(a),
         Command::Sheet(a) => sheet::run(a),

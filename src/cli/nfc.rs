@@ -40,6 +40,8 @@ impl NfcFormat {
 pub struct NfcArgs {
     #[command(flatten)]
     pub source: super::SignedInput,
+    #[command(flatten)]
+    pub trust: super::ArtworkTrust,
     /// Tag model; decides the capacity and the capability container.
     #[arg(long, value_enum, default_value_t = TagType::Ntag215)]
     pub tag: TagType,
@@ -73,7 +75,7 @@ pub fn run(a: NfcArgs) -> Result<ExitCode> {
             a.output.display()
         )),
     };
-    let signed = a.source.resolve()?;
+    let signed = a.trust.resolve(&a.source)?;
     let link = signed.nfc_link()?;
     let cose = a.with_cose.then(|| signed.cose());
     let message = nfc::ndef_message(&link, cose)

@@ -26,6 +26,8 @@ pub const DEFAULT_MODULE_MM: f64 = crate::layout::SCAN_MODULE_MM;
 pub struct QrArgs {
     #[command(flatten)]
     pub source: super::SignedInput,
+    #[command(flatten)]
+    pub trust: super::ArtworkTrust,
     /// Output file (.svg, .pdf or .png), or `-` for a preview on the terminal.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: PathBuf,
@@ -66,7 +68,7 @@ pub struct QrArgs {
 }
 
 pub fn run(a: QrArgs) -> Result<ExitCode> {
-    let signed = a.source.resolve()?;
+    let signed = a.trust.resolve(&a.source)?;
     let link = signed.link()?;
     let symbol = qr::encode(&link, a.ec, a.qr_version)
         .into_diagnostic()

@@ -28,7 +28,8 @@ pub struct SheetArgs {
     /// Base URL of the verifier page (overrides product.link_base_url; needed for .cose rows).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Label template (rows may override with a `template` column).
+    /// Label template: a name or a template file (rows may override with a `template`
+    /// column naming a shipped template or the file template's `name`).
     #[arg(long, default_value = "compact")]
     pub template: String,
     /// Language of the label text (rows may override with a `lang` column).
@@ -50,6 +51,10 @@ pub struct SheetArgs {
     pub outline: bool,
     #[command(flatten)]
     pub qr: super::QrOptions,
+    /// Brand colour of the headline and rules, as C,M,Y,K percentages (e.g.
+    /// 0,100,100,0). The QR and the body text stay 100 % K.
+    #[arg(long, value_name = "C,M,Y,K")]
+    pub color: Option<crate::layout::Cmyk>,
     /// Bleed beyond the cut line, e.g. 2mm (needs --crop-marks).
     #[arg(long, value_name = "LENGTH", value_parser = parse_length)]
     pub bleed: Option<f64>,
@@ -74,6 +79,15 @@ pub struct SheetArgs {
     /// Output: OUT.pdf, or OUT.zpl for a thermal label printer (roll stocks).
     #[arg(long, short = 'o', value_name = "OUT.pdf|OUT.zpl")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub trust: super::ArtworkTrust,
+    /// Also write the first product record of every label this job signs into DIR
+    /// (as `iotlabel record` does), after the sheets are in place.
+    #[arg(long, value_name = "DIR")]
+    pub records: Option<PathBuf>,
+    /// The month those records are issued (YYYY-MM); default: this month (UTC).
+    #[arg(long, value_name = "YYYY-MM", requires = "records")]
+    pub issued: Option<crate::declaration::YearMonth>,
     /// Replace existing output files of another kind (never an input or a private key).
     #[arg(long)]
     pub force: bool,
@@ -150,6 +164,11 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         keep_going: a.keep_going,
         ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk },
         output: a.out,
+        signed_inputs: a.trust.policy()?,
+        records: a.records.map(|dir| crate::record::BatchRecords {
+            dir,
+            issued: a.issued.unwrap_or_else(crate::declaration::YearMonth::now),
+        }),
         force: a.force,
         module: a.qr.module_size(),
         ec: a.qr.ec_choice(),
@@ -159,6 +178,7 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
             cut_path: a.cut_path,
             printer_dpi: a.printer_dpi,
         },
+        color: a.color,
     };
     let bar = Bar(std::io::stderr()
         .is_terminal()
@@ -182,6 +202,14 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         job.stock.id,
         files.join(", ")
     );
+    if let Some(r) = &job.records {
+        eprintln!(
+            "wrote {} product record{} to {}",
+            report.records,
+            if report.records == 1 { "" } else { "s" },
+            r.dir.display()
+        );
+    }
     if let Some(p) = &report.skipped_report {
         eprintln!(
             "skipped {} of {} rows; see {}",

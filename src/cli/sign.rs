@@ -93,7 +93,10 @@ pub fn sign(a: SignArgs) -> Result<ExitCode> {
 /// Verify a signed label: link, digits, .cose, image of a label, or NFC dump.
 ///
 /// Exit status: 0 valid signature from a trusted key; 1 bad signature (altered or
-/// damaged); 3 unknown key; 4 malformed input; 2 usage or file errors.
+/// damaged); 3 unknown key; 4 malformed input; 5 signed by a trusted key that is not
+/// bound to the label's manufacturer; 6 valid but the link's host is not one of the
+/// key's base URLs; 2 usage or file errors. Today's support state (`--as-of`) never
+/// changes the exit status.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// A link, bare digits, or a file (.cose, .png/.jpg, .ndef/.bin/.hex, .txt).
@@ -107,6 +110,13 @@ pub struct VerifyArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+    /// Judge the support end as of this day (YYYY-MM-DD) instead of today (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<crate::today::Date>,
+    /// A records directory (as written by `iotlabel record`/`extend`/`withdraw`, or the
+    /// `records/` folder of a site): show the label's record, its status and facts.
+    #[arg(long, value_name = "DIR")]
+    pub records: Option<PathBuf>,
 }
 
 pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
@@ -152,6 +162,31 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
     let summary = facts
         .map(|f| crate::summary::summarize(f, &catalogue))
         .transpose()?;
+    // The record is read only for a label whose facts are shown, and used only when it
+    // verifies with the same trust store for the label's manufacturer.
+    let record = match (&a.records, facts) {
+        (Some(dir), Some(f)) => {
+            let bytes = crate::record::read(dir, &v.envelope.cose)?;
+            Some(verify::verify_record(
+                bytes.as_deref(),
+                &v.envelope.cose,
+                &f.manufacturer,
+                &trust,
+            ))
+        }
+        _ => None,
+    };
+    let extended_to = record
+        .as_ref()
+        .and_then(|r| r.record.as_ref())
+        .and_then(|r| r.extended_to());
+    let as_of = a.as_of.unwrap_or_else(crate::today::Date::today_utc);
+    let today = facts
+        .map(|f| crate::today::assess(f, as_of, extended_to, &catalogue))
+        .transpose()?;
+    let record_json = record
+        .as_ref()
+        .map(|c| record_json(c, &v.envelope.cose, &catalogue));
     let kid = hex(&v.envelope.opened.kid);
     if a.json {
         let out = serde_json::json!({
@@ -159,9 +194,15 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
             "verdict": v.verdict,
             "key_id": kid,
             "signer": v.signer.as_ref().map(|s| s.name.clone()),
+            "signer_manufacturers": v.signer.as_ref().map(|s| s.manufacturers.clone()),
+            "host": v.host.as_ref().map(|h| h.host.clone()),
+            "host_expected": v.host.as_ref().map(|h| h.expected.clone()),
+            "host_foreign": v.host.as_ref().map(|h| h.foreign),
             "algorithm": v.envelope.opened.alg,
             "declaration": facts.map(|f| f.to_declaration()),
             "summary": summary,
+            "today": today,
+            "record": record_json,
             "cose_bytes": v.envelope.cose.len(),
         });
         println!("{}", serde_json::to_string_pretty(&out).into_diagnostic()?);
@@ -173,12 +214,29 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
                 "UNVERIFIED — "
             };
             println!("{heading}{} {}", s.manufacturer, s.model);
+            if let Some(t) = &today {
+                println!("  {} (as of {})", t.text, t.as_of);
+            }
             println!("  {}", s.headline);
             for st in &s.statements {
                 println!("  {}: {}", st.label, st.text);
             }
         }
         println!("key id: {kid}");
+        if let Some(c) = &record {
+            print_record(c, &v.envelope.cose, &catalogue);
+        }
+        if let Some(h) = &v.host {
+            if h.foreign {
+                println!(
+                    "link host: {} — WARNING: not one of the signer's addresses ({})",
+                    h.host,
+                    h.expected.join(", ")
+                );
+            } else {
+                println!("link host: {}", h.host);
+            }
+        }
         match (&v.verdict, &v.signer) {
             (Verdict::Valid, Some(k)) => println!(
                 "verdict: VALID — signed by {} ({})",
@@ -188,12 +246,128 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
             (Verdict::UnknownKey, _) => println!(
                 "verdict: UNKNOWN KEY — no trusted key has id {kid}; the content above is not vouched for"
             ),
+            (Verdict::OtherParty, Some(k)) => println!(
+                "verdict: SIGNED BY ANOTHER PARTY — {} is trusted only for {}, not for {:?}; the content above is not vouched for",
+                k.name,
+                k.manufacturers.join(", "),
+                facts.map(|f| f.manufacturer.as_str()).unwrap_or("")
+            ),
+            (Verdict::ForeignHost, Some(k)) => println!(
+                "verdict: FOREIGN HOST — signed by {}, but the link points to {} instead of the maker's own address; the label may have been copied",
+                k.name,
+                v.host.as_ref().map(|h| h.host.as_str()).unwrap_or("")
+            ),
             _ => println!(
                 "verdict: BAD SIGNATURE — the payload was altered or damaged; do not rely on it"
             ),
         }
     }
     Ok(ExitCode::from(v.verdict.exit_code()))
+}
+
+/// The record part of `verify --json`: the check, and the record's fields when valid.
+fn record_json(
+    c: &verify::RecordCheck,
+    label: &[u8],
+    catalogue: &crate::summary::Catalogue,
+) -> serde_json::Value {
+    serde_json::json!({
+        "address": crate::record::address(label),
+        "verdict": c.verdict,
+        "error": c.error,
+        "signer": c.signer.as_ref().map(|s| s.name.clone()),
+        "record": c.record.as_ref().map(|r| r.to_json()),
+        "text": record_text(c, catalogue).ok(),
+    })
+}
+
+/// The status line of a record in the catalogue's language.
+fn record_text(
+    c: &verify::RecordCheck,
+    catalogue: &crate::summary::Catalogue,
+) -> std::result::Result<String, crate::summary::CatalogueError> {
+    use crate::record::Status;
+    let words = |m| crate::today::month_in_words(m, catalogue);
+    let Some(r) = &c.record else {
+        return Ok(catalogue.get("record.unchecked")?.to_string());
+    };
+    let issued = words(r.issued)?;
+    Ok(match &r.status {
+        Status::Current => catalogue
+            .get("record.current")?
+            .replace("{issued}", &issued),
+        Status::Extended { until } => catalogue
+            .get("record.extended")?
+            .replace("{date}", &words(*until)?)
+            .replace("{issued}", &issued),
+        Status::Withdrawn { reason } => catalogue
+            .get("record.withdrawn")?
+            .replace(
+                "{reason}",
+                catalogue.get(&format!("record.reason.{}", reason.name()))?,
+            )
+            .replace("{issued}", &issued),
+        Status::Superseded { reason, .. } => catalogue
+            .get("record.superseded")?
+            .replace(
+                "{reason}",
+                catalogue.get(&format!("record.reason.{}", reason.name()))?,
+            )
+            .replace("{issued}", &issued),
+    })
+}
+
+fn print_record(c: &verify::RecordCheck, label: &[u8], catalogue: &crate::summary::Catalogue) {
+    let addr = crate::record::address(label);
+    match (&c.record, c.verdict) {
+        (Some(r), _) => {
+            println!(
+                "record {addr} (no. {}, signed by {}): {}",
+                r.seq,
+                c.signer.as_ref().map(|s| s.name.as_str()).unwrap_or("?"),
+                record_text(c, catalogue).unwrap_or_default()
+            );
+            for (k, v) in [
+                ("details", &r.details_url),
+                ("vulnerability contact", &r.vulnerability_contact),
+                ("firmware", &r.firmware_version),
+                ("hardware", &r.hardware_version),
+            ] {
+                if let Some(v) = v {
+                    println!("  {k}: {}", escape(v));
+                }
+            }
+            for (k, v) in &r.notes {
+                println!("  note ({k}): {}", escape(v));
+            }
+        }
+        (None, verify::RecordVerdict::Missing) => println!(
+            "record {addr}: none found — {}",
+            record_text(c, catalogue).unwrap_or_default()
+        ),
+        (None, verdict) => println!(
+            "record {addr}: IGNORED ({}) — {}; {}",
+            serde_json::to_value(verdict)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            c.error.as_deref().unwrap_or(""),
+            record_text(c, catalogue).unwrap_or_default()
+        ),
+    }
+}
+
+/// Terminal output escapes control characters in untrusted text.
+fn escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 /// Show every stage of a signed payload: CBOR, COSE headers, sizes, digits, QR versions.

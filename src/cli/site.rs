@@ -17,6 +17,10 @@ pub struct SiteArgs {
     /// Logo shown at the top of the page (PNG, JPEG or SVG, at most 64 KiB).
     #[arg(long, value_name = "FILE")]
     pub logo: Option<PathBuf>,
+    /// Records directory to publish as `records/` beside the page (written by `iotlabel
+    /// record`, `extend` and `withdraw`); the page then shows each label's record.
+    #[arg(long, value_name = "DIR")]
+    pub records: Option<PathBuf>,
     /// Output directory (created if missing; files in it are replaced).
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: PathBuf,
@@ -27,6 +31,8 @@ pub fn run(a: SiteArgs) -> Result<ExitCode> {
     let options = crate::site::SiteOptions {
         brand_name: a.brand_name,
         logo: a.logo,
+        as_of: None,
+        records: a.records,
     };
     let written = crate::site::generate(&trust, &options, &a.out)?;
     for p in &written {

@@ -37,6 +37,8 @@ pub struct LabelContent {
     pub support: String,
     /// (label, text) for A.2, A.3, B.1, B.2, B.3.
     pub statements: Vec<(String, String)>,
+    /// The NTIA element of each statement ("A.2" …), in the same order.
+    pub statement_elements: Vec<String>,
     pub title: String,
     pub declaration: String,
     pub scan: String,
@@ -60,6 +62,11 @@ impl LabelContent {
                 .statements
                 .iter()
                 .map(|s| (s.label.clone(), s.text.clone()))
+                .collect(),
+            statement_elements: summary
+                .statements
+                .iter()
+                .map(|s| s.element.id().to_string())
                 .collect(),
             title: summary.ui.title.clone(),
             declaration: summary.ui.declaration.clone(),
@@ -90,7 +97,7 @@ pub fn layout_key(content: &LabelContent, template: &Template) -> String {
     );
     for b in &template.blocks {
         let items: Vec<Option<&(String, String)>> = match b.each {
-            Some(Each::Statement) => content.statements.iter().map(Some).collect(),
+            Some(Each::Statement) => b.statements(content).map(Some).collect(),
             None => vec![None],
         };
         for stmt in items {
@@ -266,6 +273,8 @@ struct Ctx<'a> {
     outline: Option<RectMm>,
     /// Inset from the edge that the QR's quiet zone keeps: clear of a drawn outline.
     qr_edge: f64,
+    /// Hyphenation patterns of the label's language.
+    hyphenation: Option<hypher::Lang>,
     /// Paragraphs per block.
     paras: Vec<Vec<Para>>,
     ascent_em: f64,
@@ -344,7 +353,7 @@ impl<'a> Ctx<'a> {
         let mut paras = Vec::new();
         for b in &template.blocks {
             let items: Vec<Option<&(String, String)>> = match b.each {
-                Some(Each::Statement) => content.statements.iter().map(Some).collect(),
+                Some(Each::Statement) => b.statements(content).map(Some).collect(),
                 None => vec![None],
             };
             let mut ps = Vec::new();
@@ -355,7 +364,10 @@ impl<'a> Ctx<'a> {
                     .into_iter()
                     .map(|(weight, pat)| Span {
                         weight,
-                        text: fill_pattern(&pat, content, stmt),
+                        text: super::typo::typeset(
+                            &fill_pattern(&pat, content, stmt),
+                            &content.lang,
+                        ),
                     })
                     .filter(|s| !s.text.trim().is_empty())
                     .collect();
@@ -392,6 +404,7 @@ impl<'a> Ctx<'a> {
             margin,
             outline,
             qr_edge,
+            hyphenation: super::typo::hyphenation_lang(&content.lang),
             paras,
             ascent_em,
             descent_em,
@@ -592,6 +605,7 @@ impl<'a> Ctx<'a> {
             title: self.content.frame_title(),
             lang: self.content.lang.clone(),
             background: self.opts.background,
+            accent: self.opts.accent,
             items,
         })
     }
@@ -647,8 +661,8 @@ impl<'a> Ctx<'a> {
                 } else {
                     Some(block.max_lines)
                 };
-                let lines =
-                    text::wrap(&para.spans, size, rect.w, max_lines).map_err(|e| match e {
+                let lines = text::wrap(&para.spans, size, rect.w, max_lines, self.hyphenation)
+                    .map_err(|e| match e {
                         WrapError::WordTooWide { word, over_mm } => Fail::Text {
                             what: para.name.clone(),
                             reason: format!(
@@ -674,6 +688,8 @@ impl<'a> Ctx<'a> {
                     };
                     for piece in &line.pieces {
                         runs.push(TextRun {
+                            para: bi * 1000 + pi,
+                            accent: block.is_accent(),
                             x_mm: rect.x + piece.dx_mm,
                             baseline_mm: baseline,
                             weight: piece.weight,

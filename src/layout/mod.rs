@@ -15,6 +15,7 @@ mod label;
 mod qr_symbol;
 pub mod template;
 mod text;
+pub mod typo;
 
 pub use font::Weight;
 pub use label::{LabelContent, LabelInput, label, label_from_content, label_with, layout_key};
@@ -35,6 +36,64 @@ pub const HARD_MIN_MODULE_MM: f64 = 0.25;
 /// closer than this to a die or cut line: cutting registration on sheet and roll
 /// stock is about ±1 mm.
 pub const SAFE_AREA_MM: f64 = 1.5;
+
+/// A brand colour in CMYK percentages (0–100 each), for the headline and rules
+/// (`--color 0,100,100,0`). The QR and the body text stay 100 % K on white.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cmyk {
+    pub c: u8,
+    pub m: u8,
+    pub y: u8,
+    pub k: u8,
+}
+
+impl Cmyk {
+    /// An sRGB approximation for screen formats (SVG, PNG): the naive conversion, as
+    /// a proof; print uses the CMYK values themselves.
+    pub fn to_rgb(self) -> (u8, u8, u8) {
+        let f = |v: u8| 1.0 - f64::from(v.min(100)) / 100.0;
+        let k = f(self.k);
+        let ch = |v: u8| (255.0 * f(v) * k).round() as u8;
+        (ch(self.c), ch(self.m), ch(self.y))
+    }
+}
+
+impl std::str::FromStr for Cmyk {
+    type Err = String;
+    /// `C,M,Y,K` in percent, e.g. `0,100,100,0` (an optional `cmyk(…)` around it).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim();
+        let inner = t
+            .strip_prefix("cmyk(")
+            .and_then(|r| r.strip_suffix(')'))
+            .unwrap_or(t);
+        let parts: Vec<&str> = inner.split(',').map(str::trim).collect();
+        let bad = || {
+            format!(
+                "invalid colour {s:?}: expected C,M,Y,K in percent (0 to 100 each), e.g. 0,100,100,0"
+            )
+        };
+        if parts.len() != 4 {
+            return Err(bad());
+        }
+        let v: Vec<u8> = parts
+            .iter()
+            .map(|p| {
+                p.trim_end_matches('%')
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|v| *v <= 100)
+            })
+            .collect::<Option<_>>()
+            .ok_or_else(bad)?;
+        Ok(Cmyk {
+            c: v[0],
+            m: v[1],
+            y: v[2],
+            k: v[3],
+        })
+    }
+}
 
 /// How big the QR's modules are.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -64,6 +123,8 @@ pub struct LabelOptions {
     /// Device resolution (PNG pixels, printer dots) in dots per inch: the QR's modules
     /// and position land on whole dots. `None` for vector output.
     pub dpi: Option<f64>,
+    /// Brand colour of the headline and rules (`None`: black).
+    pub accent: Option<Cmyk>,
 }
 
 impl Default for LabelOptions {
@@ -74,6 +135,7 @@ impl Default for LabelOptions {
             outline: true,
             background: true,
             dpi: None,
+            accent: None,
         }
     }
 }
@@ -205,6 +267,8 @@ pub struct Frame {
     pub lang: String,
     /// Paint the frame white before the items (see [`LabelOptions::background`]).
     pub background: bool,
+    /// The colour of accent text runs and of rules ([`Item::Fill`]); `None`: black.
+    pub accent: Option<Cmyk>,
     pub items: Vec<Item>,
 }
 
@@ -266,6 +330,12 @@ pub struct TextRun {
     pub descent_mm: f64,
     /// The region the run was laid into; the run never leaves it.
     pub region: RectMm,
+    /// Drawn in the frame's accent colour (the headline), when it has one.
+    pub accent: bool,
+    /// The paragraph the run belongs to (numbered from 0 in the frame): the SVG
+    /// backend sets a paragraph as one `<text>` with a `<tspan>` per run, so a designer
+    /// edits it as one piece of text.
+    pub para: usize,
 }
 
 impl TextRun {
@@ -391,6 +461,7 @@ pub fn qr_artwork_from_modules(modules: QrModules, module_mm: f64, quiet_zone: u
         title: "QR code".into(),
         lang: "en".into(),
         background: true,
+        accent: None,
         items: vec![Item::Qr(qr)],
     }
 }

@@ -149,7 +149,48 @@ pub struct Block {
     /// Draw a thin rule in the middle of `space_before_mm`.
     #[serde(default)]
     pub rule_before: bool,
+    /// Set in the brand colour (`--color`). Default: blocks that show `{headline}`.
+    #[serde(default)]
+    pub accent: Option<bool>,
+    /// With `each = "statement"`: only the statements of these NTIA elements ("A.2",
+    /// "A.3", "B.1", "B.2", "B.3"), in the summary's order. Default: all of them.
+    #[serde(default)]
+    pub elements: Option<Vec<String>>,
 }
+
+impl Block {
+    /// Whether the block is set in the brand colour.
+    pub fn is_accent(&self) -> bool {
+        self.accent
+            .unwrap_or_else(|| self.text.contains("{headline}"))
+    }
+
+    /// The statements this block prints, in order.
+    pub(crate) fn statements<'c>(
+        &self,
+        content: &'c super::LabelContent,
+    ) -> impl Iterator<Item = &'c (String, String)> + 'c {
+        let only = self.elements.clone();
+        content
+            .statements
+            .iter()
+            .zip(
+                content
+                    .statement_elements
+                    .iter()
+                    .map(Some)
+                    .chain(std::iter::repeat(None)),
+            )
+            .filter(move |(_, e)| {
+                only.as_ref()
+                    .is_none_or(|o| e.is_some_and(|e| o.contains(e)))
+            })
+            .map(|(s, _)| s)
+    }
+}
+
+/// The NTIA elements a statement block may name.
+const ELEMENTS: [&str; 5] = ["A.2", "A.3", "B.1", "B.2", "B.3"];
 
 fn one() -> usize {
     1
@@ -168,7 +209,13 @@ pub enum TemplateError {
     #[diagnostic(help("run `iotlabel templates` to see them with their default sizes"))]
     Unknown { name: String, available: String },
     #[error("template {name} is malformed: {reason}")]
+    #[diagnostic(help(
+        "the template format is in docs/labels.md; `iotlabel templates` lists the shipped ones, whose files in assets/templates/ are complete examples"
+    ))]
     Invalid { name: String, reason: String },
+    /// The template file could not be read (missing, a directory, too large, not UTF-8).
+    #[error("{0}")]
+    File(String),
 }
 
 impl Template {
@@ -192,6 +239,27 @@ impl Template {
                     .collect::<Vec<_>>()
                     .join(", "),
             }),
+        }
+    }
+
+    /// A user's template file (`--template ./mine.toml`), read and checked exactly as
+    /// the shipped ones are. Errors name the file, the field and the line.
+    pub fn from_file(path: &std::path::Path) -> Result<Template, TemplateError> {
+        let text = crate::fsutil::read_input_text(path, crate::fsutil::Input::Config)
+            .map_err(|e| TemplateError::File(e.to_string()))?;
+        parse(&path.display().to_string(), &text)
+    }
+
+    /// A shipped template by name, or a template file when `name_or_path` looks like a
+    /// path (it has a `/` or ends in `.toml`).
+    pub fn resolve(name_or_path: &str) -> Result<Template, TemplateError> {
+        let looks_like_path = name_or_path.contains('/')
+            || name_or_path.contains('\\')
+            || name_or_path.to_ascii_lowercase().ends_with(".toml");
+        if looks_like_path {
+            Template::from_file(std::path::Path::new(name_or_path))
+        } else {
+            Template::by_name(name_or_path)
         }
     }
 
@@ -246,7 +314,30 @@ fn parse(name: &str, src: &str) -> Result<Template, TemplateError> {
             super::SCAN_MODULE_MM
         )));
     }
+    if t.name.trim().is_empty() || t.blocks.is_empty() {
+        return Err(invalid(
+            "`name` must not be empty and a template needs at least one [[block]]".into(),
+        ));
+    }
     for b in &t.blocks {
+        if let Some(unknown) = b
+            .elements
+            .iter()
+            .flatten()
+            .find(|e| !ELEMENTS.contains(&e.as_str()))
+        {
+            return Err(invalid(format!(
+                "block {:?}: `elements` has {unknown:?}; expected some of {}",
+                b.text,
+                ELEMENTS.join(", ")
+            )));
+        }
+        if b.elements.is_some() && b.each.is_none() {
+            return Err(invalid(format!(
+                "block {:?}: `elements` needs `each = \"statement\"`",
+                b.text
+            )));
+        }
         if b.min_pt < MIN_BODY_PT || b.size_pt < b.min_pt || b.max_lines == 0 {
             return Err(invalid(format!(
                 "block {:?}: need {MIN_BODY_PT} pt ≤ min_pt ≤ size_pt and max_lines ≥ 1",

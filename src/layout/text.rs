@@ -3,7 +3,16 @@
 //! measured width is exactly what the backends draw).
 //!
 //! Greedy breaking is enough here: label paragraphs are one or two short sentences, and
-//! a designer would rather see predictable breaks than typeset-optimal ones.
+//! a designer would rather see predictable breaks than typeset-optimal ones. Three
+//! refinements a typographer expects:
+//! - a long word that does not fit the rest of a line is **hyphenated** where the
+//!   language's patterns allow (and only there), rather than overflowing a narrow
+//!   column;
+//! - a web address breaks after a `/` or before a `.`, only when it does not fit whole;
+//! - **no widow**: a paragraph does not end with one short word alone on its last line
+//!   when the line before can give it company.
+//!
+//! No-break spaces (set by [`super::typo`]) are not break points.
 
 use super::font::{self, Weight};
 
@@ -43,23 +52,38 @@ pub(crate) enum WrapError {
 struct Word {
     weight: Weight,
     text: String,
-    /// Part of the previous word (a piece of a URL): no space before it, and a line
-    /// may break here only when the whole does not fit.
+    /// Part of the previous word (a piece of a URL, a syllable): no space before it,
+    /// and a line may break here only when the whole does not fit.
     glued: bool,
+    /// A syllable: a line that breaks before it ends with a hyphen.
+    soft: bool,
 }
 
-fn words(spans: &[Span]) -> Vec<Word> {
+fn words(spans: &[Span], lang: Option<hypher::Lang>) -> Vec<Word> {
     let mut out: Vec<Word> = Vec::new();
     // Words are split at spaces. A weight change inside a word ("**a**b") would come
     // out as two words; the shipped templates only change weight at spaces.
     for span in spans {
         for w in span.text.split(' ').filter(|w| !w.is_empty()) {
             for (i, part) in url_parts(w).into_iter().enumerate() {
-                out.push(Word {
-                    weight: span.weight,
-                    text: part.to_string(),
-                    glued: i > 0,
-                });
+                // A no-break space joins words into one unit; hyphenate its pieces.
+                let mut first = true;
+                for (k, unit) in part.split(super::typo::NBSP).enumerate() {
+                    let syllables = super::typo::syllables(unit, lang);
+                    for (j, syl) in syllables.iter().enumerate() {
+                        let mut text = syl.clone();
+                        if k > 0 && j == 0 {
+                            text.insert(0, super::typo::NBSP);
+                        }
+                        out.push(Word {
+                            weight: span.weight,
+                            text,
+                            glued: i > 0 || !first,
+                            soft: j > 0,
+                        });
+                        first = false;
+                    }
+                }
             }
         }
     }
@@ -98,7 +122,16 @@ fn url_parts(word: &str) -> Vec<&str> {
 fn build_line(words: &[Word], size_pt: f64) -> Line {
     let mut pieces: Vec<Piece> = Vec::new();
     let mut groups: Vec<(Weight, String)> = Vec::new();
-    for w in words {
+    for (i, w) in words.iter().enumerate() {
+        // A line never starts with the no-break space that tied its first word.
+        let w = &Word {
+            text: if i == 0 {
+                w.text.trim_start_matches(super::typo::NBSP).to_string()
+            } else {
+                w.text.clone()
+            },
+            ..w.clone()
+        };
         match groups.last_mut() {
             Some((weight, text)) if *weight == w.weight => {
                 if !w.glued {
@@ -146,30 +179,43 @@ pub(crate) fn wrap(
     size_pt: f64,
     max_width_mm: f64,
     max_lines: Option<usize>,
+    lang: Option<hypher::Lang>,
 ) -> Result<Vec<Line>, WrapError> {
-    let words = words(spans);
-    let mut lines = Vec::new();
-    let mut start = 0;
-    while start < words.len() {
-        let first = build_line(&words[start..start + 1], size_pt);
-        if first.width_mm > max_width_mm {
-            return Err(WrapError::WordTooWide {
-                word: words[start].text.clone(),
-                over_mm: first.width_mm - max_width_mm,
-            });
-        }
-        let mut end = start + 1;
-        let mut line = first;
-        while end < words.len() {
-            let candidate = build_line(&words[start..end + 1], size_pt);
-            if candidate.width_mm > max_width_mm {
-                break;
+    let words = words(spans, lang);
+    let mut breaks = greedy(&words, size_pt, max_width_mm, usize::MAX)?;
+    // No widow: a last line of one short word takes the previous line's last word.
+    let n = breaks.len();
+    if n >= 2 {
+        let (prev_start, last_start) = (breaks[n - 2], breaks[n - 1]);
+        let last_is_one_word = words[last_start + 1..].iter().all(|w| w.glued);
+        let last_len: usize = words[last_start..]
+            .iter()
+            .map(|w| w.text.chars().count())
+            .sum();
+        // Where the previous line could end one word earlier (at a space).
+        let earlier = (prev_start + 1..last_start)
+            .rev()
+            .find(|&i| !words[i].glued);
+        if last_is_one_word
+            && last_len <= 12
+            && let Some(cut) = earlier
+            && cut - prev_start >= 2
+        {
+            let tail = line_of(&words[cut..], size_pt);
+            if tail.width_mm <= max_width_mm {
+                breaks[n - 1] = cut;
             }
-            line = candidate;
-            end += 1;
         }
+    }
+    let mut lines = Vec::with_capacity(breaks.len());
+    for (i, &start) in breaks.iter().enumerate() {
+        let end = breaks.get(i + 1).copied().unwrap_or(words.len());
+        let line = if words.get(end).is_some_and(|w| w.soft) {
+            line_of(&hyphenated(&words[start..end]), size_pt)
+        } else {
+            line_of(&words[start..end], size_pt)
+        };
         lines.push(line);
-        start = end;
     }
     if let Some(max) = max_lines
         && lines.len() > max
@@ -177,6 +223,67 @@ pub(crate) fn wrap(
         return Err(WrapError::TooManyLines { lines: lines.len() });
     }
     Ok(lines)
+}
+
+/// A line of `words`, ending with a hyphen when it breaks inside a word.
+fn line_of(words: &[Word], size_pt: f64) -> Line {
+    build_line(words, size_pt)
+}
+
+/// The same words with a hyphen after the last, for a line that breaks before a
+/// syllable.
+fn hyphenated(words: &[Word]) -> Vec<Word> {
+    let mut v = words.to_vec();
+    if let Some(last) = v.last_mut() {
+        last.text.push('-');
+    }
+    v
+}
+
+/// Greedy breaking: the start index of each line.
+fn greedy(
+    words: &[Word],
+    size_pt: f64,
+    max_width_mm: f64,
+    _max: usize,
+) -> Result<Vec<usize>, WrapError> {
+    let mut breaks = Vec::new();
+    let mut start = 0;
+    // Measures words[start..end] as a line, with a hyphen if the next word is a syllable.
+    let measure = |start: usize, end: usize| -> f64 {
+        if words.get(end).is_some_and(|w| w.soft) {
+            build_line(&hyphenated(&words[start..end]), size_pt).width_mm
+        } else {
+            build_line(&words[start..end], size_pt).width_mm
+        }
+    };
+    while start < words.len() {
+        let first = measure(start, start + 1);
+        if first > max_width_mm {
+            return Err(WrapError::WordTooWide {
+                word: words[start]
+                    .text
+                    .trim_start_matches(super::typo::NBSP)
+                    .to_string(),
+                over_mm: first - max_width_mm,
+            });
+        }
+        let mut end = start + 1;
+        while end < words.len() && measure(start, end + 1) <= max_width_mm {
+            end += 1;
+        }
+        // Hyphenate sparingly: break inside a word only when the line would otherwise
+        // stay less than three quarters full (or the word alone is too wide).
+        if words.get(end).is_some_and(|w| w.soft)
+            && let Some(word_start) = (start + 1..end).rev().find(|&i| !words[i].glued)
+            && measure(start, word_start) >= 0.75 * max_width_mm
+        {
+            end = word_start;
+        }
+        breaks.push(start);
+        start = end;
+    }
+    Ok(breaks)
 }
 
 /// Parses template markup: `**bold**` toggles weight; everything else is literal.
@@ -217,7 +324,7 @@ mod tests {
                 "automatic, no action needed, free of charge",
             ),
         ];
-        let lines = wrap(&spans, 7.0, 25.0, None).unwrap();
+        let lines = wrap(&spans, 7.0, 25.0, None, None).unwrap();
         assert!(lines.len() > 1);
         for l in &lines {
             assert!(l.width_mm <= 25.0);
@@ -241,6 +348,28 @@ mod tests {
     }
 
     #[test]
+    fn long_words_are_hyphenated_only_where_patterns_allow_and_widows_avoided() {
+        let de = super::super::typo::hyphenation_lang("de");
+        let f = font::face(Weight::Regular).unwrap();
+        let word = "Sicherheitsupdates";
+        let narrow = f.width_mm("Sicherheits-", 8.0) + 0.05;
+        let lines = wrap(&[sp(Weight::Regular, word)], 8.0, narrow, None, de).unwrap();
+        let texts: Vec<&str> = lines.iter().map(|l| l.pieces[0].text.as_str()).collect();
+        assert_eq!(texts, ["Sicherheits-", "updates"]);
+        // Without patterns the word is too wide, and says so.
+        assert!(matches!(
+            wrap(&[sp(Weight::Regular, word)], 8.0, narrow, None, None),
+            Err(WrapError::WordTooWide { .. })
+        ));
+        // "Free of charge." at a width that leaves "charge." alone: it takes "of".
+        let text = "Updates are free of charge.";
+        let w = f.width_mm("Updates are free of", 8.0) + 0.1;
+        let lines = wrap(&[sp(Weight::Regular, text)], 8.0, w, None, None).unwrap();
+        let last = &lines.last().unwrap().pieces[0].text;
+        assert_eq!(last, "of charge.");
+    }
+
+    #[test]
     fn urls_break_after_a_slash_or_before_a_dot_only_when_needed() {
         assert_eq!(
             url_parts("brightwatch.example/v"),
@@ -249,13 +378,13 @@ mod tests {
         assert_eq!(url_parts("Sicherheitsupdates"), vec!["Sicherheitsupdates"]);
         assert_eq!(url_parts("06/2030"), vec!["06/2030"]);
         let spans = [sp(Weight::Regular, "brightwatch.example/v")];
-        let whole = wrap(&spans, 8.0, 100.0, None).unwrap();
+        let whole = wrap(&spans, 8.0, 100.0, None, None).unwrap();
         assert_eq!(whole.len(), 1);
         assert_eq!(whole[0].pieces[0].text, "brightwatch.example/v");
         let narrow = font::face(Weight::Regular)
             .unwrap()
             .width_mm("brightwatch.example/", 8.0);
-        let lines = wrap(&spans, 8.0, narrow + 0.1, None).unwrap();
+        let lines = wrap(&spans, 8.0, narrow + 0.1, None, None).unwrap();
         let texts: Vec<&str> = lines.iter().map(|l| l.pieces[0].text.as_str()).collect();
         assert_eq!(texts, ["brightwatch.example/", "v"]);
     }
@@ -267,12 +396,12 @@ mod tests {
             "Sicherheitsaktualisierungsbenachrichtigung",
         )];
         assert!(matches!(
-            wrap(&spans, 8.0, 10.0, None),
+            wrap(&spans, 8.0, 10.0, None, None),
             Err(WrapError::WordTooWide { .. })
         ));
         let spans = [sp(Weight::Regular, "one two three four five six seven")];
         assert!(matches!(
-            wrap(&spans, 8.0, 12.0, Some(1)),
+            wrap(&spans, 8.0, 12.0, Some(1), None),
             Err(WrapError::TooManyLines { .. })
         ));
     }

@@ -55,6 +55,21 @@ impl Ink {
             ..Fill::default()
         }
     }
+    /// The brand colour (CMYK as given; RGB from its screen approximation).
+    fn accent(self, c: crate::layout::Cmyk) -> Fill {
+        let pct = |v: u8| (u16::from(v.min(100)) * 255 / 100) as u8;
+        let paint: Paint = match self {
+            Ink::Cmyk => cmyk::Color::new(pct(c.c), pct(c.m), pct(c.y), pct(c.k)).into(),
+            Ink::Rgb => {
+                let (r, g, b) = c.to_rgb();
+                rgb::Color::new(r, g, b).into()
+            }
+        };
+        Fill {
+            paint,
+            ..Fill::default()
+        }
+    }
     /// Paper white in the same colour space (CMYK 0/0/0/0 knocks out what is below).
     fn white(self) -> Fill {
         let paint: Paint = match self {
@@ -333,11 +348,19 @@ pub fn draw_frame(
         }
     }
     if any_fill && let Some(path) = fills.finish() {
+        if let Some(c) = frame.accent {
+            surface.set_fill(Some(ink.accent(c)));
+        }
         surface.draw_path(&path);
+        surface.set_fill(Some(ink.fill()));
     }
     for item in &frame.items {
         match item {
             Item::Text(run) => {
+                let accent = frame.accent.filter(|_| run.accent);
+                if let Some(c) = accent {
+                    surface.set_fill(Some(ink.accent(c)));
+                }
                 surface.draw_text(
                     Point::from_xy(run.x_mm as f32, run.baseline_mm as f32),
                     fonts.get(run.weight),
@@ -346,6 +369,9 @@ pub fn draw_frame(
                     false,
                     TextDirection::Auto,
                 );
+                if accent.is_some() {
+                    surface.set_fill(Some(ink.fill()));
+                }
             }
             Item::Outline {
                 rect: r,

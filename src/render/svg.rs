@@ -59,8 +59,18 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
         let _ = write!(s, r##"<rect width="{w}" height="{h}" fill="#fff"/>"##);
     }
     let mut text_open = false;
+    // The paragraph whose `<text>` is open, if any.
+    let mut para_open: Option<usize> = None;
     for item in &frame.items {
         let is_text = matches!(item, Item::Text(_)) && !opts.outline_text;
+        let para = match item {
+            Item::Text(run) if is_text => Some(run.para),
+            _ => None,
+        };
+        if para_open.is_some() && para != para_open {
+            s.push_str("</text>");
+            para_open = None;
+        }
         if is_text && !text_open {
             let _ = write!(s, r##"<g font-family="{FAMILY}" fill="#000">"##);
             text_open = true;
@@ -78,24 +88,43 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
                 );
             }
             Item::Text(run) => {
+                // One `<text>` per paragraph, one `<tspan>` per line or weight change,
+                // so a designer edits a paragraph as one piece of text.
+                if para_open.is_none() {
+                    let _ = write!(s, r#"<text font-size="{}">"#, num(run.size_pt * MM_PER_PT));
+                    para_open = Some(run.para);
+                }
                 let weight = if run.weight == Weight::Bold {
                     r#" font-weight="bold""#
                 } else {
                     ""
                 };
+                let colour = match frame.accent.filter(|_| run.accent) {
+                    Some(c) => {
+                        let (r, g, b) = c.to_rgb();
+                        format!(r##" fill="#{r:02x}{g:02x}{b:02x}""##)
+                    }
+                    None => String::new(),
+                };
                 let _ = write!(
                     s,
-                    r#"<text x="{}" y="{}" font-size="{}"{weight}>{}</text>"#,
+                    r#"<tspan x="{}" y="{}"{weight}{colour}>{}</tspan>"#,
                     num(run.x_mm),
                     num(run.baseline_mm),
-                    num(run.size_pt * MM_PER_PT),
                     escape(&run.text)
                 );
             }
             Item::Fill(r) => {
+                let colour = match frame.accent {
+                    Some(c) => {
+                        let (r, g, b) = c.to_rgb();
+                        format!(r##" fill="#{r:02x}{g:02x}{b:02x}""##)
+                    }
+                    None => String::new(),
+                };
                 let _ = write!(
                     s,
-                    r#"<rect x="{}" y="{}" width="{}" height="{}"/>"#,
+                    r#"<rect x="{}" y="{}" width="{}" height="{}"{colour}/>"#,
                     num(r.x),
                     num(r.y),
                     num(r.w),
@@ -120,6 +149,9 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
             }
             Item::Qr(q) => s.push_str(&qr_element(q)),
         }
+    }
+    if para_open.is_some() {
+        s.push_str("</text>");
     }
     if text_open {
         s.push_str("</g>");

@@ -162,6 +162,8 @@ fn graphics_bitmap(
     let mut rest = frame.clone();
     rest.items.retain(|i| !matches!(i, Item::Qr(_)));
     rest.background = false;
+    // One ink: an accent colour prints black (a 50 % threshold could drop a light one).
+    rest.accent = None;
     if rest.items.is_empty() {
         return Ok(None);
     }

@@ -82,6 +82,9 @@ pub struct Prepared {
     pub template: usize,
     /// Index into the job's language list.
     pub lang: usize,
+    /// The label's first record, for a declaration this run signed, when the job
+    /// writes records (`sheet --records`).
+    pub record: Option<crate::record::Record>,
 }
 
 /// How rows are resolved.
@@ -90,10 +93,17 @@ pub struct BatchOptions {
     pub key: Option<ed25519_dalek::SigningKey>,
     pub base_url: Option<String>,
     pub check: CheckOptions,
+    /// How already signed rows are checked before printing (none signed in this run).
+    pub signed_inputs: crate::verify::ArtworkPolicy,
+    /// Make each signed declaration's first record, issued in this month.
+    pub records_issued: Option<crate::declaration::YearMonth>,
     /// Templates rows may name (the first is the default), and languages likewise.
     pub templates: Vec<String>,
     pub langs: Vec<String>,
 }
+
+/// A signed row: COSE bytes, base URL and (when the job writes records) its record.
+type Signed = (Vec<u8>, BaseUrl, Option<crate::record::Record>);
 
 /// A row as read, before resolution.
 #[derive(Debug, Clone)]
@@ -421,7 +431,7 @@ impl<'a> Ctx<'a> {
             )]),
         };
         match signed {
-            Ok((cose, base)) if problems.is_empty() => Ok(Prepared {
+            Ok((cose, base, record)) if problems.is_empty() => Ok(Prepared {
                 row: raw.row,
                 line: raw.line,
                 cose,
@@ -429,6 +439,7 @@ impl<'a> Ctx<'a> {
                 quantity,
                 template,
                 lang,
+                record,
             }),
             Ok(_) => Err(problems),
             Err(mut ps) => {
@@ -475,25 +486,27 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn sign_inline(
-        &self,
-        decl: Value,
-        raw: &RawRow,
-    ) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
+    fn sign_inline(&self, decl: Value, raw: &RawRow) -> Result<Signed, Vec<RowProblem>> {
         let d = declaration::from_json_value(decl, &format!("row {}", raw.row), &self.opts.check)
             .map_err(|e| self.read_problems(&e, raw, ""))?;
-        let key = self.key(raw)?;
-        let base = self.base(&d, raw)?;
-        Ok((source::sign_declaration(&d, key), base))
+        self.sign(&d, raw)
     }
 
-    fn sign_file(&self, path: &Path, raw: &RawRow) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
+    fn sign_file(&self, path: &Path, raw: &RawRow) -> Result<Signed, Vec<RowProblem>> {
         let d = declaration::load(path, &self.opts.check).map_err(|e| {
             self.read_problems(&e, raw, &format!("declaration {}: ", path.display()))
         })?;
+        self.sign(&d, raw)
+    }
+
+    fn sign(&self, d: &declaration::Declaration, raw: &RawRow) -> Result<Signed, Vec<RowProblem>> {
         let key = self.key(raw)?;
-        let base = self.base(&d, raw)?;
-        Ok((source::sign_declaration(&d, key), base))
+        let base = self.base(d, raw)?;
+        let cose = source::sign_declaration(d, key);
+        let record = self.opts.records_issued.map(|issued| {
+            crate::record::Record::new(&cose, &d.product.manufacturer, Some(d), issued)
+        });
+        Ok((cose, base, record))
     }
 
     fn read_problems(
@@ -533,7 +546,7 @@ impl<'a> Ctx<'a> {
         input: &str,
         field: &str,
         raw: &RawRow,
-    ) -> Result<(Vec<u8>, BaseUrl), Vec<RowProblem>> {
+    ) -> Result<Signed, Vec<RowProblem>> {
         let p = |message: String| {
             vec![RowProblem {
                 row: raw.row,
@@ -547,12 +560,23 @@ impl<'a> Ctx<'a> {
             ..SourceOptions::default()
         };
         let env = source::load(input, &opts).map_err(|e| p(e.to_string()))?;
+        if let crate::verify::ArtworkCheck::Unverified(why) = self
+            .opts
+            .signed_inputs
+            .check(&env)
+            .map_err(|e| p(e.to_string()))?
+        {
+            eprintln!(
+                "warning: row {} ({field}): UNVERIFIED ({why}); printing because --unverified was given",
+                raw.row
+            );
+        }
         let base = env
             .base
             .clone()
             .ok_or_else(|| p("has no base URL for the link; pass --base-url".into()))?;
         let signed = env.decode().map_err(|e| p(e.to_string()))?;
-        Ok((signed.envelope.cose, base))
+        Ok((signed.envelope.cose, base, None))
     }
 
     /// A CSV cell as the JSON value the declaration field expects.

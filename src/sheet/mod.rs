@@ -74,6 +74,11 @@ pub struct SheetJob {
     pub keep_going: bool,
     pub ink: Ink,
     pub output: PathBuf,
+    /// How rows that are already signed (links, .cose) are checked before printing.
+    pub signed_inputs: crate::verify::ArtworkPolicy,
+    /// Write the first product record of every label this job signs (`--records`),
+    /// after the sheets are in place.
+    pub records: Option<crate::record::BatchRecords>,
     /// Replace existing output files of another kind (never an input or a private key),
     /// and allow QR modules below 0.25 mm.
     pub force: bool,
@@ -86,6 +91,8 @@ pub struct SheetJob {
     pub outline: Option<bool>,
     /// Press output: PDF standard, cut path, thermal printer resolution.
     pub press: PressOptions,
+    /// Brand colour of the headline and rules (`--color`).
+    pub color: Option<crate::layout::Cmyk>,
 }
 
 /// How the output is finished for a press, a cutter or a thermal printer.
@@ -118,6 +125,8 @@ pub struct SheetReport {
     pub skipped_report: Option<PathBuf>,
     /// Distinct label layouts computed.
     pub layouts: usize,
+    /// Product records written (`--records`).
+    pub records: usize,
     /// Rows printed at error-correction level L because M did not fit the cell.
     pub ec_lowered_rows: usize,
 }
@@ -144,6 +153,9 @@ impl Progress for NoProgress {
 /// Why a sheet job failed. Nothing is written when it does.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum SheetError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Records(#[from] crate::record::PublishError),
     #[error(transparent)]
     #[diagnostic(transparent)]
     Stock(#[from] StockError),
@@ -388,7 +400,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         check_zpl(job)?;
     }
     // Templates and languages rows may name; the job's defaults first.
-    let default_template = Template::by_name(&job.template)?;
+    let default_template = Template::resolve(&job.template)?;
     let mut templates = vec![default_template.clone()];
     templates.extend(
         Template::all()?
@@ -439,6 +451,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
             background: true,
             // A thermal printer prints whole dots: lay the QR out on its dot grid.
             dpi: zpl.then(|| job.press.printer_dpi.layout_dpi()),
+            accent: job.color,
         },
         ec: job.ec,
         force: job.force,
@@ -460,10 +473,13 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         }
         None => None,
     };
+    let record_key = key.clone();
     let opts = batch::BatchOptions {
         key,
         base_url: job.base_url.clone(),
         check: CheckOptions::default(),
+        signed_inputs: job.signed_inputs.clone(),
+        records_issued: job.records.as_ref().map(|r| r.issued),
         templates: labeler.templates.iter().map(|t| t.name.clone()).collect(),
         langs,
     };
@@ -563,6 +579,18 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         remove_stale_parts(job, report.files.len(), &mut files);
     }
     files.commit()?;
+    if let (Some(out), Some(key)) = (&job.records, &record_key) {
+        // One record per distinct label; a label printed on several rows is one record.
+        let mut done = std::collections::HashSet::new();
+        for r in rows.iter() {
+            if let Some(rec) = &r.record
+                && done.insert(rec.label_hash)
+            {
+                crate::record::write(&out.dir, &r.cose, rec, key)?;
+                report.records += 1;
+            }
+        }
+    }
     Ok(report)
 }
 
@@ -749,6 +777,7 @@ fn probe_fit(labeler: &Labeler, template: &Template, job: &SheetJob) -> Result<(
         quantity: 1,
         template: 0,
         lang: 0,
+        record: None,
     };
     let fits = |size: SizeMm| -> Result<(), LayoutError> {
         let mut first = None;

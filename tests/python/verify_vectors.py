@@ -21,6 +21,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import payload_decode  # noqa: E402 - the independent decoder of keys 0-18
+
 PARTIAL = {0: 0, 3: 1, 5: 2, 8: 3, 10: 4, 13: 5, 15: 6}
 
 
@@ -109,6 +112,19 @@ def verdict(vec, trusted):
         return "malformed", None
 
 
+def decoded_equals(payload, decl):
+    """Every payload key (0-18), decoded independently, gives the vector's declaration."""
+    try:
+        got = payload_decode.decode(payload, payload_decode.load_codes())
+    except payload_decode.Malformed as e:
+        print(f"     payload decode: {e}")
+        return False
+    if got != decl:
+        print(f"     payload decodes to {json.dumps(got, sort_keys=True)}")
+        print(f"     vector says        {json.dumps(decl, sort_keys=True)}")
+    return got == decl
+
+
 def main():
     vectors = sorted(glob.glob(os.path.join(sys.argv[1], "*.json")))
     if not vectors:
@@ -126,6 +142,7 @@ def main():
         if ok and got == "valid":
             decl = vec["declaration"]
             ok = payload[1] == decl["product"]["manufacturer"] and payload[2] == decl["product"]["model"]
+            ok = ok and decoded_equals(payload, decl)
         print(f"{'ok  ' if ok else 'FAIL'} {os.path.basename(path)}: {got} (expected {vec['expected']})")
         failures += not ok
     return 1 if failures else 0

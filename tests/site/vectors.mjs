@@ -150,6 +150,14 @@ for (const [name, v] of vectors) {
       const got = summaryTexts(V.summarize(r.facts, DATA.phrases[lang]));
       check(isDeepStrictEqual(got, want), `summary (${lang}) differs:\n  got      ${JSON.stringify(got)}\n  expected ${JSON.stringify(want)}`);
     }
+    // Today's verdict (src/today.rs) on given days, in given languages.
+    for (const t of v.today || []) {
+      if (!r.facts) break;
+      const [y, mo, d] = t.as_of.split('-').map(Number);
+      const ext = t.extended_to ? { year: Number(t.extended_to.slice(0, 4)), month: Number(t.extended_to.slice(5, 7)) } : null;
+      const got = V.todayStatus(r.facts, { year: y, month: mo, day: d }, ext, DATA.phrases[t.lang]);
+      check(isDeepStrictEqual(got, t.expected), `today (${t.lang}, ${t.as_of}) differs:\n  got      ${JSON.stringify(got)}\n  expected ${JSON.stringify(t.expected)}`);
+    }
   } catch (e) {
     problems.push(`threw ${e && e.stack ? e.stack : e}`);
   }
