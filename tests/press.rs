@@ -490,6 +490,8 @@ fn sheet_job(dir: &Path, stock: &str, press: PressOptions, rows: usize) -> Sheet
         outline: None,
         press,
         color: None,
+        signed_inputs: Default::default(),
+        records: None,
     }
 }
 

@@ -73,6 +73,8 @@ fn job(dir: &Path, stock: &str, template: &str, dpi: PrinterDpi, rows: usize) ->
             ..PressOptions::default()
         },
         color: None,
+        signed_inputs: Default::default(),
+        records: None,
     }
 }
 
