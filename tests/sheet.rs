@@ -72,6 +72,7 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
         allow_paths_outside: false,
         alg: Default::default(),
         operator: Default::default(),
+        press: Default::default(),
         color: None,
     }
 }

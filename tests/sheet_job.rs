@@ -55,6 +55,9 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
         ec: iotlabel::artwork::EcChoice::Auto,
         outline: None,
         operator: OperatorOptions::default(),
+        allow_paths_outside: false,
+        alg: Default::default(),
+        press: Default::default(),
         color: None,
     }
 }

@@ -9,20 +9,24 @@
 
 use crate::artwork::{LabelSpec, SizeChoice};
 use crate::layout::{LabelOptions, Template};
+use crate::render::press::PdfStandard;
+use crate::render::zpl::PrinterDpi;
 use crate::render::{self, Format, RenderOptions, pdf::Ink};
 use clap::Args;
 use miette::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Make a packaging label. The format follows the extension of -o (.pdf, .svg, .png).
+/// Make a packaging label. The format follows the extension of -o (.pdf, .svg, .png,
+/// .zpl).
 #[derive(Debug, Args)]
 pub struct LabelArgs {
     #[command(flatten)]
     pub source: super::SignedInput,
     #[command(flatten)]
     pub trust: super::ArtworkTrust,
-    /// Output file: .pdf (print), .svg (artwork) or .png (preview).
+    /// Output file: .pdf (print), .svg (artwork), .png (preview) or .zpl (thermal
+    /// label printer, ZPL II).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: PathBuf,
     /// Label template: a name (`iotlabel templates` lists them) or a template file
@@ -45,6 +49,17 @@ pub struct LabelArgs {
     /// PDF: RGB black instead of 100 % K CMYK.
     #[arg(long)]
     pub rgb: bool,
+    /// PDF: follow a standard: x4 (PDF/X-4 for the press: output intent FOGRA39,
+    /// TrimBox/BleedBox, black overprints) or a2b (PDF/A-2b for archive copies).
+    #[arg(long, value_name = "x4|a2b")]
+    pub pdf_standard: Option<PdfStandard>,
+    /// PDF: add the label's cut line as a CutContour spot colour on a layer named "Cut"
+    /// (for die cutters and print-and-cut plotters).
+    #[arg(long)]
+    pub cut_path: bool,
+    /// ZPL: the printer's resolution; QR modules land on whole printer dots.
+    #[arg(long, default_value = "203", value_name = "203|300|600")]
+    pub printer_dpi: PrinterDpi,
     /// SVG: draw text as glyph outlines (exact on machines without DejaVu Sans).
     #[arg(long)]
     pub outline_text: bool,
@@ -76,6 +91,13 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
             a.dpi
         );
     }
+    if format != Format::Pdf && (a.pdf_standard.is_some() || a.cut_path) {
+        miette::bail!(
+            help = "write a .pdf, or leave out --pdf-standard and --cut-path",
+            "--pdf-standard and --cut-path apply to PDF output, not to {}",
+            a.out.display()
+        );
+    }
     let template = Template::resolve(&a.template)?;
     let signed = a.trust.resolve(&a.source)?;
     let out_opts = crate::fsutil::WriteOptions::output(format.file_kind(), a.force);
@@ -94,7 +116,11 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
             safe_mm: 0.0,
             outline,
             background: !a.no_background,
-            dpi: (format == Format::Png).then_some(a.dpi),
+            dpi: match format {
+                Format::Png => Some(a.dpi),
+                Format::Zpl => Some(a.printer_dpi.layout_dpi()),
+                _ => None,
+            },
             accent: a.color,
         },
         force: a.force,
@@ -108,6 +134,9 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
         ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk },
         outline_text: a.outline_text,
         dpi: a.dpi,
+        pdf_standard: a.pdf_standard.unwrap_or_default(),
+        cut_path: a.cut_path,
+        printer_dpi: a.printer_dpi,
     };
     let frame = &made.frame;
     let bytes = render::render(frame, format, &render_opts)?;

@@ -131,6 +131,7 @@ pub fn run(a: QrArgs) -> Result<ExitCode> {
         ink: if a.rgb { Ink::Rgb } else { Ink::Cmyk },
         outline_text: false,
         dpi,
+        ..RenderOptions::default()
     };
     let bytes = render::render(&frame, format, &render_opts)?;
     crate::fsutil::write_output(&a.out, format.file_kind(), a.force, &bytes)?;

@@ -74,8 +74,17 @@ pub struct SheetArgs {
     /// COSE algorithm id for rows signed now: eddsa (-8, the default) or ed25519 (-19).
     #[arg(long, value_enum, default_value = "eddsa")]
     pub alg: crate::envelope::Alg,
-    /// Output PDF.
-    #[arg(long, short = 'o', value_name = "OUT.pdf")]
+    /// PDF: follow a standard: x4 (PDF/X-4 for the press) or a2b (PDF/A-2b, archive).
+    #[arg(long, value_name = "x4|a2b")]
+    pub pdf_standard: Option<crate::render::press::PdfStandard>,
+    /// PDF: add the stock's die line as a CutContour spot colour on a layer named "Cut".
+    #[arg(long)]
+    pub cut_path: bool,
+    /// ZPL (-o OUT.zpl, roll stocks): the printer's resolution.
+    #[arg(long, default_value = "203", value_name = "203|300|600")]
+    pub printer_dpi: crate::render::zpl::PrinterDpi,
+    /// Output: OUT.pdf, or OUT.zpl for a thermal label printer (roll stocks).
+    #[arg(long, short = 'o', value_name = "OUT.pdf|OUT.zpl")]
     pub out: PathBuf,
     #[command(flatten)]
     pub trust: super::ArtworkTrust,
@@ -245,6 +254,11 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
         outline: if a.outline { Some(true) } else { None },
         allow_paths_outside: a.allow_paths_outside,
         alg: a.alg,
+        press: sheet::PressOptions {
+            pdf_standard: a.pdf_standard.unwrap_or_default(),
+            cut_path: a.cut_path,
+            printer_dpi: a.printer_dpi,
+        },
         color: a.color,
         operator: sheet::OperatorOptions {
             report: a.report,

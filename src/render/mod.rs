@@ -1,13 +1,16 @@
-//! Output backends for a [`crate::layout::Frame`]: PDF ([`pdf`], krilla), SVG ([`svg`])
-//! and PNG ([`png`], resvg from the SVG).
+//! Output backends for a [`crate::layout::Frame`]: PDF ([`pdf`], krilla, with press
+//! finishing in [`press`]), SVG ([`svg`]), PNG ([`png`], resvg from the SVG) and ZPL II
+//! for thermal label printers ([`zpl`]).
 //!
 //! Each backend only draws: positions, line breaks and sizes were all decided when the
-//! frame was built, so the three formats cannot disagree. [`render`] picks the backend
+//! frame was built, so the formats cannot disagree. [`render`] picks the backend
 //! from an output format (usually the output file's extension).
 
 pub mod pdf;
 pub mod png;
+pub mod press;
 pub mod svg;
+pub mod zpl;
 
 use std::path::Path;
 
@@ -22,9 +25,17 @@ pub enum RenderError {
     PageSize { width_mm: f64, height_mm: f64 },
     #[error("PDF writer failed: {0}")]
     Pdf(String),
+    #[error("PDF/X-4 and PDF/A-2b files are CMYK; RGB black cannot be used with them")]
+    #[diagnostic(help("leave out --rgb, or leave out --pdf-standard"))]
+    RgbWithStandard,
+    #[error("a cut path is for the press and the cutter, not for a PDF/A archive copy")]
+    #[diagnostic(help("use --pdf-standard x4 with --cut-path, or leave out --cut-path"))]
+    CutPathArchive,
     #[error("PNG rendering failed: {0}")]
     Png(String),
-    #[error("unknown output format {ext:?} for {path}; use .pdf, .svg or .png")]
+    #[error("ZPL output failed: {0}")]
+    Zpl(String),
+    #[error("unknown output format {ext:?} for {path}; use .pdf, .svg, .png or .zpl")]
     #[diagnostic(help("the output format follows the file extension of -o"))]
     UnknownFormat { path: String, ext: String },
 }
@@ -35,6 +46,8 @@ pub enum Format {
     Pdf,
     Svg,
     Png,
+    /// ZPL II for thermal label printers.
+    Zpl,
 }
 
 impl Format {
@@ -44,6 +57,7 @@ impl Format {
             Format::Pdf => crate::fsutil::Kind::Pdf,
             Format::Svg => crate::fsutil::Kind::Svg,
             Format::Png => crate::fsutil::Kind::Png,
+            Format::Zpl => crate::fsutil::Kind::Zpl,
         }
     }
 
@@ -58,6 +72,7 @@ impl Format {
             "pdf" => Ok(Format::Pdf),
             "svg" => Ok(Format::Svg),
             "png" => Ok(Format::Png),
+            "zpl" => Ok(Format::Zpl),
             _ => Err(RenderError::UnknownFormat {
                 path: path.display().to_string(),
                 ext,
@@ -75,6 +90,12 @@ pub struct RenderOptions {
     pub outline_text: bool,
     /// PNG: resolution.
     pub dpi: f64,
+    /// PDF: the standard the file follows.
+    pub pdf_standard: press::PdfStandard,
+    /// PDF: add the die line as a `CutContour` layer.
+    pub cut_path: bool,
+    /// ZPL: the printer's resolution (the frame must be laid out for it).
+    pub printer_dpi: zpl::PrinterDpi,
 }
 
 impl Default for RenderOptions {
@@ -83,6 +104,9 @@ impl Default for RenderOptions {
             ink: pdf::Ink::Cmyk,
             outline_text: false,
             dpi: 300.0,
+            pdf_standard: press::PdfStandard::None,
+            cut_path: false,
+            printer_dpi: zpl::PrinterDpi::Dpi203,
         }
     }
 }
@@ -96,6 +120,8 @@ pub fn render(frame: &Frame, format: Format, opts: &RenderOptions) -> Result<Vec
                 ink: opts.ink,
                 title: None,
                 lang: None,
+                standard: opts.pdf_standard,
+                cut_path: opts.cut_path,
             },
         ),
         Format::Svg => Ok(svg::render(
@@ -106,5 +132,6 @@ pub fn render(frame: &Frame, format: Format, opts: &RenderOptions) -> Result<Vec
         )
         .into_bytes()),
         Format::Png => Ok(png::render(frame, &png::PngOptions { dpi: opts.dpi })?.bytes),
+        Format::Zpl => zpl::render([(frame, 1)], opts.printer_dpi),
     }
 }

@@ -13,8 +13,11 @@
 //! emitted in millimetres under one scale transform per frame.
 
 use krilla::Document;
+use krilla::SerializeSettings;
 use krilla::color::{cmyk, rgb};
+use krilla::configure::{Archival, ConfigurationBuilder, PdfVersion, Validator};
 use krilla::geom::{PathBuilder, Point, Rect, Transform};
+use krilla::icc::ICCProfile;
 use krilla::metadata::{DateTime, Metadata};
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Paint, Stroke};
@@ -22,6 +25,7 @@ use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
 
 use super::RenderError;
+use super::press::{self, CutShape, PdfStandard};
 use crate::layout::font::{BOLD_TTF, MM_PER_PT, REGULAR_TTF};
 use crate::layout::{Frame, Item, QrItem, RectMm, Weight};
 
@@ -87,6 +91,11 @@ pub struct PdfOptions {
     pub title: Option<String>,
     /// Document language; defaults to the (first) frame's language.
     pub lang: Option<String>,
+    /// PDF/X-4 for the press, PDF/A-2b for archive copies, or plain PDF.
+    pub standard: PdfStandard,
+    /// Add the label's die line (its edge) as a `CutContour` spot colour on a "Cut"
+    /// layer ([`press`]).
+    pub cut_path: bool,
 }
 
 /// The two label fonts, loaded into krilla once per document. Cloning is cheap (a
@@ -119,6 +128,10 @@ pub struct PdfWriter {
     doc: Document,
     fonts: PdfFonts,
     ink: Ink,
+    standard: PdfStandard,
+    title: String,
+    /// Die-cut shapes per page (empty: none).
+    cuts: Vec<Vec<CutShape>>,
 }
 
 /// The fixed creation date written into every document (determinism: identical input,
@@ -130,7 +143,40 @@ fn fixed_date() -> DateTime {
 impl PdfWriter {
     /// Starts a document with metadata (title, language, creator, fixed date).
     pub fn new(title: &str, lang: &str, ink: Ink) -> Result<Self, RenderError> {
-        let mut doc = Document::new();
+        Self::with_standard(title, lang, ink, PdfStandard::None)
+    }
+
+    /// Starts a document that follows `standard`. PDF/X-4 and PDF/A-2b are CMYK
+    /// documents for a coated-paper output condition, so RGB ink is refused with them.
+    pub fn with_standard(
+        title: &str,
+        lang: &str,
+        ink: Ink,
+        standard: PdfStandard,
+    ) -> Result<Self, RenderError> {
+        if standard != PdfStandard::None && ink == Ink::Rgb {
+            return Err(RenderError::RgbWithStandard);
+        }
+        let mut settings = SerializeSettings::default();
+        match standard {
+            PdfStandard::None => {}
+            PdfStandard::X4 => {
+                // PDF/X-4 is PDF 1.6; its XMP is written in the finishing pass.
+                settings.configuration = ConfigurationBuilder::new()
+                    .with_version(PdfVersion::Pdf16)
+                    .finish()
+                    .map_err(|e| RenderError::Pdf(format!("{e:?}")))?;
+                settings.xmp_metadata = false;
+            }
+            PdfStandard::A2b => {
+                settings.configuration = ConfigurationBuilder::new()
+                    .set_validator(Validator::A(Archival::A2_B))
+                    .finish()
+                    .map_err(|e| RenderError::Pdf(format!("{e:?}")))?;
+                settings.cmyk_profile = ICCProfile::new(press::ISO_COATED_V2);
+            }
+        }
+        let mut doc = Document::new_with(settings);
         doc.set_metadata(
             Metadata::new()
                 .title(title.to_string())
@@ -142,6 +188,9 @@ impl PdfWriter {
             doc,
             fonts: PdfFonts::new()?,
             ink,
+            standard,
+            title: title.to_string(),
+            cuts: Vec::new(),
         })
     }
 
@@ -166,16 +215,32 @@ impl PdfWriter {
             (width_mm * PT_PER_MM) as f32,
             (height_mm * PT_PER_MM) as f32,
         );
-        let settings = PageSettings::from_wh(w, h).ok_or(RenderError::PageSize {
+        let page_size = || RenderError::PageSize {
             width_mm,
             height_mm,
-        })?;
+        };
+        // The page is the trimmed sheet or label: TrimBox = BleedBox = MediaBox, which
+        // a press workflow (and PDF/X) needs stated on every page.
+        let whole = Rect::from_xywh(0.0, 0.0, w, h).ok_or_else(page_size)?;
+        let settings = PageSettings::from_wh(w, h)
+            .ok_or_else(page_size)?
+            .with_trim_box(Some(whole))
+            .with_bleed_box(Some(whole));
+        self.cuts.push(Vec::new());
         let mut page = self.doc.start_page_with(settings);
         let mut surface = page.surface();
         draw(&mut surface, &self.fonts, self.ink);
         surface.finish();
         page.finish();
         Ok(())
+    }
+
+    /// Sets the die-cut shapes of the page added last (drawn as the `CutContour` layer
+    /// when the document is finished).
+    pub fn set_cuts(&mut self, shapes: Vec<CutShape>) {
+        if let Some(last) = self.cuts.last_mut() {
+            *last = shapes;
+        }
     }
 
     /// Adds one page exactly the size of `frame` with the frame on it.
@@ -187,9 +252,20 @@ impl PdfWriter {
 
     /// Serialises the document.
     pub fn finish(self) -> Result<Vec<u8>, RenderError> {
-        self.doc
+        let bytes = self
+            .doc
             .finish()
-            .map_err(|e| RenderError::Pdf(format!("{e:?}")))
+            .map_err(|e| RenderError::Pdf(format!("{e:?}")))?;
+        let creator = format!("iotlabel {}", env!("CARGO_PKG_VERSION"));
+        press::finish(
+            &bytes,
+            self.standard,
+            &self.cuts,
+            &press::DocFacts {
+                title: &self.title,
+                creator: &creator,
+            },
+        )
     }
 }
 
@@ -197,9 +273,29 @@ impl PdfWriter {
 pub fn single_page(frame: &Frame, opts: &PdfOptions) -> Result<Vec<u8>, RenderError> {
     let title = opts.title.clone().unwrap_or_else(|| frame.title.clone());
     let lang = opts.lang.clone().unwrap_or_else(|| frame.lang.clone());
-    let mut w = PdfWriter::new(&title, &lang, opts.ink)?;
+    let mut w = PdfWriter::with_standard(&title, &lang, opts.ink, opts.standard)?;
     w.frame_page(frame)?;
+    if opts.cut_path {
+        w.set_cuts(vec![label_cut(frame)]);
+    }
     w.finish()
+}
+
+/// A single label's die line: its edge, with the corner radius of its printed outline
+/// if it has one.
+pub fn label_cut(frame: &Frame) -> CutShape {
+    let radius_mm = frame
+        .items
+        .iter()
+        .find_map(|i| match i {
+            Item::Outline { radius_mm, .. } => Some(*radius_mm),
+            _ => None,
+        })
+        .unwrap_or(0.0);
+    CutShape {
+        rect: frame.bounds(),
+        radius_mm,
+    }
 }
 
 fn rect(r: &RectMm) -> Option<Rect> {

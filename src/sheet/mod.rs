@@ -45,6 +45,8 @@ use crate::link::{self, PayloadForm};
 use crate::qr::EcLevel;
 use crate::render::RenderError;
 use crate::render::pdf::{Ink, PdfWriter};
+use crate::render::press::{CutShape, PdfStandard};
+use crate::render::zpl::PrinterDpi;
 use crate::summary::{Catalogue, CatalogueError, summarize};
 
 /// Labels laid out per parallel chunk: enough to keep both cores busy, small enough
@@ -98,8 +100,29 @@ pub struct SheetJob {
     pub alg: crate::envelope::Alg,
     /// Job report, slug, proof page, feed offset and serials.
     pub operator: OperatorOptions,
+    /// Press output: PDF standard, cut path, thermal printer resolution.
+    pub press: PressOptions,
     /// Brand colour of the headline and rules (`--color`).
     pub color: Option<crate::layout::Cmyk>,
+}
+
+/// How the output is finished for a press, a cutter or a thermal printer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PressOptions {
+    /// PDF/X-4, PDF/A-2b or plain PDF.
+    pub pdf_standard: PdfStandard,
+    /// Add the stock's die line as a `CutContour` spot colour on a "Cut" layer.
+    pub cut_path: bool,
+    /// ZPL output (`-o x.zpl`): the printer's resolution.
+    pub printer_dpi: PrinterDpi,
+}
+
+/// Does the job write ZPL (its output ends in `.zpl`) rather than PDF?
+pub fn writes_zpl(output: &Path) -> bool {
+    output
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("zpl"))
 }
 
 /// What a finished job did.
@@ -233,6 +256,16 @@ pub enum SheetError {
     /// A label that passed validation could not be made (a bug, not bad input).
     #[error("a label could not be made: {0}")]
     Label(String),
+    #[error(
+        "ZPL is for thermal label printers, which print from a roll; {stock} is a {kind} stock"
+    )]
+    #[diagnostic(help(
+        "choose a roll or continuous stock (`iotlabel stocks`), or write a .pdf for sheets"
+    ))]
+    ZplNeedsRoll { stock: String, kind: String },
+    #[error("{what} applies to PDF output, not to ZPL")]
+    #[diagnostic(help("leave it out, or write a .pdf"))]
+    NotForZpl { what: String },
 }
 
 /// The files a job writes: `out.pdf`, or `out-001.pdf`, `out-002.pdf`, … when split.
@@ -466,6 +499,10 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
     if job.pages_per_file == Some(0) {
         return Err(SheetError::PagesPerFile);
     }
+    let zpl = writes_zpl(&job.output);
+    if zpl {
+        check_zpl(job)?;
+    }
     // Templates and languages rows may name; the job's defaults first.
     let default_template = Template::resolve(&job.template)?;
     let mut templates = vec![default_template.clone()];
@@ -523,7 +560,8 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
             safe_mm: crate::layout::SAFE_AREA_MM,
             outline,
             background: true,
-            dpi: None,
+            // A thermal printer prints whole dots: lay the QR out on its dot grid.
+            dpi: zpl.then(|| job.press.printer_dpi.layout_dpi()),
             accent: job.color,
         },
         ec: job.ec,
@@ -685,16 +723,20 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         files.add_bytes(&report_path, report_opts(job), text.as_bytes())?;
         report.skipped_report = Some(report_path);
     }
-    write_pages(
-        job,
-        &geometry,
-        &labeler,
-        &rows,
-        labels,
-        progress,
-        &mut report,
-        &mut files,
-    )?;
+    if zpl {
+        write_zpl(job, &labeler, &rows, progress, &mut report, &mut files)?;
+    } else {
+        write_pages(
+            job,
+            &geometry,
+            &labeler,
+            &rows,
+            labels,
+            progress,
+            &mut report,
+            &mut files,
+        )?;
+    }
     if job.pages_per_file.is_some() {
         remove_stale_parts(job, report.files.len(), &mut files);
     }
@@ -724,7 +766,70 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
 }
 
 fn pdf_opts(job: &SheetJob) -> crate::fsutil::WriteOptions {
-    crate::fsutil::WriteOptions::output(crate::fsutil::Kind::Pdf, job.force)
+    let kind = if writes_zpl(&job.output) {
+        crate::fsutil::Kind::Zpl
+    } else {
+        crate::fsutil::Kind::Pdf
+    };
+    crate::fsutil::WriteOptions::output(kind, job.force)
+}
+
+/// ZPL goes to roll printers, one label after the other: refuses sheet stock and the
+/// options that only mean something on a PDF page.
+fn check_zpl(job: &SheetJob) -> Result<(), SheetError> {
+    if job.stock.kind == StockKind::Sheet {
+        return Err(SheetError::ZplNeedsRoll {
+            stock: job.stock.id.clone(),
+            kind: "sheet".into(),
+        });
+    }
+    let refuse = |what: &str| {
+        Err(SheetError::NotForZpl {
+            what: what.to_string(),
+        })
+    };
+    if job.press.pdf_standard != PdfStandard::None {
+        return refuse("--pdf-standard");
+    }
+    if job.press.cut_path {
+        return refuse("--cut-path");
+    }
+    if job.marks.crop_marks {
+        return refuse("--crop-marks");
+    }
+    if job.pages_per_file.is_some() {
+        return refuse("--pages-per-file");
+    }
+    if job.ink == Ink::Rgb {
+        return refuse("--rgb");
+    }
+    Ok(())
+}
+
+/// Writes the rows as ZPL: one `^XA … ^XZ` block per row, in row order, printing the
+/// row's quantity with `^PQ`.
+fn write_zpl(
+    job: &SheetJob,
+    labeler: &Labeler,
+    rows: &[Prepared],
+    progress: &dyn Progress,
+    report: &mut SheetReport,
+    files: &mut crate::fsutil::FileSet,
+) -> Result<(), SheetError> {
+    progress.phase("writing", Some(rows.len() as u64));
+    let frames: Result<Vec<Frame>, String> = rows.par_iter().map(|p| labeler.frame(p)).collect();
+    let frames = frames.map_err(|e| {
+        SheetError::Label(format!("laying out a label failed after validation: {e}"))
+    })?;
+    let bytes = crate::render::zpl::render(
+        frames.iter().zip(rows).map(|(f, p)| (f, p.quantity)),
+        job.press.printer_dpi,
+    )?;
+    progress.done(rows.len() as u64);
+    files.add_bytes(&job.output, pdf_opts(job), &bytes)?;
+    report.files.push(job.output.clone());
+    report.pages = report.labels;
+    Ok(())
 }
 
 fn report_opts(job: &SheetJob) -> crate::fsutil::WriteOptions {
@@ -936,6 +1041,17 @@ fn serial_for(job: &SheetJob, p: &Prepared, copy: u32, label_index: usize) -> Op
     }
 }
 
+/// The stock's die line on one page: every cell, with the stock's corner radius.
+pub fn die_line(g: &Geometry) -> Vec<CutShape> {
+    g.cells()
+        .into_iter()
+        .map(|rect| CutShape {
+            rect,
+            radius_mm: g.corner_radius_mm,
+        })
+        .collect()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn write_pages(
     job: &SheetJob,
@@ -1107,7 +1223,15 @@ fn write_pages(
                 }
                 let (w, count) = match writer.take() {
                     Some(w) => w,
-                    None => (PdfWriter::new(&title, &job.lang, job.ink)?, 0),
+                    None => (
+                        PdfWriter::with_standard(
+                            &title,
+                            &job.lang,
+                            job.ink,
+                            job.press.pdf_standard,
+                        )?,
+                        0,
+                    ),
                 };
                 let mut w = w;
                 let marks = job.marks;
@@ -1138,6 +1262,9 @@ fn write_pages(
                         crate::render::pdf::draw_frame(surface, f, (*x, *y), fonts, ink);
                     }
                 })?;
+                if job.press.cut_path {
+                    w.set_cuts(die_line(g));
+                }
                 done += on_page.len() as u64;
                 if count + 1 >= pages_per_file {
                     finish(w, file_index, report, files)?;
