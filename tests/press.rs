@@ -13,7 +13,7 @@ use std::process::Command;
 use base64::Engine;
 use iotlabel::render::pdf::PT_PER_MM;
 use iotlabel::render::press::{CUT_STROKE_PT, ISO_COATED_V2, PdfStandard};
-use iotlabel::sheet::{self, Marks, NoProgress, PressOptions, SheetJob, Stock};
+use iotlabel::sheet::{self, NoProgress, PressOptions, SheetJob, Stock};
 use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -472,29 +472,9 @@ fn sheet_job(dir: &Path, stock: &str, press: PressOptions, rows: usize) -> Sheet
     let batch = dir.join("batch.jsonl");
     std::fs::write(&batch, lines).unwrap();
     SheetJob {
-        batch,
-        stock: Stock::by_id(stock).unwrap(),
         key: Some(key()),
-        base_url: None,
-        template: "compact".into(),
-        lang: "en".into(),
-        start_at: 1,
-        marks: Marks::default(),
-        pages_per_file: None,
-        keep_going: false,
-        ink: iotlabel::render::pdf::Ink::Cmyk,
-        output: dir.join("sheet.pdf"),
-        force: false,
-        module: iotlabel::layout::ModuleSize::Auto,
-        ec: iotlabel::artwork::EcChoice::Auto,
-        outline: None,
-        operator: Default::default(),
-        allow_paths_outside: false,
-        alg: Default::default(),
         press,
-        color: None,
-        signed_inputs: Default::default(),
-        records: None,
+        ..SheetJob::new(batch, Stock::by_id(stock).unwrap(), dir.join("sheet.pdf"))
     }
 }
 

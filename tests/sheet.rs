@@ -7,7 +7,6 @@ use std::process::Command;
 
 use image::GenericImageView;
 
-use iotlabel::render::pdf::Ink;
 use iotlabel::sheet::{self, Marks, NoProgress, SheetError, SheetJob, Stock};
 use iotlabel::source::{self, SourceOptions};
 
@@ -51,29 +50,12 @@ fn write_jsonl(dir: &Path, rows: &[serde_json::Value]) -> PathBuf {
 
 fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
     SheetJob {
-        batch: batch.to_path_buf(),
-        stock: Stock::by_id(stock).unwrap(),
         key: Some(key()),
-        base_url: None,
-        template: "compact".into(),
-        lang: "en".into(),
-        start_at: 1,
-        marks: Marks::default(),
-        pages_per_file: None,
-        keep_going: false,
-        ink: Ink::Cmyk,
-        output: out.to_path_buf(),
-        signed_inputs: Default::default(),
-        records: None,
-        force: false,
-        module: iotlabel::layout::ModuleSize::Auto,
-        ec: iotlabel::artwork::EcChoice::Auto,
-        outline: None,
-        allow_paths_outside: false,
-        alg: Default::default(),
-        operator: Default::default(),
-        press: Default::default(),
-        color: None,
+        ..SheetJob::new(
+            batch.to_path_buf(),
+            Stock::by_id(stock).unwrap(),
+            out.to_path_buf(),
+        )
     }
 }
 

@@ -8,8 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use iotlabel::render::pdf::Ink;
-use iotlabel::sheet::{self, Marks, NoProgress, OperatorOptions, SheetError, SheetJob, Stock};
+use iotlabel::sheet::{self, Marks, NoProgress, SheetError, SheetJob, Stock};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -36,29 +35,12 @@ fn write_jsonl(dir: &Path, rows: &[serde_json::Value]) -> PathBuf {
 
 fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
     SheetJob {
-        batch: batch.to_path_buf(),
-        stock: Stock::by_id(stock).unwrap(),
         key: Some(key()),
-        base_url: None,
-        template: "compact".into(),
-        lang: "en".into(),
-        start_at: 1,
-        marks: Marks::default(),
-        pages_per_file: None,
-        keep_going: false,
-        ink: Ink::Cmyk,
-        output: out.to_path_buf(),
-        signed_inputs: Default::default(),
-        records: None,
-        force: false,
-        module: iotlabel::layout::ModuleSize::Auto,
-        ec: iotlabel::artwork::EcChoice::Auto,
-        outline: None,
-        operator: OperatorOptions::default(),
-        allow_paths_outside: false,
-        alg: Default::default(),
-        press: Default::default(),
-        color: None,
+        ..SheetJob::new(
+            batch.to_path_buf(),
+            Stock::by_id(stock).unwrap(),
+            out.to_path_buf(),
+        )
     }
 }
 

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use iotlabel::layout::Template;
 use iotlabel::render::zpl::PrinterDpi;
-use iotlabel::sheet::{self, Marks, NoProgress, PressOptions, SheetJob, Stock};
+use iotlabel::sheet::{self, NoProgress, PressOptions, SheetJob, Stock};
 use iotlabel::source::{self, SourceOptions};
 use serde_json::Value;
 
@@ -52,32 +52,13 @@ fn job(dir: &Path, stock: &str, template: &str, dpi: PrinterDpi, rows: usize) ->
     let batch = dir.join("batch.jsonl");
     std::fs::write(&batch, lines).unwrap();
     SheetJob {
-        batch,
-        stock: Stock::by_id(stock).unwrap(),
         key: Some(key()),
-        base_url: None,
         template: template.into(),
-        lang: "en".into(),
-        start_at: 1,
-        marks: Marks::default(),
-        pages_per_file: None,
-        keep_going: false,
-        ink: iotlabel::render::pdf::Ink::Cmyk,
-        output: dir.join("labels.zpl"),
-        force: false,
-        module: iotlabel::layout::ModuleSize::Auto,
-        ec: iotlabel::artwork::EcChoice::Auto,
-        outline: None,
-        operator: Default::default(),
-        allow_paths_outside: false,
-        alg: Default::default(),
         press: PressOptions {
             printer_dpi: dpi,
             ..PressOptions::default()
         },
-        color: None,
-        signed_inputs: Default::default(),
-        records: None,
+        ..SheetJob::new(batch, Stock::by_id(stock).unwrap(), dir.join("labels.zpl"))
     }
 }
 

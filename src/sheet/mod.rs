@@ -125,6 +125,39 @@ pub fn writes_zpl(output: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("zpl"))
 }
 
+impl SheetJob {
+    /// A job with the command line's defaults (the `compact` template in English from the
+    /// first cell, 100 % K, no marks, no key, nothing forced); set the rest with struct
+    /// update syntax: `SheetJob { key: Some(k), ..SheetJob::new(batch, stock, out) }`.
+    pub fn new(batch: PathBuf, stock: Stock, output: PathBuf) -> SheetJob {
+        SheetJob {
+            batch,
+            stock,
+            key: None,
+            base_url: None,
+            template: "compact".into(),
+            lang: "en".into(),
+            start_at: 1,
+            marks: Marks::default(),
+            pages_per_file: None,
+            keep_going: false,
+            ink: Ink::Cmyk,
+            output,
+            signed_inputs: Default::default(),
+            records: None,
+            force: false,
+            module: ModuleSize::Auto,
+            ec: EcChoice::Auto,
+            outline: None,
+            allow_paths_outside: false,
+            alg: Default::default(),
+            operator: OperatorOptions::default(),
+            press: PressOptions::default(),
+            color: None,
+        }
+    }
+}
+
 /// What a finished job did.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct SheetReport {
