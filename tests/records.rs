@@ -1007,3 +1007,49 @@ fn sheet_writes_the_records_of_a_whole_batch() {
         .count();
     assert_eq!(labels, 6);
 }
+
+#[test]
+fn a_record_made_from_the_declaration_addresses_the_label_signed_with_the_same_alg() {
+    // A label signed with `--alg ed25519` (-19) and its record made from the declaration
+    // with the same option land at the same address as a record made from the label.
+    let dir = tempfile::tempdir().unwrap();
+    let out = iotlabel()
+        .args([
+            "sign",
+            "samples/thermostat.toml",
+            "--key",
+            "samples/keys/demo.pem",
+            "--alg",
+            "ed25519",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let link = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let names = |input: &str, extra: &[&str], sub: &str| -> Vec<String> {
+        let d = dir.path().join(sub);
+        let o = iotlabel()
+            .args(["record", input, "--key", "samples/keys/demo.pem", "-o"])
+            .arg(&d)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let mut v: Vec<String> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let from_label = names(&link, &[], "a");
+    let from_declaration = names("samples/thermostat.toml", &["--alg", "ed25519"], "b");
+    assert!(!from_label.is_empty());
+    assert_eq!(from_label, from_declaration);
+    let default_alg = names("samples/thermostat.toml", &[], "c");
+    assert_ne!(from_label, default_alg, "-8 signs a different label");
+}

@@ -27,6 +27,10 @@ pub struct RecordTarget {
     /// Base URL, for a .cose label (which carries none); not part of the record.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// When the label is given as its declaration: the COSE algorithm id it was signed
+    /// with (`sign --alg`), so that the record is for that very label.
+    #[arg(long, value_enum, default_value = "eddsa")]
+    pub alg: crate::envelope::Alg,
 }
 
 /// Write the first record of a label: contacts, versions and notes from its declaration.
@@ -81,7 +85,7 @@ fn load(input: &str, t: &RecordTarget) -> Result<Loaded> {
         base_url: t.base_url.clone(),
         gs1: false,
         check: Some(CheckOptions::lenient()),
-        alg: Default::default(),
+        alg: t.alg,
     };
     let env = source::load(input, &opts)?;
     let facts = crate::payload::decode(&env.opened.payload)
@@ -171,7 +175,7 @@ pub fn withdraw(a: WithdrawArgs) -> Result<ExitCode> {
                 base_url: a.target.base_url.clone(),
                 gs1: false,
                 check: Some(CheckOptions::lenient()),
-                alg: Default::default(),
+                alg: a.target.alg,
             };
             let env = source::load(newer, &opts)?;
             if env.cose == l.env.cose {
