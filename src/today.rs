@@ -35,7 +35,7 @@ impl Date {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+        let (y, m, d) = crate::declaration::civil_from_days((secs / 86_400) as i64);
         Date {
             year: y.clamp(0, 9999) as u16,
             month: m as u8,
@@ -62,20 +62,6 @@ fn days_in(year: u16, month: u8) -> u8 {
         2 => 28,
         _ => 31,
     }
-}
-
-/// Days since 1970-01-01 to (year, month, day) (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 impl std::fmt::Display for Date {

@@ -8,35 +8,15 @@ use std::process::Command;
 use image::GenericImageView;
 
 use iotlabel::sheet::{self, Marks, NoProgress, SheetError, SheetJob, Stock};
-use iotlabel::source::{self, SourceOptions};
+use iotlabel::source;
+
+mod common;
+use common::{
+    demo_key as key, doorbell as declaration, doorbell_link as expected_link,
+    render_pages as render,
+};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn key() -> PathBuf {
-    Path::new(ROOT).join("samples/keys/demo.pem")
-}
-
-/// The sample doorbell declaration with a distinct model per row.
-fn declaration(i: usize) -> serde_json::Value {
-    let text = std::fs::read_to_string(Path::new(ROOT).join("samples/doorbell.json")).unwrap();
-    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    v["product"]["model"] = format!("Doorbell {i}").into();
-    v
-}
-
-/// The link for row `i`, signed through the single-label path (declaration file → key).
-fn expected_link(dir: &Path, i: usize) -> String {
-    let p = dir.join(format!("expected-{i}.json"));
-    std::fs::write(&p, serde_json::to_string(&declaration(i)).unwrap()).unwrap();
-    let opts = SourceOptions {
-        key: Some(key()),
-        ..SourceOptions::default()
-    };
-    source::resolve(&p.display().to_string(), &opts)
-        .unwrap()
-        .link()
-        .unwrap()
-}
 
 fn write_jsonl(dir: &Path, rows: &[serde_json::Value]) -> PathBuf {
     let p = dir.join("batch.jsonl");
@@ -57,28 +37,6 @@ fn job(batch: &Path, stock: &str, out: &Path) -> SheetJob {
             out.to_path_buf(),
         )
     }
-}
-
-/// Renders every page at 300 dpi and returns them as grayscale images.
-fn render(pdf: &Path) -> Vec<image::GrayImage> {
-    let dir = tempfile::tempdir().unwrap();
-    let prefix = dir.path().join("p");
-    let st = Command::new("pdftoppm")
-        .args(["-r", "300", "-png"])
-        .arg(pdf)
-        .arg(&prefix)
-        .status()
-        .expect("pdftoppm");
-    assert!(st.success());
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|f| image::open(f).unwrap().to_luma8())
-        .collect()
 }
 
 /// Pixels darker than this count as ink (white paper renders at 255).

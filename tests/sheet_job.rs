@@ -10,18 +10,8 @@ use std::process::Command;
 
 use iotlabel::sheet::{self, Marks, NoProgress, SheetError, SheetJob, Stock};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn key() -> PathBuf {
-    Path::new(ROOT).join("samples/keys/demo.pem")
-}
-
-fn declaration(i: usize) -> serde_json::Value {
-    let text = std::fs::read_to_string(Path::new(ROOT).join("samples/doorbell.json")).unwrap();
-    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    v["product"]["model"] = format!("Doorbell {i}").into();
-    v
-}
+mod common;
+use common::{demo_key as key, doorbell as declaration, render_pages as render};
 
 fn write_jsonl(dir: &Path, rows: &[serde_json::Value]) -> PathBuf {
     let p = dir.join("batch.jsonl");
@@ -105,28 +95,6 @@ fn words(pdf: &Path, page: usize) -> Vec<(String, f64, f64, f64, f64)> {
                 mm(&attr("yMax")),
             )
         })
-        .collect()
-}
-
-/// Renders every page at 300 dpi (grayscale).
-fn render(pdf: &Path) -> Vec<image::GrayImage> {
-    let dir = tempfile::tempdir().unwrap();
-    let prefix = dir.path().join("p");
-    let st = Command::new("pdftoppm")
-        .args(["-r", "300", "-png"])
-        .arg(pdf)
-        .arg(&prefix)
-        .status()
-        .expect("pdftoppm");
-    assert!(st.success());
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|f| image::open(f).unwrap().to_luma8())
         .collect()
 }
 

@@ -5,40 +5,15 @@
 //! read back from the ZPL and every run of dark dots is a whole number of modules of a
 //! whole number of dots, never below the 0.42 mm floor.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use iotlabel::layout::Template;
 use iotlabel::render::zpl::PrinterDpi;
 use iotlabel::sheet::{self, NoProgress, PressOptions, SheetJob, Stock};
-use iotlabel::source::{self, SourceOptions};
-use serde_json::Value;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn key() -> PathBuf {
-    Path::new(ROOT).join("samples/keys/demo.pem")
-}
-
-fn declaration(i: usize) -> Value {
-    let text = std::fs::read_to_string(Path::new(ROOT).join("samples/doorbell.json")).unwrap();
-    let mut v: Value = serde_json::from_str(&text).unwrap();
-    v["product"]["model"] = format!("Doorbell {i}").into();
-    v
-}
-
-fn expected_link(dir: &Path, i: usize) -> String {
-    let p = dir.join(format!("expected-{i}.json"));
-    std::fs::write(&p, serde_json::to_string(&declaration(i)).unwrap()).unwrap();
-    let opts = SourceOptions {
-        key: Some(key()),
-        ..SourceOptions::default()
-    };
-    source::resolve(&p.display().to_string(), &opts)
-        .unwrap()
-        .link()
-        .unwrap()
-}
+mod common;
+use common::{demo_key as key, doorbell as declaration, doorbell_link as expected_link};
 
 /// A job of `rows` products, row i with quantity i + 1.
 fn job(dir: &Path, stock: &str, template: &str, dpi: PrinterDpi, rows: usize) -> SheetJob {

@@ -90,3 +90,54 @@ pub fn samples() -> Vec<std::path::PathBuf> {
     assert!(v.len() >= 5, "at least five sample declarations");
     v
 }
+
+/// The shipped demo signing key.
+pub fn demo_key() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/keys/demo.pem")
+}
+
+/// The sample doorbell declaration with a distinct model per batch row (`Doorbell i`).
+pub fn doorbell(i: usize) -> serde_json::Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/doorbell.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["product"]["model"] = format!("Doorbell {i}").into();
+    v
+}
+
+/// The link of `doorbell(i)` signed through the single-label path (declaration file →
+/// demo key), to compare with what a batch printed.
+pub fn doorbell_link(dir: &std::path::Path, i: usize) -> String {
+    let p = dir.join(format!("expected-{i}.json"));
+    std::fs::write(&p, serde_json::to_string(&doorbell(i)).unwrap()).unwrap();
+    let opts = iotlabel::source::SourceOptions {
+        key: Some(demo_key()),
+        ..Default::default()
+    };
+    iotlabel::source::resolve(&p.display().to_string(), &opts)
+        .unwrap()
+        .link()
+        .unwrap()
+}
+
+/// Every page of a PDF rendered by poppler at 300 dpi, in greyscale, in page order.
+pub fn render_pages(pdf: &std::path::Path) -> Vec<image::GrayImage> {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = std::process::Command::new("pdftoppm")
+        .args(["-r", "300", "-png"])
+        .arg(pdf)
+        .arg(dir.path().join("p"))
+        .status()
+        .expect("pdftoppm is needed (.ci/setup installs poppler-utils)")
+        .success();
+    assert!(ok, "pdftoppm failed on {}", pdf.display());
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| image::open(f).unwrap().to_luma8())
+        .collect()
+}
