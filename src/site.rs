@@ -33,7 +33,6 @@ const STYLE: &str = include_str!("../assets/site/site.css");
 const VERIFIER_JS: &str = include_str!("../assets/site/verifier.js");
 const APP_JS: &str = include_str!("../assets/site/app.js");
 const SERVICE_WORKER_JS: &str = include_str!("../assets/site/sw.js");
-const UI_STRINGS: &str = include_str!("../assets/site/ui.json");
 
 /// Largest logo accepted. The logo is inlined into the page every phone downloads, so
 /// it must stay small; 64 KiB is plenty for an SVG or a small PNG.
@@ -82,7 +81,7 @@ pub enum SiteError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Catalogue(#[from] CatalogueError),
-    #[error("the built-in page strings (assets/site/ui.json) are invalid: {0}")]
+    #[error("the page strings are invalid: {0}")]
     UiStrings(String),
     #[error("{path} exists and is not a directory")]
     NotADirectory { path: PathBuf },
@@ -353,13 +352,33 @@ fn keys_json(trust: &TrustStore) -> Vec<Value> {
         .collect()
 }
 
+/// The page's own words per language: the `[page]` table of every phrase catalogue
+/// (so a language is one file), keyed without the `page.` prefix.
+fn page_strings() -> Result<Map<String, Value>, SiteError> {
+    let mut ui = Map::new();
+    for code in Catalogue::languages() {
+        let c = Catalogue::built_in(code)?;
+        let strings: Map<String, Value> = c
+            .phrases()
+            .iter()
+            .filter_map(|(k, v)| {
+                Some((
+                    k.strip_prefix("page.")?.to_string(),
+                    Value::String(v.clone()),
+                ))
+            })
+            .collect();
+        ui.insert(code.to_string(), Value::Object(strings));
+    }
+    Ok(ui)
+}
+
 /// The JSON block the page reads: keys, languages, catalogues and page strings.
 fn page_data(keys: &[Value]) -> Result<Value, SiteError> {
-    let ui: Map<String, Value> =
-        serde_json::from_str(UI_STRINGS).map_err(|e| SiteError::UiStrings(e.to_string()))?;
+    let ui = page_strings()?;
     if !ui.contains_key("en") {
         return Err(SiteError::UiStrings(
-            "no \"en\" section (the fallback language)".into(),
+            "no \"en\" catalogue (the fallback language)".into(),
         ));
     }
     let mut languages = Vec::new();
@@ -367,9 +386,11 @@ fn page_data(keys: &[Value]) -> Result<Value, SiteError> {
     for code in Catalogue::languages() {
         let c = Catalogue::built_in(code)?;
         languages.push(json!({ "code": code, "name": c.name }));
+        // The page strings travel once, under "ui".
         let flat: Map<String, Value> = c
             .phrases()
             .iter()
+            .filter(|(k, _)| !k.starts_with("page."))
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect();
         phrases.insert(code.to_string(), Value::Object(flat));
@@ -386,8 +407,7 @@ fn page_data(keys: &[Value]) -> Result<Value, SiteError> {
 /// The `<noscript>` text: what the page needs, in every language of the page strings
 /// (English first), since without JavaScript the page cannot pick one.
 fn noscript_html() -> Result<String, SiteError> {
-    let ui: Map<String, Value> =
-        serde_json::from_str(UI_STRINGS).map_err(|e| SiteError::UiStrings(e.to_string()))?;
+    let ui = page_strings()?;
     let mut langs: Vec<&String> = ui.keys().collect();
     langs.sort_by_key(|l| (l.as_str() != "en", l.to_string()));
     let mut out = String::new();
@@ -564,7 +584,7 @@ mod tests {
 
     #[test]
     fn every_page_language_has_every_english_string() {
-        let ui: Map<String, Value> = serde_json::from_str(UI_STRINGS).unwrap();
+        let ui = page_strings().unwrap();
         let en = ui["en"].as_object().unwrap();
         for (lang, strings) in &ui {
             let s = strings.as_object().unwrap();

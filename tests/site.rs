@@ -20,7 +20,7 @@ use iotlabel::link::{self, BaseUrl, PayloadForm};
 use iotlabel::payload::Facts;
 use iotlabel::site::{self, SiteOptions};
 use iotlabel::source::{self, SourceOptions};
-use iotlabel::summary::{Catalogue, summarize};
+use iotlabel::summary::{Catalogue, Element, summarize};
 use iotlabel::verify::{self, hex};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -132,6 +132,7 @@ fn vector(
                     "headline": s.headline,
                     "support": s.support,
                     "statements": s.statements.iter().map(|st| st.text.clone()).collect::<Vec<_>>(),
+                    "standards": s.standards,
                 }),
             );
         }
@@ -546,12 +547,21 @@ fn browser_shows_verified_summary_for_a_valid_link() {
             s.headline
         );
         for st in &s.statements {
-            assert!(
+            // Today's line stands for the support end; the A.3 statement that would
+            // repeat it is shown only for a device without updates.
+            let shown = st.element != Element::A3 || s.no_updates;
+            assert_eq!(
                 dom.contains(&text_in_dom(&st.text)),
-                "{name}: statement {:?} missing",
-                st.text
+                shown,
+                "{name}: statement {:?} shown: {}",
+                st.text,
+                !shown
             );
         }
+        assert!(
+            !dom.contains(&text_in_dom(&s.support)) || s.no_updates,
+            "{name}: printed support line repeated"
+        );
         assert!(dom.contains(&text_in_dom(&format!("{} {}", s.manufacturer, s.model))));
         assert!(
             dom.contains("id=\"unverified\" class=\"unverified\" hidden"),
@@ -639,7 +649,7 @@ fn browser_speaks_french_when_asked() {
         );
         assert!(dom.contains("Vérifié"), "{query:?}: verdict not in French");
         assert!(dom.contains(&text_in_dom(&s.headline)));
-        for st in &s.statements {
+        for st in s.statements.iter().filter(|st| st.element != Element::A3) {
             assert!(
                 dom.contains(&text_in_dom(&st.text)),
                 "{query:?}: French statement {:?} missing",
@@ -667,15 +677,23 @@ fn browser_puts_no_updates_first() {
         &["--accept-lang=en"],
     );
     assert_eq!(verdict_of(&dom), "valid", "{name}");
-    let headline = dom
-        .find("No security updates")
-        .expect("headline says no security updates");
+    // Today's line is the first thing on the page and says it; the headline that
+    // would repeat it is hidden, and the A.3 statement says what it means.
+    let today = dom
+        .find("data-state=\"no-updates\">No security updates<")
+        .expect("today's line says no security updates");
     let statements = dom.find("id=\"statements\"").unwrap();
     assert!(
-        headline < statements,
-        "the no-updates headline comes before the details"
+        today < statements,
+        "the no-updates line comes before the details"
     );
-    assert!(dom.contains("class=\"headline no-updates\""));
+    assert!(
+        dom.contains("data-no-updates=\"true\" hidden")
+            || dom.contains("hidden=\"\" data-no-updates=\"true\""),
+        "headline not hidden"
+    );
+    assert_eq!(dom.matches(">No security updates<").count(), 1, "said once");
+    assert!(dom.contains("Security flaws found later will not be fixed"));
 }
 
 // ---------------------------------------------------------------- today, trust, records
@@ -778,7 +796,7 @@ fn browser_says_todays_verdict_in_every_language() {
     let t = assess(&facts, "2031-10-02".parse().unwrap(), None, &en).unwrap();
     assert_eq!(
         t.text,
-        "Security updates until December 2031: they end in 2 months"
+        "Security updates until at least December 2031: they end in 2 months"
     );
 }
 
@@ -873,10 +891,10 @@ fn page_has_a_noscript_message_in_every_language() {
     let dir = tempfile::tempdir().unwrap();
     generate_site(dir.path());
     let html = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
-    let ui: Value = serde_json::from_str(include_str!("../assets/site/ui.json")).unwrap();
     let ns = &html[html.find("<noscript>").unwrap()..html.find("</noscript>").unwrap()];
     for lang in Catalogue::languages() {
-        let text = ui[lang]["noscript"].as_str().unwrap();
+        let c = Catalogue::built_in(lang).unwrap();
+        let text = c.get("page.noscript").unwrap();
         assert!(
             ns.contains(&format!("<p lang=\"{lang}\">"))
                 && ns.contains(&text.replace('\'', "&#39;")),

@@ -222,18 +222,21 @@
     setText('product', `${s.manufacturer} ${s.model}`);
     $('gtin').hidden = r.facts.gtin === null;
     setText('gtin', r.facts.gtin === null ? '' : `${t('gtin')} ${r.facts.gtin}`);
+    // Today's line (above) is the live answer to "until when", so the page shows
+    // neither the printed support line nor the A.3 statement that repeats it; for a
+    // device without updates, today's line is the headline and A.3 says what it means.
     const headline = $('headline');
-    headline.textContent = s.headline;
-    headline.classList.toggle('no-updates', s.no_updates);
+    headline.textContent = s.no_updates ? '' : s.headline;
+    headline.hidden = s.no_updates;
     headline.dataset.noUpdates = String(s.no_updates);
-    // The printed snapshot ("until 12/2030") is the label's; today's line says it now.
-    const support = $('support');
-    support.textContent = s.support;
-    support.hidden = s.no_updates;
+    const standards = $('standards');
+    standards.textContent = s.standards;
+    standards.hidden = s.standards === '';
     renderRecord(c);
     const dl = $('statements');
     dl.textContent = '';
     for (const st of s.statements) {
+      if (st.element === 'A3' && !s.no_updates) continue;
       const dt = document.createElement('dt');
       dt.textContent = st.label;
       dt.dataset.element = st.element;

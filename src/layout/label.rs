@@ -33,8 +33,10 @@ pub struct LabelContent {
     pub model: String,
     /// A.1 (and how, briefly); a device without updates says so here.
     pub headline: String,
-    /// A.3 short: "Security updates until 12/2030".
+    /// A.3 short, the line under the headline: "Until at least December 2031".
     pub support: String,
+    /// The small-type standards line ("Standards: ETSI EN 303 645"), or empty.
+    pub standards: String,
     /// (label, text) for A.2, A.3, B.1, B.2, B.3.
     pub statements: Vec<(String, String)>,
     /// The NTIA element of each statement ("A.2" …), in the same order.
@@ -58,6 +60,7 @@ impl LabelContent {
             model: summary.model.clone(),
             headline: summary.headline.clone(),
             support: summary.support.clone(),
+            standards: summary.standards.clone(),
             statements: summary
                 .statements
                 .iter()
@@ -287,6 +290,7 @@ fn fill_pattern(pattern: &str, c: &LabelContent, stmt: Option<&(String, String)>
         .replace("{model}", &c.model)
         .replace("{headline}", &c.headline)
         .replace("{support}", &c.support)
+        .replace("{standards}", &c.standards)
         .replace("{url}", &c.url)
         .replace("{lang}", &c.lang)
         .replace("{ui.title}", &c.title)
