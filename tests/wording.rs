@@ -46,11 +46,15 @@ impl Para {
     }
 }
 
+/// A drawn piece of a line: x, width, text, accent.
+type Piece = (f64, f64, String, bool);
+/// A test case: language, paragraphs (kind, lines), the problem expected.
+type Case<'a> = (&'a str, &'a [(&'a str, &'a [&'a str])], &'a str);
+
 /// The frame's paragraphs, with each line's pieces joined as drawn (a gap between two
 /// pieces is a space).
 fn paragraphs(frame: &Frame) -> Vec<Para> {
-    let mut by_para: BTreeMap<usize, BTreeMap<i64, Vec<(f64, f64, String, bool)>>> =
-        BTreeMap::new();
+    let mut by_para: BTreeMap<usize, BTreeMap<i64, Vec<Piece>>> = BTreeMap::new();
     for r in frame.texts() {
         by_para
             .entry(r.para)
@@ -259,7 +263,7 @@ fn frame_with(lines: &[(&str, &[&str])], lang: &str) -> Frame {
 
 #[test]
 fn the_checks_catch_each_fault() {
-    let cases: &[(&str, &[(&str, &[&str])], &str)] = &[
+    let cases: &[Case] = &[
         (
             "en",
             &[("body", &["Follows ETSI EN 303", "645."])],
