@@ -40,7 +40,9 @@ pub struct LabelArgs {
     pub size: Option<SizeChoice>,
     #[command(flatten)]
     pub qr: super::QrOptions,
-    /// Language of the label text (en, fr, de, es).
+    /// Language of the label text (`iotlabel summary --help` lists them), or several
+    /// separated by commas (`en,fr`): one label in all of them, one after the other or
+    /// side by side as the template says.
     #[arg(long, default_value = "en", value_name = "LANG")]
     pub lang: String,
     /// PNG: resolution in dots per inch; QR modules land on whole pixels.

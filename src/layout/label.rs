@@ -17,7 +17,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::font::{self, MM_PER_PT};
-use super::template::{Align, Area, Block, Each, QrPlace, Template};
+use super::template::{Align, Area, Block, Each, Languages, QrPlace, Template};
 use super::text::{self, Span, WrapError};
 use super::{
     Frame, Item, LabelOptions, LayoutError, ModuleSize, QrItem, QrModules, RectMm, SizeMm, TextRun,
@@ -48,6 +48,10 @@ pub struct LabelContent {
     /// The details URL in short form, e.g. `acme.example/u`.
     pub url: String,
     pub qr: QrModules,
+    /// The same label's words in further languages (`--lang en,fr`), set after or
+    /// beside these as the template's [`Languages`](super::template::Languages) says.
+    /// Their product, URL and QR are this content's.
+    pub more_langs: Vec<LabelContent>,
 }
 
 impl LabelContent {
@@ -77,7 +81,38 @@ impl LabelContent {
             more: summary.ui.more.clone(),
             url: short_url.to_string(),
             qr,
+            more_langs: Vec::new(),
         }
+    }
+
+    /// One label in several languages: the first summary's words first, then the
+    /// others' (see [`LabelContent::more_langs`]).
+    pub fn from_summaries(
+        summaries: &[crate::summary::Summary],
+        qr: QrModules,
+        short_url: &str,
+    ) -> Option<Self> {
+        let (first, rest) = summaries.split_first()?;
+        let mut c = Self::from_summary(first, qr, short_url);
+        c.more_langs = rest
+            .iter()
+            .map(|s| {
+                Self::from_summary(
+                    s,
+                    QrModules {
+                        width: 0,
+                        dark: Vec::new(),
+                    },
+                    short_url,
+                )
+            })
+            .collect();
+        Some(c)
+    }
+
+    /// This content and the further languages', in order.
+    pub fn languages(&self) -> impl Iterator<Item = &LabelContent> {
+        std::iter::once(self).chain(self.more_langs.iter())
     }
 
     /// The frame's title (document metadata, not drawn): "Security updates — Acme T1".
@@ -94,18 +129,19 @@ impl LabelContent {
 /// [`Frame::title`](super::Frame), which is metadata, may differ between contents with
 /// one key; see [`LabelContent::frame_title`].
 pub fn layout_key(content: &LabelContent, template: &Template) -> String {
-    let mut key = format!(
-        "{}\u{1f}{}\u{1f}{}",
-        template.name, content.lang, content.qr.width
-    );
-    for b in &template.blocks {
-        let items: Vec<Option<&(String, String)>> = match b.each {
-            Some(Each::Statement) => b.statements(content).map(Some).collect(),
-            None => vec![None],
-        };
-        for stmt in items {
-            key.push('\u{1e}');
-            key.push_str(&fill_pattern(&b.text, content, stmt));
+    let mut key = format!("{}\u{1f}{}", template.name, content.qr.width);
+    for c in content.languages() {
+        key.push('\u{1f}');
+        key.push_str(&c.lang);
+        for b in &template.blocks {
+            let items: Vec<Option<&(String, String)>> = match b.each {
+                Some(Each::Statement) => b.statements(c).map(Some).collect(),
+                None => vec![None],
+            };
+            for stmt in items {
+                key.push('\u{1e}');
+                key.push_str(&fill_pattern(&b.text, c, stmt));
+            }
         }
     }
     key
@@ -257,6 +293,76 @@ enum Fail {
     },
 }
 
+/// A template block as set on this label: in which language, and in which column
+/// when the languages stand side by side.
+struct SetBlock {
+    block: Block,
+    /// Index into the content's languages (0 = the first).
+    lang: usize,
+    /// Hyphenation patterns of that language.
+    hyphenation: Option<hypher::Lang>,
+    /// The column (= language) of a `columns` label's main area; `None`: full width.
+    column: Option<usize>,
+    /// Every language's words in one paragraph, separated by " / " (the side area's
+    /// short lines beside the QR: "Scan to verify / Scanner pour vérifier").
+    joined: bool,
+}
+
+/// The template's blocks for `langs` languages: in the main area a run of consecutive
+/// language blocks is repeated for each language, each repeat starting with a rule
+/// (or, with [`Languages::Columns`], goes to one column per language); in the side
+/// area beside the QR, where a few short lines must fit the QR's height, a language
+/// block is one paragraph with every language's words. Blocks without words of the
+/// language are set once.
+fn expand_blocks(template: &Template, langs: &[&LabelContent]) -> Vec<SetBlock> {
+    let set = |b: &Block, lang: usize, column: Option<usize>| SetBlock {
+        block: b.clone(),
+        lang,
+        hyphenation: langs
+            .get(lang)
+            .and_then(|c| super::typo::hyphenation_lang(&c.lang)),
+        column,
+        joined: false,
+    };
+    let mut out = Vec::new();
+    for area in [Area::Main, Area::Side] {
+        let blocks: Vec<&Block> = template.blocks.iter().filter(|b| b.area == area).collect();
+        let columns =
+            langs.len() > 1 && area == Area::Main && template.languages == Languages::Columns;
+        let mut i = 0;
+        while i < blocks.len() {
+            if !blocks[i].is_language() {
+                out.push(set(blocks[i], 0, None));
+                i += 1;
+                continue;
+            }
+            if area == Area::Side && blocks[i].each.is_none() {
+                out.push(SetBlock {
+                    joined: langs.len() > 1,
+                    ..set(blocks[i], 0, None)
+                });
+                i += 1;
+                continue;
+            }
+            let run_end = (i..blocks.len())
+                .find(|&j| !blocks[j].is_language())
+                .unwrap_or(blocks.len());
+            for lang in 0..langs.len() {
+                for (k, b) in blocks[i..run_end].iter().enumerate() {
+                    let mut b = (*b).clone();
+                    if lang > 0 && k == 0 && area == Area::Main && !columns {
+                        b.rule_before = true;
+                        b.space_before_mm = b.space_before_mm.max(2.4);
+                    }
+                    out.push(set(&b, lang, columns.then_some(lang)));
+                }
+            }
+            i = run_end;
+        }
+    }
+    out
+}
+
 /// A paragraph ready for wrapping: its spans and a short name for error messages.
 struct Para {
     spans: Vec<Span>,
@@ -276,9 +382,10 @@ struct Ctx<'a> {
     outline: Option<RectMm>,
     /// Inset from the edge that the QR's quiet zone keeps: clear of a drawn outline.
     qr_edge: f64,
-    /// Hyphenation patterns of the label's language.
-    hyphenation: Option<hypher::Lang>,
-    /// Paragraphs per block.
+    /// The blocks as set: the template's, with the language blocks repeated for each
+    /// language of a label in several languages (see [`expand_blocks`]).
+    blocks: Vec<SetBlock>,
+    /// Paragraphs per set block.
     paras: Vec<Vec<Para>>,
     ascent_em: f64,
     descent_em: f64,
@@ -301,6 +408,20 @@ fn fill_pattern(pattern: &str, c: &LabelContent, stmt: Option<&(String, String)>
         s = s.replace("{label}", label).replace("{text}", text);
     }
     s
+}
+
+/// A block's pattern filled with one language's words and typeset by its rules. The
+/// pattern is split into weighted spans first and filled inside each span, so `**`
+/// in the data can never switch weights.
+fn block_spans(b: &Block, content: &LabelContent, stmt: Option<&(String, String)>) -> Vec<Span> {
+    text::parse_markup(&b.text)
+        .into_iter()
+        .map(|(weight, pat)| Span {
+            weight,
+            text: super::typo::typeset(&fill_pattern(&pat, content, stmt), &content.lang),
+        })
+        .filter(|s| !s.text.trim().is_empty())
+        .collect()
 }
 
 fn short(s: &str) -> String {
@@ -354,27 +475,27 @@ impl<'a> Ctx<'a> {
                 min: template.default_size(),
             });
         }
+        let langs: Vec<&LabelContent> = content.languages().collect();
+        let blocks = expand_blocks(template, &langs);
         let mut paras = Vec::new();
-        for b in &template.blocks {
+        for sb in &blocks {
+            let (b, content) = (&sb.block, langs[sb.lang]);
             let items: Vec<Option<&(String, String)>> = match b.each {
                 Some(Each::Statement) => b.statements(content).map(Some).collect(),
                 None => vec![None],
             };
             let mut ps = Vec::new();
             for stmt in items {
-                // Split the pattern into weighted spans first, then substitute inside each
-                // span, so `**` in the data can never switch weights.
-                let spans: Vec<Span> = text::parse_markup(&b.text)
-                    .into_iter()
-                    .map(|(weight, pat)| Span {
-                        weight,
-                        text: super::typo::typeset(
-                            &fill_pattern(&pat, content, stmt),
-                            &content.lang,
-                        ),
-                    })
-                    .filter(|s| !s.text.trim().is_empty())
-                    .collect();
+                let mut spans = block_spans(b, content, stmt);
+                // A joined block: the other languages follow, each after a " / " that
+                // stays with the word after it.
+                for other in langs.iter().skip(1).filter(|_| sb.joined) {
+                    let mut more = block_spans(b, other, None);
+                    if let (Some(first), false) = (more.first_mut(), spans.is_empty()) {
+                        first.text = format!("/{}{}", super::typo::NBSP, first.text.trim_start());
+                    }
+                    spans.extend(more);
+                }
                 for s in &spans {
                     let covered = font::face(s.weight)
                         .map(|f| f.covers(&s.text))
@@ -408,7 +529,7 @@ impl<'a> Ctx<'a> {
             margin,
             outline,
             qr_edge,
-            hyphenation: super::typo::hyphenation_lang(&content.lang),
+            blocks,
             paras,
             ascent_em,
             descent_em,
@@ -572,11 +693,12 @@ impl<'a> Ctx<'a> {
             (Area::Main, Some(main), main_align),
             (Area::Side, side, tpl.side_align),
         ] {
-            let blocks: Vec<(usize, &Block)> = tpl
+            let blocks: Vec<(usize, &Block)> = self
                 .blocks
                 .iter()
                 .enumerate()
-                .filter(|(_, b)| b.area == area)
+                .filter(|(_, b)| b.block.area == area)
+                .map(|(i, b)| (i, &b.block))
                 .collect();
             if blocks.is_empty() {
                 continue;
@@ -600,7 +722,11 @@ impl<'a> Ctx<'a> {
                     over_mm: -rect.w.min(rect.h),
                 });
             }
-            self.stack(&blocks, rect, align, t, free_wrap, &mut items)?;
+            if blocks.iter().any(|(i, _)| self.blocks[*i].column.is_some()) {
+                self.columns(&blocks, rect, t, free_wrap, &mut items)?;
+            } else {
+                self.stack(&blocks, rect, align, t, free_wrap, &mut items)?;
+            }
         }
         items.push(Item::Qr(qr));
         Ok(Frame {
@@ -631,7 +757,7 @@ impl<'a> Ctx<'a> {
         t: f64,
         free_wrap: bool,
         items: &mut Vec<Item>,
-    ) -> Result<(), Fail> {
+    ) -> Result<f64, Fail> {
         let lh_factor = self.template.line_height;
         let mut runs: Vec<TextRun> = Vec::new();
         let mut rules: Vec<f64> = Vec::new();
@@ -665,24 +791,27 @@ impl<'a> Ctx<'a> {
                 } else {
                     Some(block.max_lines)
                 };
-                let lines = text::wrap(&para.spans, size, rect.w, max_lines, self.hyphenation)
-                    .map_err(|e| match e {
-                        WrapError::WordTooWide { word, over_mm } => Fail::Text {
-                            what: para.name.clone(),
-                            reason: format!(
-                                "the word {word:?} is wider than its {:.1} mm column",
-                                rect.w
-                            ),
-                            over_mm,
-                        },
-                        WrapError::TooManyLines { lines } => Fail::Text {
-                            what: para.name.clone(),
-                            reason: format!(
-                                "it needs {lines} lines, the template allows {}",
-                                block.max_lines
-                            ),
-                            over_mm: 0.0,
-                        },
+                let hyphenation = self.blocks.get(*bi).and_then(|b| b.hyphenation);
+                let lines =
+                    text::wrap(&para.spans, size, rect.w, max_lines, hyphenation).map_err(|e| {
+                        match e {
+                            WrapError::WordTooWide { word, over_mm } => Fail::Text {
+                                what: para.name.clone(),
+                                reason: format!(
+                                    "the word {word:?} is wider than its {:.1} mm column",
+                                    rect.w
+                                ),
+                                over_mm,
+                            },
+                            WrapError::TooManyLines { lines } => Fail::Text {
+                                what: para.name.clone(),
+                                reason: format!(
+                                    "it needs {lines} lines, the template allows {}",
+                                    block.max_lines
+                                ),
+                                over_mm: 0.0,
+                            },
+                        }
                     })?;
                 for (li, line) in lines.iter().enumerate() {
                     let baseline = if li == 0 {
@@ -740,6 +869,76 @@ impl<'a> Ctx<'a> {
         for mut r in runs {
             r.baseline_mm += rect.y + offset;
             items.push(Item::Text(r));
+        }
+        Ok(cursor)
+    }
+
+    /// The main area of a label whose languages stand side by side: the blocks before
+    /// the first language block across the full width at the top, one column per
+    /// language below them (a thin rule between columns), and any other block across
+    /// the full width at the bottom.
+    fn columns(
+        &self,
+        blocks: &[(usize, &Block)],
+        rect: RectMm,
+        t: f64,
+        free_wrap: bool,
+        items: &mut Vec<Item>,
+    ) -> Result<(), Fail> {
+        let column = |i: usize| self.blocks[i].column;
+        let first = blocks
+            .iter()
+            .position(|(i, _)| column(*i).is_some())
+            .unwrap_or(0);
+        let (head, rest) = blocks.split_at(first);
+        let tail: Vec<(usize, &Block)> = rest
+            .iter()
+            .filter(|(i, _)| column(*i).is_none())
+            .copied()
+            .collect();
+        let gap = (2.0 * self.k).max(1.2);
+        let top = if head.is_empty() {
+            0.0
+        } else {
+            self.stack(head, rect, Align::Top, t, free_wrap, items)? + gap / 2.0
+        };
+        let bottom = if tail.is_empty() {
+            0.0
+        } else {
+            self.stack(&tail, rect, Align::Bottom, t, free_wrap, items)? + gap / 2.0
+        };
+        let n = rest
+            .iter()
+            .filter_map(|(i, _)| column(*i))
+            .max()
+            .map_or(1, |m| m + 1);
+        let width = (rect.w - gap * (n - 1) as f64) / n as f64;
+        let height = rect.h - top - bottom;
+        if height <= 0.0 || width <= 0.0 {
+            return Err(Fail::Text {
+                what: short(&self.para_names(rest.first().map_or(0, |(i, _)| *i))),
+                reason: "no room is left for the language columns".into(),
+                over_mm: -height.min(width),
+            });
+        }
+        let mut tallest = 0.0f64;
+        for c in 0..n {
+            let col: Vec<(usize, &Block)> = rest
+                .iter()
+                .filter(|(i, _)| column(*i) == Some(c))
+                .copied()
+                .collect();
+            let r = RectMm::new(
+                rect.x + c as f64 * (width + gap),
+                rect.y + top,
+                width,
+                height,
+            );
+            tallest = tallest.max(self.stack(&col, r, Align::Top, t, free_wrap, items)?);
+        }
+        for c in 1..n {
+            let x = rect.x + c as f64 * (width + gap) - gap / 2.0 - RULE_MM / 2.0;
+            items.push(Item::Fill(RectMm::new(x, rect.y + top, RULE_MM, tallest)));
         }
         Ok(())
     }

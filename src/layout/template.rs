@@ -51,8 +51,27 @@ pub struct Template {
     pub main_align: Align,
     #[serde(default)]
     pub side_align: Align,
+    /// How a label in several languages (`--lang en,fr`) sets them: one after the
+    /// other (`stack`) or side by side (`columns`). See [`Languages`].
+    #[serde(default)]
+    pub languages: Languages,
     #[serde(rename = "block")]
     pub blocks: Vec<Block>,
+}
+
+/// How the words of several languages share a label. Blocks that show words of the
+/// language (`{headline}`, `{support}`, `{standards}`, `{ui.…}`, statements) are set
+/// once per language; blocks that do not (`{manufacturer}`, `{model}`, `{url}`) once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Languages {
+    /// Each run of language blocks repeated for every language, one after the other,
+    /// with a thin rule between languages in the main area.
+    #[default]
+    Stack,
+    /// The main area's language blocks side by side, one column per language, under
+    /// the blocks that come before them (the side area stacks).
+    Columns,
 }
 
 fn default_line_height() -> f64 {
@@ -127,7 +146,7 @@ pub enum Area {
 pub struct Block {
     #[serde(default)]
     pub area: Area,
-    /// Pattern: `{manufacturer} {model} {headline} {support} {url} {lang}
+    /// Pattern: `{manufacturer} {model} {headline} {support} {standards} {url} {lang}
     /// {ui.title} {ui.declaration} {ui.scan} {ui.more}`, and for `each = "statement"`
     /// also `{label} {text}`. `**…**` is bold.
     pub text: String,
@@ -159,6 +178,23 @@ pub struct Block {
 }
 
 impl Block {
+    /// Whether the block shows words of the label's language (and so is set once per
+    /// language on a label in several languages).
+    pub fn is_language(&self) -> bool {
+        self.each.is_some()
+            || [
+                "{headline}",
+                "{support}",
+                "{standards}",
+                "{lang}",
+                "{ui.",
+                "{label}",
+                "{text}",
+            ]
+            .iter()
+            .any(|f| self.text.contains(f))
+    }
+
     /// Whether the block is set in the brand colour.
     pub fn is_accent(&self) -> bool {
         self.accent
