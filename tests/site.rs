@@ -190,6 +190,7 @@ fn generate_site(dir: &Path) {
             logo: None,
             as_of: None,
             records: None,
+            langs: Vec::new(),
         },
         dir,
     )
@@ -285,6 +286,40 @@ fn cli_site_flags_and_logo_errors() {
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(
         err.contains("logo.png") && err.contains("PNG, JPEG or SVG"),
+        "{err}"
+    );
+
+    // --lang: the page offers these languages, the first as its default.
+    let two = dir.path().join("two");
+    let ok = Command::new(bin)
+        .args(["site", "--lang", "fr,de", "--trust"])
+        .arg(root().join("samples/trust"))
+        .arg("-o")
+        .arg(&two)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let html = std::fs::read_to_string(two.join("index.html")).unwrap();
+    assert!(html.contains(
+        r#""languages":[{"code":"fr","name":"Français"},{"code":"de","name":"Deutsch"}]"#
+    ));
+    assert!(!html.contains(r#""code":"en""#));
+    let ns = &html[html.find("<noscript>").unwrap()..];
+    assert!(ns.starts_with("<noscript><p lang=\"fr\">"), "{}", &ns[..60]);
+    let bad = Command::new(bin)
+        .args(["site", "--lang", "fr,xx", "--trust"])
+        .arg(root().join("samples/trust"))
+        .arg("-o")
+        .arg(dir.path().join("bad"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success() && err.contains("\"xx\"") && err.contains("available"),
         "{err}"
     );
 }
@@ -708,6 +743,7 @@ fn generate_site_as_of(dir: &Path, day: &str, trust: &TrustStore, records: Optio
             logo: None,
             as_of: Some(day.parse().unwrap()),
             records: records.map(Path::to_path_buf),
+            langs: Vec::new(),
         },
         dir,
     )

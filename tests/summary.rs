@@ -476,3 +476,47 @@ fn docs_summary_example_is_what_summary_prints() {
         );
     }
 }
+
+/// `summary --lang en,fr` prints one summary per language, in that order (an array in
+/// JSON), and names an unknown language.
+#[test]
+fn summary_takes_a_list_of_languages() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_iotlabel"))
+            .current_dir(root)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, text, _) = run(&["summary", "samples/thermostat.toml", "--lang", "en,fr"]);
+    assert_eq!(code, Some(0));
+    let (en, fr) = (
+        text.find("Automatic security updates").unwrap(),
+        text.find("Mises à jour de sécurité automatiques").unwrap(),
+    );
+    assert!(en < fr, "{text}");
+    assert_eq!(text.matches("trust:").count(), 1, "{text}");
+    let (_, json, _) = run(&[
+        "summary",
+        "samples/thermostat.toml",
+        "--lang",
+        "de,es",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["lang"], "de");
+    assert_eq!(v[1]["lang"], "es");
+    assert_eq!(v[1]["trust"], "declaration");
+    let (_, one, _) = run(&["summary", "samples/thermostat.toml", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&one).unwrap();
+    assert_eq!(v["lang"], "en", "one language stays one object");
+    let (code, _, err) = run(&["summary", "samples/thermostat.toml", "--lang", "en,xx"]);
+    assert_eq!(code, Some(2), "a usage error");
+    assert!(err.contains("\"xx\""), "{err}");
+}

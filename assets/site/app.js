@@ -7,7 +7,8 @@
 // manufacturer and model from the payload) is only ever set with textContent.
 //
 // Language: ?lang=xx in the URL wins (so a link or test can force one, and the
-// switcher keeps it across reloads), then navigator.languages, then English.
+// switcher keeps it across reloads), then navigator.languages, then the site's first
+// language (English unless the site was written with --lang).
 'use strict';
 
 (function () {
@@ -25,16 +26,16 @@
     if (forced && available.includes(base(forced))) return base(forced);
     const wanted = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'];
     for (const tag of wanted) if (available.includes(base(tag))) return base(tag);
-    return available.includes('en') ? 'en' : available[0];
+    return available[0];
   }
 
   let lang = pickLanguage();
   let result = null; // the last verification result
 
-  // The page's own words: this language, falling back to English per key.
+  // The page's own words: this language, falling back per key to the site's first.
   function t(key, vars) {
     const own = DATA.ui[lang] || {};
-    let s = key in own ? own[key] : (DATA.ui.en || {})[key] || key;
+    let s = key in own ? own[key] : (DATA.ui[available[0]] || {})[key] || key;
     for (const [k, v] of Object.entries(vars || {})) s = s.split(`{${k}}`).join(v);
     return s;
   }

@@ -324,7 +324,9 @@ pub fn skipped_report_path(output: &Path) -> PathBuf {
 /// Shared, read-only state for laying out labels.
 struct Labeler {
     templates: Vec<Template>,
-    catalogues: Vec<Catalogue>,
+    /// Per language entry of the job (a single language, or the job's list such as
+    /// `en,fr` for labels in several languages), its catalogues in order.
+    catalogues: Vec<Vec<Catalogue>>,
     /// The stock's label size (on continuous tape: the tape width and the job
     /// template's length, which each row's own template replaces).
     size: SizeMm,
@@ -371,8 +373,14 @@ impl Labeler {
             .map_err(|e| format!("malformed signed envelope: {e}"))?;
         let facts = crate::payload::decode(&opened.payload)
             .map_err(|e| format!("malformed payload: {e}"))?;
-        let cat = self.catalogues.get(p.lang).ok_or("unknown language")?;
-        let summary = summarize(&facts, cat).map_err(|e| e.to_string())?;
+        let summaries = self
+            .catalogues
+            .get(p.lang)
+            .ok_or("unknown language")?
+            .iter()
+            .map(|c| summarize(&facts, c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
         let qr = if modules {
             let symbol = crate::qr::encode(&text, level, None).map_err(|e| e.to_string())?;
             QrModules::from_symbol(&symbol)
@@ -395,7 +403,8 @@ impl Labeler {
         {
             notes.push(w);
         }
-        Ok(LabelContent::from_summary(&summary, qr, &p.base.short()))
+        LabelContent::from_summaries(&summaries, qr, &p.base.short())
+            .ok_or_else(|| "no language".to_string())
     }
 
     /// Lays out `content` with template `t` in this stock's label: at the stock's label
@@ -544,17 +553,17 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
             .into_iter()
             .filter(|t| t.name != default_template.name),
     );
-    let default_cat = Catalogue::built_in(&job.lang)?;
+    // The job's language (or list, `en,fr`) first; a row may name it or any single
+    // built-in language.
+    let default_cats = Catalogue::for_langs(&job.lang)?;
+    let single = (default_cats.len() == 1).then(|| default_cats[0].lang.clone());
     let mut langs = vec![job.lang.clone()];
-    langs.extend(
-        Catalogue::languages()
-            .into_iter()
-            .map(str::to_string)
-            .filter(|l| !l.eq_ignore_ascii_case(&job.lang) && *l != default_cat.lang),
-    );
-    let mut catalogues = vec![default_cat];
-    for l in langs.iter().skip(1) {
-        catalogues.push(Catalogue::built_in(l)?);
+    let mut catalogues = vec![default_cats];
+    for l in Catalogue::languages() {
+        if single.as_deref() != Some(l) {
+            langs.push(l.to_string());
+            catalogues.push(vec![Catalogue::built_in(l)?]);
+        }
     }
 
     let geometry = job.stock.geometry(default_template.height_mm);
