@@ -8,7 +8,10 @@
 //! (the same split typst makes between its `Frame` and its exporters).
 //!
 //! Entry points: [`qr_artwork`] for QR-only artwork of an exact physical size, and
-//! [`label()`] for a packaging label from a template ([`template`]).
+//! [`label()`] for a packaging label from a template ([`template`]). A brand logo
+//! ([`crate::logo`], [`LabelOptions::logo`]) is placed here too, in the template's logo
+//! region, before the words are fitted around it; the frame holds it in an `Arc`, so
+//! the frame stays self-contained.
 
 pub mod font;
 mod label;

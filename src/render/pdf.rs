@@ -5,7 +5,8 @@
 //! print shop would otherwise separate "RGB black" into a muddy four-colour black
 //! ([`Ink::Rgb`] is there for office printers and screen proofs). Output is
 //! deterministic: a fixed creation date and no random ids, so identical input gives
-//! identical bytes.
+//! identical bytes. A logo is a PNG/JPEG image or, for an SVG, vectors drawn by
+//! krilla-svg; either is written once per document however many labels show it.
 //!
 //! The drawing is split from the document so that sheet imposition can put many frames
 //! on one page: [`PdfWriter`] owns the document and the fonts, and

@@ -6,7 +6,9 @@
 //! it is searchable and editable; with [`SvgOptions::outline_text`] each run becomes a
 //! path of glyph outlines from the embedded font, which reproduces exactly on machines
 //! without DejaVu Sans. The QR is a single path tracing the outline of the dark
-//! modules (see [`qr_path`]), which keeps a version-8 symbol far below 4 KB.
+//! modules (see [`qr_path`]), which keeps a version-8 symbol far below 4 KB. A logo is
+//! an `<image>` with a `data:` URI (PNG, JPEG) or the logo's normalised SVG inline as a
+//! nested `<svg>`, so the file stays one self-contained document.
 
 use std::fmt::Write as _;
 
