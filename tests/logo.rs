@@ -227,6 +227,51 @@ fn larger_labels_scale_the_logo_region() {
     }
 }
 
+/// Every place a template may give its logo, on the panel template's words: the
+/// geometry holds for every sample in English and German (at the nearest size that
+/// fits, where a column leaves the words too little room at the default size).
+#[test]
+fn every_logo_place_keeps_its_promises() {
+    let dir = tempfile::tempdir().unwrap();
+    let (svg, png) = logo_files(dir.path());
+    let logos = [Logo::load(&svg).unwrap(), Logo::load(&png).unwrap()];
+    let panel = std::fs::read_to_string(root().join("assets/templates/panel.toml")).unwrap();
+    for place in ["top-left", "top-right", "top", "left", "right"] {
+        let file = dir.path().join(format!("{place}.toml"));
+        std::fs::write(
+            &file,
+            panel.replace(r#"place = "top-right""#, &format!("place = {place:?}")),
+        )
+        .unwrap();
+        let t = Template::from_file(&file).unwrap();
+        assert_eq!(
+            format!("{:?}", t.logo.as_ref().unwrap().place).to_lowercase(),
+            place.replace('-', "")
+        );
+        for sample in samples() {
+            let signed = signed(&sample);
+            for lang in ["en", "de"] {
+                for logo in &logos {
+                    let spec = LabelSpec {
+                        layout: LabelOptions {
+                            logo: Some(logo.clone()),
+                            ..LabelOptions::default()
+                        },
+                        template: t.clone(),
+                        size: SizeChoice::Auto,
+                        lang: lang.into(),
+                        ec: EcChoice::Auto,
+                        force: false,
+                    };
+                    let what = format!("{place} {} {lang} {}", sample.display(), logo.name());
+                    let made = make_label(&signed, &spec).unwrap_or_else(|e| panic!("{what}: {e}"));
+                    check_geometry(&made.frame, &t, &what);
+                }
+            }
+        }
+    }
+}
+
 fn label_cmd(sample: &Path, args: &[&str], out: &Path) -> std::process::Output {
     Command::cargo_bin("iotlabel")
         .unwrap()
@@ -462,6 +507,58 @@ fn the_pdf_embeds_a_png_logo_as_an_image_and_an_svg_logo_as_vectors() {
         .output()
         .unwrap();
     assert!(!String::from_utf8_lossy(&text.stdout).contains("ACME"));
+}
+
+/// A JPEG logo passes through as it is: DCT-encoded in the PDF, a JPEG `data:` URI in
+/// the SVG.
+#[test]
+fn a_jpeg_logo_is_embedded_as_a_jpeg() {
+    let dir = tempfile::tempdir().unwrap();
+    let jpeg = dir.path().join("photo-logo.jpg");
+    let img = image::RgbImage::from_fn(90, 30, |x, _| {
+        if x < 45 {
+            image::Rgb([255, 0, 0])
+        } else {
+            image::Rgb([20, 20, 20])
+        }
+    });
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
+        .encode_image(&img)
+        .unwrap();
+    std::fs::write(&jpeg, &bytes).unwrap();
+    let logo = Logo::load(&jpeg).unwrap();
+    assert_eq!(
+        (logo.format(), logo.size()),
+        (iotlabel::logo::LogoFormat::Jpeg, (90.0, 30.0))
+    );
+    let sample = root().join("samples/camera.toml");
+    let pdf = dir.path().join("l.pdf");
+    let o = label_cmd(&sample, &["--logo", jpeg.to_str().unwrap()], &pdf);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let list = std::process::Command::new("pdfimages")
+        .arg("-list")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&list.stdout).into_owned();
+    let rows: Vec<&str> = list.lines().skip(2).collect();
+    assert_eq!(rows.len(), 1, "{list}");
+    assert!(
+        rows[0].contains("90    30") && rows[0].contains(" jpeg "),
+        "{list}"
+    );
+    let svg = dir.path().join("l.svg");
+    assert!(
+        label_cmd(&sample, &["--logo", jpeg.to_str().unwrap()], &svg)
+            .status
+            .success()
+    );
+    assert!(
+        std::fs::read_to_string(&svg)
+            .unwrap()
+            .contains("data:image/jpeg;base64,/9j/")
+    );
 }
 
 #[test]
