@@ -17,7 +17,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::font::{self, MM_PER_PT};
-use super::template::{Align, Area, Block, Each, Languages, QrPlace, Template};
+use super::template::{Align, Area, Block, Each, Languages, LogoPlace, QrPlace, Template};
 use super::text::{self, Span, WrapError};
 use super::{
     Frame, Item, LabelOptions, LayoutError, ModuleSize, QrItem, QrModules, RectMm, SizeMm, TextRun,
@@ -200,6 +200,12 @@ pub fn label_with(
     opts: &LabelOptions,
 ) -> Result<Frame, LayoutError> {
     let size = size.unwrap_or_else(|| template.default_size());
+    if opts.logo.is_some() && template.logo.is_none() {
+        return Err(LayoutError::NoLogoRegion {
+            template: template.name.clone(),
+            with_logo: Template::names_with_logo(),
+        });
+    }
     let mut result = fit(content, template, size, opts);
     let grow = |f: f64| match template.qr.place {
         QrPlace::BottomLeft | QrPlace::Top => SizeMm {
@@ -367,6 +373,25 @@ fn expand_blocks(template: &Template, langs: &[&LabelContent]) -> Vec<SetBlock> 
 struct Para {
     spans: Vec<Span>,
     name: String,
+}
+
+/// What the words get once the logo is placed.
+enum Flow {
+    /// This part of the area (a band under the logo, or a column beside it).
+    Rest(RectMm),
+    /// The whole area, with a logo in a top corner to flow around.
+    Float(Float),
+}
+
+/// A logo in a top corner of a text area. A paragraph that starts above `clear_y` is
+/// set either in the narrower column `beside` the logo or, when that ends lower (or
+/// does not fit), under the logo at full width: whichever ends higher. Either way no
+/// line can touch the logo.
+#[derive(Debug, Clone, Copy)]
+struct Float {
+    beside: RectMm,
+    /// Where the logo and its gap end (absolute y).
+    clear_y: f64,
 }
 
 struct Ctx<'a> {
@@ -684,10 +709,24 @@ impl<'a> Ctx<'a> {
             }
         };
         // Words under a QR that moved to the top start right under it.
-        let main_align = if self.place() != tpl.qr.place {
+        let mut main_align = if self.place() != tpl.qr.place {
             Align::Top
         } else {
             tpl.main_align
+        };
+        let (main, float) = match self.place_logo(main, main_align) {
+            Some((logo, flow)) => {
+                items.push(logo);
+                match flow {
+                    Flow::Rest(rest) => (rest, None),
+                    Flow::Float(f) => {
+                        // Words flow around a logo in a top corner from the top down.
+                        main_align = Align::Top;
+                        (main, Some(f))
+                    }
+                }
+            }
+            None => (main, None),
         };
         for (area, rect, align) in [
             (Area::Main, Some(main), main_align),
@@ -718,14 +757,19 @@ impl<'a> Ctx<'a> {
                             .map(|(i, _)| self.para_names(*i))
                             .unwrap_or_default(),
                     ),
-                    reason: "no room is left beside the QR".into(),
+                    reason: if self.opts.logo.is_some() && area == Area::Main {
+                        "no room is left beside the QR and the logo".into()
+                    } else {
+                        "no room is left beside the QR".into()
+                    },
                     over_mm: -rect.w.min(rect.h),
                 });
             }
+            let float = float.filter(|_| area == Area::Main);
             if blocks.iter().any(|(i, _)| self.blocks[*i].column.is_some()) {
-                self.columns(&blocks, rect, t, free_wrap, &mut items)?;
+                self.columns(&blocks, rect, float, t, free_wrap, &mut items)?;
             } else {
-                self.stack(&blocks, rect, align, t, free_wrap, &mut items)?;
+                self.stack(&blocks, rect, align, float, t, free_wrap, &mut items)?;
             }
         }
         items.push(Item::Qr(qr));
@@ -735,9 +779,80 @@ impl<'a> Ctx<'a> {
             title: self.content.frame_title(),
             lang: self.content.lang.clone(),
             background: self.opts.background,
-            accent: self.opts.accent,
+            accent: self.opts.accent.clone(),
             items,
         })
+    }
+
+    /// Places the logo (when there is one) in the main text area `main`: fitted into
+    /// the template's box at its own aspect ratio, scaled with the label. Returns the
+    /// image item and what the words get: the rest of the area (a band above, a column
+    /// beside), or the whole area with a corner to flow around.
+    fn place_logo(&self, main: RectMm, align: Align) -> Option<(Item, Flow)> {
+        let logo = self.opts.logo.as_ref()?;
+        let spec = self.template.logo.as_ref()?;
+        let (lw, lh) = logo.size();
+        if !(lw > 0.0 && lh > 0.0 && main.w > 0.0 && main.h > 0.0) {
+            return None;
+        }
+        let gap = spec.gap_mm * self.k;
+        let (bw, bh) = (
+            (spec.width_mm * self.k).min(main.w),
+            (spec.height_mm * self.k).min(main.h),
+        );
+        let scale = (bw / lw).min(bh / lh);
+        let (w, h) = (lw * scale, lh * scale);
+        // A column's logo follows the words' vertical alignment.
+        let column_y = match align {
+            Align::Top => main.y,
+            Align::Center => main.y + (main.h - h) / 2.0,
+            Align::Bottom => main.bottom() - h,
+        };
+        let (rect, flow) = match spec.place {
+            LogoPlace::Top => (
+                RectMm::new(main.x + (main.w - w) / 2.0, main.y, w, h),
+                Flow::Rest(RectMm::new(
+                    main.x,
+                    main.y + h + gap,
+                    main.w,
+                    main.h - h - gap,
+                )),
+            ),
+            LogoPlace::Left => (
+                RectMm::new(main.x, column_y, w, h),
+                Flow::Rest(RectMm::new(
+                    main.x + w + gap,
+                    main.y,
+                    main.w - w - gap,
+                    main.h,
+                )),
+            ),
+            LogoPlace::Right => (
+                RectMm::new(main.right() - w, column_y, w, h),
+                Flow::Rest(RectMm::new(main.x, main.y, main.w - w - gap, main.h)),
+            ),
+            LogoPlace::TopLeft => (
+                RectMm::new(main.x, main.y, w, h),
+                Flow::Float(Float {
+                    beside: RectMm::new(main.x + w + gap, main.y, main.w - w - gap, main.h),
+                    clear_y: main.y + h + gap,
+                }),
+            ),
+            LogoPlace::TopRight => (
+                RectMm::new(main.right() - w, main.y, w, h),
+                Flow::Float(Float {
+                    beside: RectMm::new(main.x, main.y, main.w - w - gap, main.h),
+                    clear_y: main.y + h + gap,
+                }),
+            ),
+        };
+        Some((
+            Item::Image {
+                rect,
+                logo: logo.clone(),
+            },
+            flow,
+        ))
     }
 
     fn para_names(&self, block: usize) -> String {
@@ -749,18 +864,25 @@ impl<'a> Ctx<'a> {
     }
 
     /// Stacks the blocks of one area top to bottom inside `rect`, then aligns the stack.
+    /// With a logo in a top corner (`float`, area aligned to the top), paragraphs that
+    /// start beside it are set beside it or under it (see [`Float`]).
+    #[allow(clippy::too_many_arguments)]
     fn stack(
         &self,
         blocks: &[(usize, &Block)],
         rect: RectMm,
         align: Align,
+        float: Option<Float>,
         t: f64,
         free_wrap: bool,
         items: &mut Vec<Item>,
     ) -> Result<f64, Fail> {
         let lh_factor = self.template.line_height;
         let mut runs: Vec<TextRun> = Vec::new();
-        let mut rules: Vec<f64> = Vec::new();
+        // (y relative to rect.y, x, width) of each rule.
+        let mut rules: Vec<(f64, f64, f64)> = Vec::new();
+        // The column a paragraph starting at `y` (relative) may use beside the logo.
+        let beside_at = |y: f64| float.filter(|f| rect.y + y < f.clear_y - 1e-9);
         let mut cursor = 0.0; // bottom of the last line's box, relative to rect.y
         let mut first = true;
         let mut first_over: Option<String> = None;
@@ -778,7 +900,9 @@ impl<'a> Ctx<'a> {
             if !first {
                 let space = block.space_before_mm * scale;
                 if block.rule_before {
-                    rules.push(cursor + space / 2.0);
+                    let y = cursor + space / 2.0;
+                    let col = beside_at(y).map_or(rect, |f| f.beside);
+                    rules.push((y, col.x, col.w));
                 }
                 cursor += space;
             }
@@ -792,14 +916,13 @@ impl<'a> Ctx<'a> {
                     Some(block.max_lines)
                 };
                 let hyphenation = self.blocks.get(*bi).and_then(|b| b.hyphenation);
-                let lines =
-                    text::wrap(&para.spans, size, rect.w, max_lines, hyphenation).map_err(|e| {
-                        match e {
+                let wrap_in = |width: f64| {
+                    text::wrap(&para.spans, size, width, max_lines, hyphenation).map_err(
+                        |e| match e {
                             WrapError::WordTooWide { word, over_mm } => Fail::Text {
                                 what: para.name.clone(),
                                 reason: format!(
-                                    "the word {word:?} is wider than its {:.1} mm column",
-                                    rect.w
+                                    "the word {word:?} is wider than its {width:.1} mm column"
                                 ),
                                 over_mm,
                             },
@@ -811,8 +934,37 @@ impl<'a> Ctx<'a> {
                                 ),
                                 over_mm: 0.0,
                             },
+                        },
+                    )
+                };
+                let height = |n: usize| ascent + descent + n.saturating_sub(1) as f64 * lh;
+                let (col, lines) = match beside_at(cursor) {
+                    None => (rect, wrap_in(rect.w)?),
+                    Some(f) => {
+                        // Beside the logo, or under it at full width: whichever ends
+                        // higher (beside when equal).
+                        let under = (f.clear_y - rect.y).max(cursor);
+                        let full = wrap_in(rect.w);
+                        let beside = if f.beside.w > 0.0 {
+                            wrap_in(f.beside.w).ok()
+                        } else {
+                            None
+                        };
+                        match (beside, full) {
+                            (Some(b), Ok(w))
+                                if cursor + height(b.len()) > under + height(w.len()) + 1e-9 =>
+                            {
+                                cursor = under;
+                                (rect, w)
+                            }
+                            (Some(b), _) => (f.beside, b),
+                            (None, full) => {
+                                cursor = under;
+                                (rect, full?)
+                            }
                         }
-                    })?;
+                    }
+                };
                 for (li, line) in lines.iter().enumerate() {
                     let baseline = if li == 0 {
                         cursor + ascent
@@ -823,7 +975,7 @@ impl<'a> Ctx<'a> {
                         runs.push(TextRun {
                             para: bi * 1000 + pi,
                             accent: block.is_accent(),
-                            x_mm: rect.x + piece.dx_mm,
+                            x_mm: col.x + piece.dx_mm,
                             baseline_mm: baseline,
                             weight: piece.weight,
                             size_pt: size,
@@ -831,7 +983,7 @@ impl<'a> Ctx<'a> {
                             width_mm: piece.width_mm,
                             ascent_mm: ascent,
                             descent_mm: descent,
-                            region: rect,
+                            region: col,
                         });
                     }
                     cursor = baseline + descent;
@@ -858,11 +1010,11 @@ impl<'a> Ctx<'a> {
             Align::Center => (rect.h - cursor) / 2.0,
             Align::Bottom => rect.h - cursor,
         };
-        for y in rules {
+        for (y, x, w) in rules {
             items.push(Item::Fill(RectMm::new(
-                rect.x,
+                x,
                 rect.y + offset + y - RULE_MM / 2.0,
-                rect.w,
+                w,
                 RULE_MM,
             )));
         }
@@ -881,6 +1033,7 @@ impl<'a> Ctx<'a> {
         &self,
         blocks: &[(usize, &Block)],
         rect: RectMm,
+        float: Option<Float>,
         t: f64,
         free_wrap: bool,
         items: &mut Vec<Item>,
@@ -897,15 +1050,19 @@ impl<'a> Ctx<'a> {
             .copied()
             .collect();
         let gap = (2.0 * self.k).max(1.2);
-        let top = if head.is_empty() {
+        let mut top = if head.is_empty() {
             0.0
         } else {
-            self.stack(head, rect, Align::Top, t, free_wrap, items)? + gap / 2.0
+            self.stack(head, rect, Align::Top, float, t, free_wrap, items)? + gap / 2.0
         };
+        // The columns start under a logo in a top corner.
+        if let Some(f) = float {
+            top = top.max(f.clear_y - rect.y);
+        }
         let bottom = if tail.is_empty() {
             0.0
         } else {
-            self.stack(&tail, rect, Align::Bottom, t, free_wrap, items)? + gap / 2.0
+            self.stack(&tail, rect, Align::Bottom, None, t, free_wrap, items)? + gap / 2.0
         };
         let n = rest
             .iter()
@@ -934,7 +1091,7 @@ impl<'a> Ctx<'a> {
                 width,
                 height,
             );
-            tallest = tallest.max(self.stack(&col, r, Align::Top, t, free_wrap, items)?);
+            tallest = tallest.max(self.stack(&col, r, Align::Top, None, t, free_wrap, items)?);
         }
         for c in 1..n {
             let x = rect.x + c as f64 * (width + gap) - gap / 2.0 - RULE_MM / 2.0;

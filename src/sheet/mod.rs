@@ -103,7 +103,9 @@ pub struct SheetJob {
     /// Press output: PDF standard, cut path, thermal printer resolution.
     pub press: PressOptions,
     /// Brand colour of the headline and rules (`--color`).
-    pub color: Option<crate::layout::Cmyk>,
+    pub color: Option<crate::layout::Accent>,
+    /// A brand logo for every label (`--logo`), read once for the whole job.
+    pub logo: Option<PathBuf>,
 }
 
 /// How the output is finished for a press, a cutter or a thermal printer.
@@ -154,6 +156,7 @@ impl SheetJob {
             operator: OperatorOptions::default(),
             press: PressOptions::default(),
             color: None,
+            logo: None,
         }
     }
 }
@@ -217,6 +220,13 @@ pub enum SheetError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Key(#[from] crate::keys::KeyError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Logo(#[from] crate::logo::LogoError),
+    /// `--logo` with a template that has no place for it.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    NoLogoRegion(Box<LayoutError>),
     #[error(
         "the {template} template does not fit the {width:.1}×{height:.1} mm labels of stock {stock}: {reason}"
     )]
@@ -354,7 +364,7 @@ impl Labeler {
             catalogues: self.catalogues.clone(),
             size: self.size,
             continuous: self.continuous,
-            opts: self.opts,
+            opts: self.opts.clone(),
             ec: self.ec,
             force: self.force,
             cache: Mutex::new(HashMap::new()),
@@ -583,6 +593,21 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         operator::slug_top(&geometry, marks_reach(job)).map_err(SheetError::Operator)?;
     }
     check_outputs(job)?;
+    // The logo is read and checked once; every label shares it.
+    let logo = match &job.logo {
+        Some(path) => {
+            if default_template.logo.is_none() {
+                return Err(SheetError::NoLogoRegion(Box::new(
+                    LayoutError::NoLogoRegion {
+                        template: default_template.name.clone(),
+                        with_logo: Template::names_with_logo(),
+                    },
+                )));
+            }
+            Some(crate::logo::Logo::load(path)?)
+        }
+        None => None,
+    };
     let size = SizeMm {
         width_mm: geometry.label_width_mm,
         height_mm: geometry.label_height_mm,
@@ -604,7 +629,8 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
             background: true,
             // A thermal printer prints whole dots: lay the QR out on its dot grid.
             dpi: zpl.then(|| job.press.printer_dpi.layout_dpi()),
-            accent: job.color,
+            accent: job.color.clone(),
+            logo,
         },
         ec: job.ec,
         force: job.force,
