@@ -597,7 +597,7 @@ fn browser_shows_verified_summary_for_a_valid_link() {
             !dom.contains(&text_in_dom(&s.support)) || s.no_updates,
             "{name}: printed support line repeated"
         );
-        assert!(dom.contains(&text_in_dom(&format!("{} {}", s.manufacturer, s.model))));
+        assert!(dom.contains(&text_in_dom(&format!("{} · {}", s.manufacturer, s.model))));
         assert!(
             dom.contains("id=\"unverified\" class=\"unverified\" hidden"),
             "{name}: a valid label must not say unverified"
@@ -1219,7 +1219,7 @@ fn browser_without_a_label_explains_and_lists_the_published_products() {
     );
     assert!(!is_hidden(&dom, "products"));
     assert!(dom.contains("Products from this manufacturer"));
-    assert!(dom.contains("Nordlicht Home GmbH Therma T3"));
+    assert!(dom.contains("Nordlicht Home GmbH · Therma T3"));
     // Each entry opens the same view as scanning its label.
     let label = products["products"][0]["label"].as_str().unwrap();
     assert!(dom.contains(&format!("href=\"#{label}\"")));

@@ -220,7 +220,7 @@
     todayEl.dataset.state = today.state;
     box.dataset.good = String(V.todayIsGood(today.state));
     section.dataset.lang = s.lang;
-    setText('product', `${s.manufacturer} ${s.model}`);
+    setText('product', `${s.manufacturer} · ${s.model}`);
     $('gtin').hidden = r.facts.gtin === null;
     setText('gtin', r.facts.gtin === null ? '' : `${t('gtin')} ${r.facts.gtin}`);
     // Today's line (above) is the live answer to "until when", so the page shows
@@ -270,7 +270,7 @@
       const a = document.createElement('a');
       a.href = `#${p.label}`;
       const name = document.createElement('span');
-      name.textContent = `${p.manufacturer} ${p.model}`;
+      name.textContent = `${p.manufacturer} · ${p.model}`;
       a.appendChild(name);
       if (p.gtin) {
         const g = document.createElement('small');
