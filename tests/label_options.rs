@@ -384,3 +384,48 @@ fn a_brand_colour_sets_the_headline_and_rules_but_never_the_qr() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("C,M,Y,K in percent"), "{err}");
 }
+
+/// A template may carry the brand colour (`color`, as `--color` takes it); the
+/// command line's `--color` wins, and a bad value is refused naming the field.
+#[test]
+fn a_template_carries_its_brand_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    let panel = std::fs::read_to_string(root().join("assets/templates/panel.toml")).unwrap();
+    let tpl = dir.path().join("brand.toml");
+    std::fs::write(
+        &tpl,
+        panel.replacen(
+            "name = \"panel\"",
+            "name = \"brand\"\ncolor = \"Brand Green=80,0,100,0\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let t = tpl.to_str().unwrap();
+    let out = dir.path().join("l.pdf");
+    let (code, err) = label(&out, &["-t", t]);
+    assert_eq!(code, 0, "{err}");
+    let pdf = std::fs::read(&out).unwrap();
+    let has = |needle: &str| pdf.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(has("/Separation/Brand#20Green"));
+    let (code, err) = label(&out, &["-t", t, "--color", "0,100,100,0"]);
+    assert_eq!(code, 0, "{err}");
+    let pdf = std::fs::read(&out).unwrap();
+    let has = |needle: &str| pdf.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(
+        !has("/Separation"),
+        "--color wins over the template's colour"
+    );
+
+    std::fs::write(
+        &tpl,
+        panel.replacen("name = \"panel\"", "name = \"brand\"\ncolor = \"green\"", 1),
+    )
+    .unwrap();
+    let (code, err) = label(&out, &["-t", t]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("brand.toml") && err.contains("`color`"),
+        "{err}"
+    );
+}

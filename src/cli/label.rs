@@ -130,7 +130,7 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
                 Format::Zpl => Some(a.printer_dpi.layout_dpi()),
                 _ => None,
             },
-            accent: a.color.clone(),
+            accent: a.color.clone().or_else(|| template.accent()),
             logo,
         },
         force: a.force,

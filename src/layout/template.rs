@@ -51,6 +51,11 @@ pub struct Template {
     pub main_align: Align,
     #[serde(default)]
     pub side_align: Align,
+    /// The brand colour of the headline and rules when the command line gives none:
+    /// `"0,100,100,0"` (CMYK percent) or `"PANTONE 286 C=100,66,0,2"` (a spot colour
+    /// with its CMYK alternate), as `--color` takes it. The QR stays 100 % K.
+    #[serde(default)]
+    pub color: Option<String>,
     /// How a label in several languages (`--lang en,fr`) sets them: one after the
     /// other (`stack`) or side by side (`columns`). See [`Languages`].
     #[serde(default)]
@@ -354,6 +359,11 @@ impl Template {
             .collect()
     }
 
+    /// The template's brand colour (checked when the template was read).
+    pub fn accent(&self) -> Option<super::Accent> {
+        self.color.as_deref().and_then(|c| c.parse().ok())
+    }
+
     /// The default size.
     pub fn default_size(&self) -> super::SizeMm {
         super::SizeMm {
@@ -379,6 +389,11 @@ fn parse(name: &str, src: &str) -> Result<Template, TemplateError> {
         q.module_mm,
         q.max_module_mm,
     ];
+    if let Some(c) = &t.color
+        && let Err(e) = c.parse::<super::Accent>()
+    {
+        return Err(invalid(format!("`color`: {e}")));
+    }
     if positive.iter().any(|v| !v.is_finite() || *v <= 0.0) {
         return Err(invalid(
             "sizes, margins, stroke, line height and QR sizes must be positive".into(),

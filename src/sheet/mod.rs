@@ -629,7 +629,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
             background: true,
             // A thermal printer prints whole dots: lay the QR out on its dot grid.
             dpi: zpl.then(|| job.press.printer_dpi.layout_dpi()),
-            accent: job.color.clone(),
+            accent: job.color.clone().or_else(|| default_template.accent()),
             logo,
         },
         ec: job.ec,
