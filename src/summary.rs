@@ -485,6 +485,13 @@ mod tests {
             "caduc",
             "vence",
             "péremption",
+            // it: "scade", "scadenza", "scaduto"; ro: "scadență"
+            "scad",
+            // pt: "prazo de validade", "vencimento"
+            "validade",
+            "vencim",
+            // ro: "termen de valabilitate"
+            "valabilitat",
         ];
         for lang in Catalogue::languages() {
             let c = Catalogue::built_in(lang).unwrap();
