@@ -492,6 +492,23 @@ mod tests {
             "vencim",
             // ro: "termen de valabilitate"
             "valabilitat",
+            // nl: "vervalt", "vervaldatum", "verloopt", "verlopen", "loopt af", "houdbaar"
+            "verval",
+            "verloop",
+            "verlopen",
+            "afloop",
+            "loopt af",
+            "houdbaar",
+            // sv: "utgår", "utgångsdatum", "förfaller", "upphör att gälla", "bäst före"
+            "utgå",
+            "förfall",
+            "upphör att gälla",
+            "bäst före",
+            // da: "udløber", "udløbsdato", "forfalder", "holdbarhed", "bedst før"
+            "udløb",
+            "forfald",
+            "holdbar",
+            "bedst før",
         ];
         for lang in Catalogue::languages() {
             let c = Catalogue::built_in(lang).unwrap();
