@@ -509,11 +509,29 @@ mod tests {
             "forfald",
             "holdbar",
             "bedst før",
+            // Polish, Czech, Finnish, Greek.
+            "wygas",
+            "wygaś",
+            "termin ważności",
+            "vyprš",
+            "platnost",
+            "vanhen",
+            "umpeu",
+            "raukea",
+            "λήξ",
+            "λήγ",
+            "ληξ",
+            "ληγ",
         ];
+        // Innocent words that contain another language's stem by chance: Czech
+        // "července" (of July) contains Spanish "vence".
+        let innocent = ["července"];
         for lang in Catalogue::languages() {
             let c = Catalogue::built_in(lang).unwrap();
             for (k, v) in c.phrases() {
-                let low = v.to_lowercase();
+                let low = innocent
+                    .iter()
+                    .fold(v.to_lowercase(), |s, w| s.replace(w, ""));
                 for b in banned {
                     assert!(!low.contains(b), "{lang}:{k} uses {b:?}: {v}");
                 }
