@@ -7,6 +7,7 @@
 //! - no widow: a paragraph does not end with one short word alone on its last line;
 //! - no separator (`·`, `–`, `—`, `|`) at the end of a line;
 //! - French: a no-break space before `: ; ? !`;
+//! - Polish and Czech: no one-letter word at the end of a line;
 //! - no straight apostrophe or quote;
 //! - the headline and the support line are not said again in the statements below them
 //!   (no run of three content words shared between them and another paragraph).
@@ -92,6 +93,17 @@ fn paragraphs(frame: &Frame) -> Vec<Para> {
         .collect()
 }
 
+/// The words the language's catalogue says never end a line (`no_break_after`).
+fn short_words(lang: &str) -> Vec<String> {
+    Catalogue::built_in(lang)
+        .ok()
+        .and_then(|c| c.get("typography.no_break_after").ok().map(str::to_string))
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
 fn words(s: &str) -> Vec<&str> {
     s.split([' ', NBSP, NNBSP])
         .filter(|w| !w.is_empty())
@@ -109,6 +121,10 @@ fn problems(frame: &Frame, lang: &str, support: &str) -> Vec<String> {
             }
             if line.ends_with(['·', '–', '—', '|']) {
                 out.push(format!("separator at a line end: {line:?}"));
+            }
+            let last_word = words(line).last().map(|w| w.to_lowercase());
+            if i + 1 < p.lines.len() && last_word.is_some_and(|w| short_words(lang).contains(&w)) {
+                out.push(format!("a one-letter word at a line end: {line:?}"));
             }
             if let Some(next) = p.lines.get(i + 1) {
                 let clause_ends = line.ends_with(['.', ',', ';', ':']);
@@ -293,6 +309,11 @@ fn the_checks_catch_each_fault() {
             "en",
             &[("body", &["Manufacturer's declaration"])],
             "straight",
+        ),
+        (
+            "pl",
+            &[("body", &["działa dalej w", "trybie"])],
+            "one-letter",
         ),
         (
             "en",

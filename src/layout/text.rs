@@ -113,6 +113,14 @@ fn url_parts(word: &str) -> Vec<&str> {
             start = cut;
         }
     }
+    // A last piece of one or two characters ("/v") stays with the piece before it.
+    if word.len() - start < 3
+        && let Some(prev) = parts.pop()
+    {
+        let from = word.len() - prev.len() - (word.len() - start);
+        parts.push(&word[from..]);
+        return parts;
+    }
     parts.push(&word[start..]);
     parts
 }
@@ -188,22 +196,28 @@ pub(crate) fn wrap(
     if n >= 2 {
         let (prev_start, last_start) = (breaks[n - 2], breaks[n - 1]);
         let last_is_one_word = words[last_start + 1..].iter().all(|w| w.glued);
-        let last_len: usize = words[last_start..]
+        // The whole last word, also when the previous line ends with the first of
+        // its syllables ("aan-" / "koop").
+        let last_word = (prev_start + 1..=last_start)
+            .rev()
+            .find(|&i| !words[i].glued)
+            .unwrap_or(last_start);
+        let last_len: usize = words[last_word..]
             .iter()
             .map(|w| w.text.chars().count())
             .sum();
         // Where the previous line could end one word earlier (at a space).
-        let earlier = (prev_start + 1..last_start)
-            .rev()
-            .find(|&i| !words[i].glued);
-        if last_is_one_word
-            && last_len <= 12
-            && let Some(cut) = earlier
-            && cut - prev_start >= 2
-        {
-            let tail = line_of(&words[cut..], size_pt);
-            if tail.width_mm <= max_width_mm {
+        let earlier = (prev_start + 1..last_word).rev().find(|&i| !words[i].glued);
+        if last_is_one_word {
+            // Best: a short last word takes the word before it along. Else at least
+            // the word comes down whole rather than leave a syllable or the end of an
+            // address alone.
+            let fits = |cut: usize| line_of(&words[cut..], size_pt).width_mm <= max_width_mm;
+            if let Some(cut) = earlier.filter(|&c| last_len <= 12 && c - prev_start >= 2 && fits(c))
+            {
                 breaks[n - 1] = cut;
+            } else if last_word > prev_start && last_word < last_start && fits(last_word) {
+                breaks[n - 1] = last_word;
             }
         }
     }
@@ -357,6 +371,29 @@ mod tests {
     }
 
     #[test]
+    fn no_widow_after_a_hyphenated_break() {
+        // At these widths the greedy break hyphenates "aan-koop"; the widow rule must
+        // then bring the word before it down too, not just rejoin the syllables.
+        let t = crate::layout::typo::typeset("Minstens 5 jaar vanaf aankoop", "nl");
+        let spans = [sp(Weight::Regular, &t)];
+        let nl = crate::layout::typo::hyphenation_lang("nl");
+        for w in (250..400).map(|x| f64::from(x) / 10.0) {
+            let lines = wrap(&spans, 6.5, w, None, nl).unwrap();
+            let last: String = lines
+                .last()
+                .unwrap()
+                .pieces
+                .iter()
+                .map(|p| p.text.as_str())
+                .collect();
+            assert!(
+                lines.len() == 1 || last.contains(' '),
+                "{w} mm: widow {last:?}"
+            );
+        }
+    }
+
+    #[test]
     fn no_break_spaces_are_never_line_ends() {
         // "– auf" is tied: at every width, no line ends with the dash.
         let text = crate::layout::typo::typeset(
@@ -400,9 +437,14 @@ mod tests {
 
     #[test]
     fn urls_break_after_a_slash_or_before_a_dot_only_when_needed() {
+        // A one- or two-letter last piece stays with the one before it.
         assert_eq!(
             url_parts("brightwatch.example/v"),
-            vec!["brightwatch", ".example/", "v"]
+            vec!["brightwatch", ".example/v"]
+        );
+        assert_eq!(
+            url_parts("brightwatch.example/verify"),
+            vec!["brightwatch", ".example/", "verify"]
         );
         assert_eq!(url_parts("Sicherheitsupdates"), vec!["Sicherheitsupdates"]);
         assert_eq!(url_parts("06/2030"), vec!["06/2030"]);
@@ -415,7 +457,7 @@ mod tests {
             .width_mm("brightwatch.example/", 8.0);
         let lines = wrap(&spans, 8.0, narrow + 0.1, None, None).unwrap();
         let texts: Vec<&str> = lines.iter().map(|l| l.pieces[0].text.as_str()).collect();
-        assert_eq!(texts, ["brightwatch.example/", "v"]);
+        assert_eq!(texts, ["brightwatch", ".example/v"]);
     }
 
     #[test]

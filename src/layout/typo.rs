@@ -38,6 +38,9 @@ pub struct Rules {
     pub nnbsp_before: String,
     /// The ISO 639-1 code of the hyphenation patterns, if the language has any.
     pub hyphenation: Option<String>,
+    /// Short words that never end a line (Polish and Czech one-letter prepositions
+    /// and conjunctions: "w", "z", "i", "a", "v", "k"): each is tied to the word after.
+    pub no_break_after: Vec<String>,
 }
 
 impl Default for Rules {
@@ -48,6 +51,7 @@ impl Default for Rules {
             nbsp_before: String::new(),
             nnbsp_before: String::new(),
             hyphenation: None,
+            no_break_after: Vec::new(),
         }
     }
 }
@@ -63,6 +67,9 @@ impl Rules {
             nbsp_before: get("nbsp_before").unwrap_or_default(),
             nnbsp_before: get("nnbsp_before").unwrap_or_default(),
             hyphenation: get("hyphenation").filter(|h| !h.is_empty()),
+            no_break_after: get("no_break_after")
+                .map(|w| w.split_whitespace().map(str::to_lowercase).collect())
+                .unwrap_or_default(),
         }
     }
 
@@ -100,7 +107,7 @@ pub fn typeset(text: &str, lang: &str) -> String {
     if !rules.nbsp_before.is_empty() || !rules.nnbsp_before.is_empty() {
         s = space_before_punctuation(&s, rules);
     }
-    tie(&s)
+    tie(&s, &rules.no_break_after)
 }
 
 /// `'` between letters (or after a letter at a word end, as in "devices'") → `’`.
@@ -188,8 +195,9 @@ fn is_acronym(word: &str) -> bool {
     word.chars().count() >= 2 && word.chars().all(|c| c.is_ascii_uppercase())
 }
 
-/// Ties numbers to their words and separators to the word after them.
-fn tie(text: &str) -> String {
+/// Ties numbers to their words, separators and the language's short words
+/// (`no_break_after`) to the word after them.
+fn tie(text: &str, no_break_after: &[String]) -> String {
     let words: Vec<&str> = text.split(' ').collect();
     let mut out = String::with_capacity(text.len());
     for (i, w) in words.iter().enumerate() {
@@ -204,6 +212,7 @@ fn tie(text: &str) -> String {
         // word inside such a tie.
         let open = !w.ends_with(['.', ',', ';', ':']);
         let tied = is_separator(w)
+            || no_break_after.iter().any(|s| *s == w.to_lowercase())
             || (ends_with_digit(w) && !w.ends_with(['.', ',']))
             || (starts_with_digit(next) && (open || is_acronym(w)));
         out.push(if tied { NBSP } else { ' ' });
@@ -223,13 +232,21 @@ pub(crate) fn hyphenation_lang(lang: &str) -> Option<hypher::Lang> {
 /// whole when it must not be hyphenated: short words, words with digits, acronyms,
 /// web addresses.
 pub(crate) fn syllables(word: &str, lang: Option<hypher::Lang>) -> Vec<String> {
-    let hyphenatable = word.chars().count() >= 7
-        && word
+    // Punctuation after the word ("Sicherheitsupdates,") stays with its last syllable.
+    let core = word.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '»', '”', '“']);
+    let hyphenatable = core.chars().count() >= 7
+        && core
             .chars()
             .all(|c| c.is_alphabetic() || c == '’' || c == '-')
-        && !is_acronym(word);
+        && !is_acronym(core);
     match (lang, hyphenatable) {
-        (Some(l), true) => hypher::hyphenate(word, l).map(str::to_string).collect(),
+        (Some(l), true) => {
+            let mut parts: Vec<String> = hypher::hyphenate(core, l).map(str::to_string).collect();
+            if let Some(last) = parts.last_mut() {
+                last.push_str(&word[core.len()..]);
+            }
+            parts
+        }
         _ => vec![word.to_string()],
     }
 }
@@ -268,6 +285,30 @@ mod tests {
             typeset("Manufacturer's declaration · acme.example/v", "en"),
             "Manufacturer’s declaration ·\u{a0}acme.example/v"
         );
+    }
+
+    #[test]
+    fn one_letter_words_never_end_a_line_where_the_language_says_so() {
+        // Polish: "w" and "i" stay with the next word; English has no such rule.
+        assert_eq!(
+            typeset("działa w trybie i dalej", "pl"),
+            "działa w\u{a0}trybie i\u{a0}dalej"
+        );
+        assert_eq!(typeset("a day in a week", "en"), "a day in a week");
+        assert_eq!(
+            typeset("nejméně do prosince a v roce", "cs"),
+            "nejméně do prosince a\u{a0}v\u{a0}roce"
+        );
+    }
+
+    #[test]
+    fn a_word_with_punctuation_after_it_still_hyphenates() {
+        let de = hyphenation_lang("de");
+        assert_eq!(
+            syllables("Sicherheitsupdates,", de).join("-"),
+            "Si-cher-heits-up-dates,"
+        );
+        assert_eq!(syllables("2031.", de), vec!["2031."]);
     }
 
     #[test]
