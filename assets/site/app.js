@@ -57,6 +57,11 @@
     setText('not-official', t('not_official'));
     setText('lang-label', t('language'));
     for (const b of $('lang-switch').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
+    const select = document.getElementById('lang-select');
+    if (select) {
+      select.value = lang;
+      select.setAttribute('aria-label', t('language'));
+    }
     const keys = $('keys');
     keys.textContent = '';
     for (const k of DATA.keys) {
@@ -346,24 +351,42 @@
 
   // ------------------------------------------------------------ wiring
 
-  for (const l of DATA.languages) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.lang = l.code;
-    b.dataset.lang = l.code;
-    // Short codes keep the switcher on one line on a phone; the full name is read out.
-    b.textContent = l.code.toUpperCase();
-    b.title = l.name;
-    b.setAttribute('aria-label', l.name);
-    b.addEventListener('click', () => {
-      lang = l.code;
-      // Keep the choice in the URL (not in a cookie); the fragment stays as it is.
-      const url = new URL(location.href);
-      url.searchParams.set('lang', lang);
-      history.replaceState(null, '', url.href);
-      render();
-    });
-    $('lang-switch').appendChild(b);
+  function chooseLanguage(code) {
+    lang = code;
+    // Keep the choice in the URL (not in a cookie); the fragment stays as it is.
+    const url = new URL(location.href);
+    url.searchParams.set('lang', lang);
+    history.replaceState(null, '', url.href);
+    render();
+  }
+
+  if (DATA.languages.length <= 6) {
+    // A few languages: one button each, short codes on one line on a phone.
+    for (const l of DATA.languages) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.lang = l.code;
+      b.dataset.lang = l.code;
+      b.textContent = l.code.toUpperCase();
+      b.title = l.name;
+      b.setAttribute('aria-label', l.name);
+      b.addEventListener('click', () => chooseLanguage(l.code));
+      $('lang-switch').appendChild(b);
+    }
+  } else {
+    // Many languages (every EU language): one menu of their own names, so the answer
+    // stays at the top of a phone screen.
+    const select = document.createElement('select');
+    select.id = 'lang-select';
+    for (const l of DATA.languages) {
+      const o = document.createElement('option');
+      o.value = l.code;
+      o.lang = l.code;
+      o.textContent = l.name;
+      select.appendChild(o);
+    }
+    select.addEventListener('change', () => chooseLanguage(select.value));
+    $('lang-switch').appendChild(select);
   }
 
   $('paste').addEventListener('submit', (ev) => {
