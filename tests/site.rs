@@ -602,6 +602,21 @@ fn browser_shows_verified_summary_for_a_valid_link() {
             dom.contains("id=\"unverified\" class=\"unverified\" hidden"),
             "{name}: a valid label must not say unverified"
         );
+        // Every language in one menu of their own names.
+        assert!(
+            dom.contains("<select id=\"lang-select\""),
+            "{name}: no language menu"
+        );
+        for lang in Catalogue::languages() {
+            let c = Catalogue::built_in(lang).unwrap();
+            assert!(
+                dom.contains(&format!(
+                    "<option value=\"{lang}\" lang=\"{lang}\">{}</option>",
+                    c.name
+                )),
+                "{name}: {lang} missing from the menu"
+            );
+        }
     }
 }
 
