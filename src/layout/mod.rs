@@ -17,7 +17,7 @@ pub mod template;
 mod text;
 pub mod typo;
 
-pub use font::Weight;
+pub use font::{FaceRef, FontError, FontSet, UserFonts, Weight};
 pub use label::{LabelContent, LabelInput, label, label_from_content, label_with, layout_key};
 pub use qr_symbol::qr_artwork;
 
@@ -109,7 +109,7 @@ pub enum ModuleSize {
 }
 
 /// How to lay out a label beyond the template and size.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LabelOptions {
     pub module: ModuleSize,
     /// Inset from the label's edge that essential content keeps clear of (die-cut
@@ -125,6 +125,9 @@ pub struct LabelOptions {
     pub dpi: Option<f64>,
     /// Brand colour of the headline and rules (`None`: black).
     pub accent: Option<Cmyk>,
+    /// The user's own faces (`--font`), tried before the built-in ones
+    /// ([`FontSet::new`]); `None`: DejaVu Sans, then the CJK fallback.
+    pub fonts: Option<UserFonts>,
 }
 
 impl Default for LabelOptions {
@@ -136,6 +139,7 @@ impl Default for LabelOptions {
             background: true,
             dpi: None,
             accent: None,
+            fonts: None,
         }
     }
 }
@@ -319,7 +323,11 @@ pub struct TextRun {
     pub x_mm: f64,
     /// Baseline position.
     pub baseline_mm: f64,
+    /// The weight the text was written in (the SVG's `font-weight`); the face may be
+    /// a regular one standing in (a user font without bold, the CJK fallback).
     pub weight: Weight,
+    /// The face the run was measured with, and must be drawn with.
+    pub font: FaceRef,
     pub size_pt: f64,
     pub text: String,
     /// Shaped advance width of `text` (same shaper as the PDF backend).
@@ -433,9 +441,13 @@ pub enum LayoutError {
         available_mm: f64,
         suggestion: Option<SizeMm>,
     },
-    /// The font lacks a character (a language the catalogue has but the font does not).
-    #[error("the label font has no glyph for a character in {text:?}")]
-    MissingGlyph { text: String },
+    /// No label font has a character: not the user's (`--font`), not DejaVu Sans, not
+    /// the bundled CJK subset.
+    #[error("no label font has a glyph for U+{:04X} ({ch}) in {text:?}", u32::from(*ch))]
+    #[diagnostic(help(
+        "bring a font that has it: --font REGULAR.ttf[,BOLD.ttf]; the built-in fonts cover Latin, Greek, Cyrillic and common Chinese, Japanese and Korean characters (docs/labels.md, \"Fonts\")"
+    ))]
+    MissingGlyph { ch: char, text: String },
     /// The size is degenerate or absurd.
     #[error("label size {size} is too small for the {template} template (minimum {min})")]
     TooSmall {

@@ -104,6 +104,8 @@ pub struct SheetJob {
     pub press: PressOptions,
     /// Brand colour of the headline and rules (`--color`).
     pub color: Option<crate::layout::Cmyk>,
+    /// The user's faces (`--font`, loaded with [`crate::artwork::load_user_fonts`]).
+    pub fonts: Option<crate::layout::UserFonts>,
 }
 
 /// How the output is finished for a press, a cutter or a thermal printer.
@@ -154,6 +156,7 @@ impl SheetJob {
             operator: OperatorOptions::default(),
             press: PressOptions::default(),
             color: None,
+            fonts: None,
         }
     }
 }
@@ -352,7 +355,7 @@ impl Labeler {
             catalogues: self.catalogues.clone(),
             size: self.size,
             continuous: self.continuous,
-            opts: self.opts,
+            opts: self.opts.clone(),
             ec: self.ec,
             force: self.force,
             cache: Mutex::new(HashMap::new()),
@@ -596,6 +599,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
             // A thermal printer prints whole dots: lay the QR out on its dot grid.
             dpi: zpl.then(|| job.press.printer_dpi.layout_dpi()),
             accent: job.color,
+            fonts: job.fonts.clone(),
         },
         ec: job.ec,
         force: job.force,
