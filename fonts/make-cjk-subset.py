@@ -8,6 +8,7 @@ Coverage (the character sets are taken from Python's own codecs, so anyone can
 regenerate the exact list without downloading a table):
   - GB 2312: every hanzi (levels 1 and 2, 6763 characters; simplified Chinese names,
     including place names such as 圳 in 深圳, which is level 2);
+  - Big5 level 1: the 5401 frequently used traditional hanzi (drawn in the SC design);
   - JIS X 0208: level-1 kanji (2965), all hiragana and katakana, JIS symbols;
   - KS X 1001: the 2350 precomposed Hangul syllables and the Hangul compatibility jamo;
   - CJK symbols and punctuation (U+3000-303F), hiragana/katakana blocks
