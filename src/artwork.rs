@@ -75,7 +75,8 @@ impl std::str::FromStr for SizeChoice {
 pub struct LabelSpec {
     pub template: Template,
     pub size: SizeChoice,
-    /// Language of the words (a catalogue code such as `en`).
+    /// Language of the words (a catalogue code such as `en`), or several separated by
+    /// commas (`en,fr`): one label in all of them, as the template's `languages` says.
     pub lang: String,
     pub ec: EcChoice,
     pub layout: LabelOptions,
@@ -252,7 +253,12 @@ where
 /// decided.
 pub fn make_label(signed: &Signed, spec: &LabelSpec) -> Result<MadeLabel, ArtworkError> {
     let link = signed.link()?;
-    let summary = signed.summary(&spec.lang)?;
+    let summaries = crate::summary::Catalogue::for_langs(&spec.lang)
+        .map_err(SourceError::from)?
+        .iter()
+        .map(|c| crate::summary::summarize(&signed.facts, c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(SourceError::from)?;
     let short_url = signed.short_url().unwrap_or_else(|| {
         link.split_once("://")
             .map_or(link.as_str(), |(_, r)| r)
@@ -272,8 +278,12 @@ pub fn make_label(signed: &Signed, spec: &LabelSpec) -> Result<MadeLabel, Artwor
             {
                 notes.push(w);
             }
-            let content =
-                LabelContent::from_summary(&summary, QrModules::from_symbol(&symbol), &short_url);
+            let content = LabelContent::from_summaries(
+                &summaries,
+                QrModules::from_symbol(&symbol),
+                &short_url,
+            )
+            .ok_or_else(|| ArtworkError::Qr(qr::QrError::Encoder("no language".into())))?;
             symbols.push(symbol);
             Ok(content)
         })?;

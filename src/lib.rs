@@ -25,6 +25,7 @@ pub mod fsutil;
 pub mod keys;
 pub mod layout;
 pub mod link;
+pub mod logo;
 pub mod nfc;
 pub mod payload;
 pub mod photo;

@@ -33,7 +33,6 @@ const STYLE: &str = include_str!("../assets/site/site.css");
 const VERIFIER_JS: &str = include_str!("../assets/site/verifier.js");
 const APP_JS: &str = include_str!("../assets/site/app.js");
 const SERVICE_WORKER_JS: &str = include_str!("../assets/site/sw.js");
-const UI_STRINGS: &str = include_str!("../assets/site/ui.json");
 
 /// Largest logo accepted. The logo is inlined into the page every phone downloads, so
 /// it must stay small; 64 KiB is plenty for an SVG or a small PNG.
@@ -54,6 +53,10 @@ pub struct SiteOptions {
     /// A records directory (from `iotlabel record`/`extend`/`withdraw`) to publish as
     /// `records/` beside the page, which then fetches each label's record.
     pub records: Option<PathBuf>,
+    /// The languages the page offers, in order, the first being its default when the
+    /// reader's browser asks for none of them (`--lang fr,de`). Empty: every built-in
+    /// language, English first.
+    pub langs: Vec<String>,
 }
 
 /// Why the site could not be generated.
@@ -82,7 +85,7 @@ pub enum SiteError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Catalogue(#[from] CatalogueError),
-    #[error("the built-in page strings (assets/site/ui.json) are invalid: {0}")]
+    #[error("the page strings are invalid: {0}")]
     UiStrings(String),
     #[error("{path} exists and is not a directory")]
     NotADirectory { path: PathBuf },
@@ -115,7 +118,8 @@ pub struct SiteFile {
 /// Renders the site into memory: `index.html`, `keys.json` and `sw.js`.
 pub fn render(trust: &TrustStore, options: &SiteOptions) -> Result<Vec<SiteFile>, SiteError> {
     let keys = keys_json(trust);
-    let mut data = page_data(&keys)?;
+    let catalogues = page_catalogues(options)?;
+    let mut data = page_data(&keys, &catalogues);
     if let Some(d) = options.as_of {
         data["as_of"] = json!(d.to_string());
     }
@@ -126,7 +130,7 @@ pub fn render(trust: &TrustStore, options: &SiteOptions) -> Result<Vec<SiteFile>
         }
         None => Vec::new(),
     };
-    let noscript = noscript_html()?;
+    let noscript = noscript_html(&catalogues);
     let brand = brand_html(options)?;
 
     // Inline JSON must not close its <script> element: escape '<' (JSON allows \u003c).
@@ -353,54 +357,71 @@ fn keys_json(trust: &TrustStore) -> Vec<Value> {
         .collect()
 }
 
-/// The JSON block the page reads: keys, languages, catalogues and page strings.
-fn page_data(keys: &[Value]) -> Result<Value, SiteError> {
-    let ui: Map<String, Value> =
-        serde_json::from_str(UI_STRINGS).map_err(|e| SiteError::UiStrings(e.to_string()))?;
-    if !ui.contains_key("en") {
-        return Err(SiteError::UiStrings(
-            "no \"en\" section (the fallback language)".into(),
-        ));
+/// The catalogues the page offers, in order: the ones asked for (`--lang de,fr`, the
+/// first being the page's default), or every built-in one with English first.
+fn page_catalogues(options: &SiteOptions) -> Result<Vec<Catalogue>, SiteError> {
+    if options.langs.is_empty() {
+        let mut all = Catalogue::languages();
+        all.sort_by_key(|l| (*l != "en", l.to_string()));
+        return Ok(Catalogue::for_langs(&all.join(","))?);
     }
+    Ok(Catalogue::for_langs(&options.langs.join(","))?)
+}
+
+/// A catalogue's `[page]` table: the page's own words, keyed without the prefix.
+fn page_strings(c: &Catalogue) -> Map<String, Value> {
+    c.phrases()
+        .iter()
+        .filter_map(|(k, v)| {
+            Some((
+                k.strip_prefix("page.")?.to_string(),
+                Value::String(v.clone()),
+            ))
+        })
+        .collect()
+}
+
+/// The JSON block the page reads: keys, languages (the first is the default),
+/// catalogues and page strings.
+fn page_data(keys: &[Value], catalogues: &[Catalogue]) -> Value {
     let mut languages = Vec::new();
     let mut phrases = Map::new();
-    for code in Catalogue::languages() {
-        let c = Catalogue::built_in(code)?;
-        languages.push(json!({ "code": code, "name": c.name }));
+    let mut ui = Map::new();
+    for c in catalogues {
+        languages.push(json!({ "code": c.lang, "name": c.name }));
+        // The page strings travel once, under "ui".
         let flat: Map<String, Value> = c
             .phrases()
             .iter()
+            .filter(|(k, _)| !k.starts_with("page."))
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect();
-        phrases.insert(code.to_string(), Value::Object(flat));
+        phrases.insert(c.lang.clone(), Value::Object(flat));
+        ui.insert(c.lang.clone(), Value::Object(page_strings(c)));
     }
-    Ok(json!({
+    json!({
         "format": 1,
         "keys": keys,
         "languages": languages,
         "phrases": phrases,
         "ui": ui,
-    }))
+    })
 }
 
-/// The `<noscript>` text: what the page needs, in every language of the page strings
-/// (English first), since without JavaScript the page cannot pick one.
-fn noscript_html() -> Result<String, SiteError> {
-    let ui: Map<String, Value> =
-        serde_json::from_str(UI_STRINGS).map_err(|e| SiteError::UiStrings(e.to_string()))?;
-    let mut langs: Vec<&String> = ui.keys().collect();
-    langs.sort_by_key(|l| (l.as_str() != "en", l.to_string()));
+/// The `<noscript>` text: what the page needs, in every language it offers (in its
+/// order), since without JavaScript the page cannot pick one.
+fn noscript_html(catalogues: &[Catalogue]) -> String {
     let mut out = String::new();
-    for l in langs {
-        if let Some(text) = ui[l].get("noscript").and_then(Value::as_str) {
+    for c in catalogues {
+        if let Ok(text) = c.get("page.noscript") {
             out.push_str(&format!(
                 "<p lang=\"{}\">{}</p>",
-                escape_html(l),
+                escape_html(&c.lang),
                 escape_html(text)
             ));
         }
     }
-    Ok(out)
+    out
 }
 
 /// The header: logo and brand name, or nothing.
@@ -538,6 +559,7 @@ mod tests {
             logo: None,
             as_of: None,
             records: None,
+            langs: Vec::new(),
         };
         let a = render(&store(), &opts).unwrap();
         let b = render(&store(), &opts).unwrap();
@@ -563,22 +585,32 @@ mod tests {
     }
 
     #[test]
-    fn every_page_language_has_every_english_string() {
-        let ui: Map<String, Value> = serde_json::from_str(UI_STRINGS).unwrap();
-        let en = ui["en"].as_object().unwrap();
-        for (lang, strings) in &ui {
-            let s = strings.as_object().unwrap();
-            for k in en.keys() {
-                assert!(s.contains_key(k), "{lang} lacks {k}");
-            }
-            assert_eq!(s.len(), en.len(), "{lang} has extra strings");
-        }
-        for l in Catalogue::languages() {
-            assert!(
-                ui.contains_key(l),
-                "the page has no strings for catalogue language {l}"
-            );
-        }
+    fn the_page_offers_every_language_english_first_or_the_ones_asked_for() {
+        // (That every catalogue has every page string is the catalogue test's job.)
+        let all = page_catalogues(&SiteOptions::default()).unwrap();
+        assert_eq!(all[0].lang, "en");
+        assert_eq!(all.len(), Catalogue::languages().len());
+        let asked = SiteOptions {
+            langs: vec!["fr-CA".into(), "de".into(), "fr".into()],
+            ..SiteOptions::default()
+        };
+        let some = page_catalogues(&asked).unwrap();
+        assert_eq!(
+            some.iter().map(|c| c.lang.as_str()).collect::<Vec<_>>(),
+            ["fr", "de"]
+        );
+        let data = page_data(&[], &some);
+        assert_eq!(data["languages"][0]["code"], "fr");
+        assert!(data["ui"]["fr"]["noscript"].is_string() && data["ui"].get("en").is_none());
+        assert!(noscript_html(&some).starts_with("<p lang=\"fr\">"));
+        let bad = SiteOptions {
+            langs: vec!["xx".into()],
+            ..SiteOptions::default()
+        };
+        assert!(matches!(
+            page_catalogues(&bad),
+            Err(SiteError::Catalogue(CatalogueError::UnknownLanguage { .. }))
+        ));
     }
 
     #[test]

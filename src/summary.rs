@@ -5,13 +5,17 @@
 //! and the QR cannot disagree and one payload reads in every language the catalogue has.
 //! Adding a language is adding a file: `build.rs` lists the catalogues.
 //!
-//! Wording rules: the support end is a month and year ("Security updates until
-//! 12/2030"), never an "expiry"; a device without security updates says so first and
-//! plainly; a committed minimum reads differently from an anticipated end.
+//! Wording rules: the support end is a month in words ("Until at least December
+//! 2031"), never an "expiry"; a device without security updates says so first and
+//! plainly; a committed minimum keeps its "at least"; updates that need the user's
+//! approval are not called automatic; the headline, the support line and the
+//! statements never repeat one another; technical measures are in plain words and the
+//! standards' names only in a small-type line ([`Summary::standards`]). The catalogue's
+//! header states the rules for translators.
 //!
 //! Entry point: [`summarize`].
 
-use crate::declaration::{Channel, Coded, Commitment, SupportEnd, YearMonth};
+use crate::declaration::{Channel, Coded, Commitment, Delivery, SupportEnd, UserAction};
 use crate::payload::Facts;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -78,18 +82,24 @@ pub struct Summary {
     pub no_updates: bool,
     /// A.1 with the short "how": "Automatic security updates" / "No security updates".
     pub headline: String,
-    /// A.3 in short form: "Security updates until 12/2030".
+    /// A.3 in short form, the line under the headline: "Until at least December 2031".
     pub support: String,
-    /// A.2, A.3, B.1, B.2, B.3 in that order (A.1 is the headline).
+    /// A.2, A.3, B.1, B.2, B.3 in that order (A.1 is the headline); a device without
+    /// updates has only A.3. `support` and the A.3 statement say the same thing in a
+    /// short and a full form: a view shows one of them, never both.
     pub statements: Vec<Statement>,
+    /// The standards the update process follows, for small type ("Standards: ETSI EN
+    /// 303 645, EN 18031"); empty when none are declared.
+    pub standards: String,
     pub ui: UiText,
 }
 
 impl Summary {
-    /// Every sentence, headline first: what a reader of the label sees, as plain lines.
+    /// Every sentence, headline first: what a reader of the summary sees, as plain
+    /// lines (the A.3 statement stands for the support line).
     pub fn lines(&self) -> Vec<String> {
         let mut v = vec![
-            format!("{} {}", self.manufacturer, self.model),
+            format!("{} · {}", self.manufacturer, self.model),
             self.headline.clone(),
         ];
         v.extend(
@@ -97,6 +107,9 @@ impl Summary {
                 .iter()
                 .map(|s| format!("{}: {}", s.label, s.text)),
         );
+        if !self.standards.is_empty() {
+            v.push(self.standards.clone());
+        }
         v
     }
 }
@@ -142,6 +155,25 @@ impl Catalogue {
                 available: Self::languages().join(", "),
             })?;
         Self::parse(text, &format!("assets/phrases/{base}.toml"))
+    }
+
+    /// The catalogues of a comma-separated language list (`en,fr`, as `--lang` takes
+    /// it), in order, each once.
+    pub fn for_langs(langs: &str) -> Result<Vec<Catalogue>, CatalogueError> {
+        let mut out: Vec<Catalogue> = Vec::new();
+        for l in langs.split(',').map(str::trim) {
+            if l.is_empty() {
+                return Err(CatalogueError::UnknownLanguage {
+                    lang: langs.to_string(),
+                    available: Self::languages().join(", "),
+                });
+            }
+            let c = Self::built_in(l)?;
+            if !out.iter().any(|o| o.lang == c.lang) {
+                out.push(c);
+            }
+        }
+        Ok(out)
     }
 
     /// Parses a catalogue from TOML text.
@@ -214,11 +246,6 @@ fn flatten(
     Ok(())
 }
 
-/// Month and year as printed: "12/2030".
-pub fn month_year(ym: YearMonth) -> String {
-    format!("{:02}/{}", ym.month, ym.year)
-}
-
 fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     let mut s = template.to_string();
     for (k, v) in vars {
@@ -236,6 +263,47 @@ fn join_sentences(parts: &[&str]) -> String {
         .join(" ")
 }
 
+/// The catalogue key of the headline: A.1 with the kind of delivery. Delivery that
+/// still needs the user's approval of each update is not called automatic.
+fn headline_key(f: &Facts) -> &'static str {
+    match (f.delivery, f.user_action) {
+        (Some(Delivery::Automatic | Delivery::AutomaticOptIn), Some(UserAction::ApproveInApp)) => {
+            "approve"
+        }
+        (Some(d), _) => d.name(),
+        (None, _) => "unstated",
+    }
+}
+
+/// A.2 in sentences: how updates arrive, what the user does, what they cost. The
+/// approve-in-app action is folded into an automatic delivery's sentence ("downloaded
+/// for you; you approve each one"), and a delivery the action already says
+/// (user-initiated + install-manually, service-visit + visit-service) is left out, so
+/// no sentence repeats another.
+fn how(f: &Facts, c: &Catalogue) -> Result<String, CatalogueError> {
+    use Delivery as D;
+    use UserAction as U;
+    let (delivery, action) = match (f.delivery, f.user_action) {
+        (Some(d @ (D::Automatic | D::AutomaticOptIn)), Some(U::ApproveInApp)) => {
+            (Some(format!("delivery.{}-approve", d.name())), None)
+        }
+        (Some(D::UserInitiated), Some(a @ U::InstallManually))
+        | (Some(D::ServiceVisit), Some(a @ U::VisitService)) => (None, Some(a)),
+        (d, a) => (d.map(|d| format!("delivery.{}", d.name())), a),
+    };
+    Ok(join_sentences(&[
+        delivery.map(|k| c.get(&k)).transpose()?.unwrap_or(""),
+        action
+            .map(|a| c.get(&format!("user_action.{}", a.name())))
+            .transpose()?
+            .unwrap_or(""),
+        f.cost
+            .map(|x| c.get(&format!("cost.{}", x.name())))
+            .transpose()?
+            .unwrap_or(""),
+    ]))
+}
+
 /// Renders the summary of decoded facts in one catalogue's language (entry point).
 pub fn summarize(f: &Facts, c: &Catalogue) -> Result<Summary, CatalogueError> {
     let ui = UiText {
@@ -247,18 +315,7 @@ pub fn summarize(f: &Facts, c: &Catalogue) -> Result<Summary, CatalogueError> {
     let label = |k: &str| c.get(&format!("label.{k}")).map(str::to_string);
 
     if !f.security_updates {
-        let mut statements = vec![Statement {
-            element: Element::A3,
-            label: label("a3")?,
-            text: c.get("support.none")?.into(),
-        }];
-        if let Some(b) = f.eos_behaviour {
-            statements.push(Statement {
-                element: Element::B2,
-                label: label("b2")?,
-                text: c.get(&format!("eos.{}", b.name()))?.into(),
-            });
-        }
+        // No "when updates end" here: there are none to end.
         return Ok(Summary {
             lang: c.lang.clone(),
             manufacturer: f.manufacturer.clone(),
@@ -266,31 +323,18 @@ pub fn summarize(f: &Facts, c: &Catalogue) -> Result<Summary, CatalogueError> {
             no_updates: true,
             headline: c.get("headline.none")?.into(),
             support: c.get("support_short.none")?.into(),
-            statements,
+            statements: vec![Statement {
+                element: Element::A3,
+                label: label("a3")?,
+                text: c.get("support.none")?.into(),
+            }],
+            standards: String::new(),
             ui,
         });
     }
 
-    let headline = match f.delivery {
-        Some(d) => c.get(&format!("headline.{}", d.name()))?,
-        None => c.get("headline.unstated")?,
-    };
-
-    // A.2: how, what the user does, what it costs.
-    let a2 = join_sentences(&[
-        f.delivery
-            .map(|d| c.get(&format!("delivery.{}", d.name())))
-            .transpose()?
-            .unwrap_or(""),
-        f.user_action
-            .map(|a| c.get(&format!("user_action.{}", a.name())))
-            .transpose()?
-            .unwrap_or(""),
-        f.cost
-            .map(|x| c.get(&format!("cost.{}", x.name())))
-            .transpose()?
-            .unwrap_or(""),
-    ]);
+    let headline = c.get(&format!("headline.{}", headline_key(f)))?;
+    let a2 = how(f, c)?;
 
     // A.3: until when, and how firm.
     let firm = match f.commitment {
@@ -298,11 +342,14 @@ pub fn summarize(f: &Facts, c: &Catalogue) -> Result<Summary, CatalogueError> {
         _ => "minimum",
     };
     let (key, vars): (String, Vec<(&str, String)>) = match f.support_end {
-        Some(SupportEnd::Until(ym)) => (format!("until-{firm}"), vec![("date", month_year(ym))]),
+        Some(SupportEnd::Until(ym)) => (
+            format!("until-{firm}"),
+            vec![("date", crate::today::month_in_words(ym, c)?)],
+        ),
         Some(SupportEnd::Period { months, from }) => (
             format!("period-{firm}"),
             vec![
-                ("months", months.to_string()),
+                ("duration", crate::today::duration_in_words(months, c)?),
                 ("from", c.get(&format!("from.{}", from.name()))?.to_string()),
             ],
         ),
@@ -348,31 +395,32 @@ pub fn summarize(f: &Facts, c: &Catalogue) -> Result<Summary, CatalogueError> {
         None => c.get("eos.unstated")?.to_string(),
     };
 
-    // B.3: how updates are secured.
-    let b3 = if f.measures.is_empty() && f.standards.is_empty() {
-        c.get("security.unstated")?.to_string()
+    // B.3: how updates are secured, in plain words; the standards' names go to the
+    // small-type line.
+    let measures = f
+        .measures
+        .iter()
+        .map(|x| c.get(&format!("measure.{}", x.name())).map(str::to_string))
+        .collect::<Result<Vec<_>, _>>()?;
+    let b3 = if !measures.is_empty() {
+        fill(
+            c.get("security.measures")?,
+            &[("list", &c.list(&measures)?)],
+        )
+    } else if !f.standards.is_empty() {
+        c.get("security.protected")?.to_string()
     } else {
-        let m = f
-            .measures
-            .iter()
-            .map(|x| c.get(&format!("measure.{}", x.name())).map(str::to_string))
-            .collect::<Result<Vec<_>, _>>()?;
-        let s = f
+        c.get("security.unstated")?.to_string()
+    };
+    let standards = if f.standards.is_empty() {
+        String::new()
+    } else {
+        let names = f
             .standards
             .iter()
             .map(|x| c.get(&format!("standard.{}", x.name())).map(str::to_string))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut parts = Vec::new();
-        if !m.is_empty() {
-            parts.push(fill(c.get("security.measures")?, &[("list", &c.list(&m)?)]));
-        }
-        if !s.is_empty() {
-            parts.push(fill(
-                c.get("security.standards")?,
-                &[("list", &c.list(&s)?)],
-            ));
-        }
-        parts.join(" ")
+        fill(c.get("security.standards")?, &[("list", &names.join(", "))])
     };
 
     let statements = [
@@ -383,6 +431,7 @@ pub fn summarize(f: &Facts, c: &Catalogue) -> Result<Summary, CatalogueError> {
         (Element::B3, "b3", b3),
     ]
     .into_iter()
+    .filter(|(_, _, text)| !text.is_empty())
     .map(|(element, key, text)| {
         Ok(Statement {
             element,
@@ -399,6 +448,7 @@ pub fn summarize(f: &Facts, c: &Catalogue) -> Result<Summary, CatalogueError> {
         headline: headline.to_string(),
         support,
         statements,
+        standards,
         ui,
     })
 }

@@ -169,6 +169,24 @@ pub fn month_in_words(ym: YearMonth, c: &Catalogue) -> Result<String, CatalogueE
         .replace("{year}", &ym.year.to_string()))
 }
 
+/// "5 years", "18 months": a support period in words (whole years when it is a
+/// multiple of twelve months).
+pub fn duration_in_words(months: u16, c: &Catalogue) -> Result<String, CatalogueError> {
+    Ok(if months.is_multiple_of(12) {
+        match months / 12 {
+            1 => c.get("today.duration.year")?.to_string(),
+            n => c
+                .get("today.duration.years")?
+                .replace("{n}", &n.to_string()),
+        }
+    } else if months == 1 {
+        c.get("today.duration.month")?.to_string()
+    } else {
+        c.get("today.duration.months")?
+            .replace("{n}", &months.to_string())
+    })
+}
+
 /// Judges the facts on `as_of`; `extended_to` is a later last month from a verified
 /// record (ignored unless it is later than the label's own end month).
 pub fn assess(
@@ -236,19 +254,7 @@ pub fn assess(
         }
         Some(SupportEnd::Period { months, from }) => {
             out.state = State::Period;
-            let duration = if months % 12 == 0 {
-                match months / 12 {
-                    1 => c.get("today.duration.year")?.to_string(),
-                    n => c
-                        .get("today.duration.years")?
-                        .replace("{n}", &n.to_string()),
-                }
-            } else if months == 1 {
-                c.get("today.duration.month")?.to_string()
-            } else {
-                c.get("today.duration.months")?
-                    .replace("{n}", &months.to_string())
-            };
+            let duration = duration_in_words(months, c)?;
             out.text = c
                 .get(&format!("today.period-{firm}.{}", from.name()))?
                 .replace("{duration}", &duration);

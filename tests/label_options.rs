@@ -310,7 +310,7 @@ min_pt = 6
         if ext == "svg" {
             let svg = std::fs::read_to_string(&out).unwrap();
             assert!(
-                svg.contains("How:") && svg.contains("Until:"),
+                svg.contains("How:") && svg.contains("Support:"),
                 "A.2 and A.3 shown"
             );
             assert!(!svg.contains("Notices:"), "B.1 left out");

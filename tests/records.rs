@@ -523,7 +523,7 @@ fn verify_as_of_says_todays_verdict_and_keeps_the_signature_exit_code() {
     assert_eq!(v["today"]["months_left"], 61);
     assert_eq!(
         v["today"]["text"],
-        "Sicherheitsupdates bis Dezember 2031: noch etwa 5 Jahre"
+        "Sicherheitsupdates mindestens bis Dezember 2031: noch etwa 5 Jahre"
     );
 
     let text = iotlabel()
@@ -539,7 +539,9 @@ fn verify_as_of_says_todays_verdict_and_keeps_the_signature_exit_code() {
         .unwrap();
     let s = String::from_utf8_lossy(&text.stdout);
     assert!(
-        s.contains("Security updates until December 2031: they end this month (as of 2031-12-31)"),
+        s.contains(
+            "Security updates until at least December 2031: they end this month (as of 2031-12-31)"
+        ),
         "{s}"
     );
     assert!(s.contains("link host: nordlicht.example"), "{s}");

@@ -20,7 +20,7 @@ use iotlabel::link::{self, BaseUrl, PayloadForm};
 use iotlabel::payload::Facts;
 use iotlabel::site::{self, SiteOptions};
 use iotlabel::source::{self, SourceOptions};
-use iotlabel::summary::{Catalogue, summarize};
+use iotlabel::summary::{Catalogue, Element, summarize};
 use iotlabel::verify::{self, hex};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -132,6 +132,7 @@ fn vector(
                     "headline": s.headline,
                     "support": s.support,
                     "statements": s.statements.iter().map(|st| st.text.clone()).collect::<Vec<_>>(),
+                    "standards": s.standards,
                 }),
             );
         }
@@ -189,6 +190,7 @@ fn generate_site(dir: &Path) {
             logo: None,
             as_of: None,
             records: None,
+            langs: Vec::new(),
         },
         dir,
     )
@@ -284,6 +286,40 @@ fn cli_site_flags_and_logo_errors() {
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(
         err.contains("logo.png") && err.contains("PNG, JPEG or SVG"),
+        "{err}"
+    );
+
+    // --lang: the page offers these languages, the first as its default.
+    let two = dir.path().join("two");
+    let ok = Command::new(bin)
+        .args(["site", "--lang", "fr,de", "--trust"])
+        .arg(root().join("samples/trust"))
+        .arg("-o")
+        .arg(&two)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let html = std::fs::read_to_string(two.join("index.html")).unwrap();
+    assert!(html.contains(
+        r#""languages":[{"code":"fr","name":"Français"},{"code":"de","name":"Deutsch"}]"#
+    ));
+    assert!(!html.contains(r#""code":"en""#));
+    let ns = &html[html.find("<noscript>").unwrap()..];
+    assert!(ns.starts_with("<noscript><p lang=\"fr\">"), "{}", &ns[..60]);
+    let bad = Command::new(bin)
+        .args(["site", "--lang", "fr,xx", "--trust"])
+        .arg(root().join("samples/trust"))
+        .arg("-o")
+        .arg(dir.path().join("bad"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success() && err.contains("\"xx\"") && err.contains("available"),
         "{err}"
     );
 }
@@ -546,12 +582,21 @@ fn browser_shows_verified_summary_for_a_valid_link() {
             s.headline
         );
         for st in &s.statements {
-            assert!(
+            // Today's line stands for the support end; the A.3 statement that would
+            // repeat it is shown only for a device without updates.
+            let shown = st.element != Element::A3 || s.no_updates;
+            assert_eq!(
                 dom.contains(&text_in_dom(&st.text)),
-                "{name}: statement {:?} missing",
-                st.text
+                shown,
+                "{name}: statement {:?} shown: {}",
+                st.text,
+                !shown
             );
         }
+        assert!(
+            !dom.contains(&text_in_dom(&s.support)) || s.no_updates,
+            "{name}: printed support line repeated"
+        );
         assert!(dom.contains(&text_in_dom(&format!("{} {}", s.manufacturer, s.model))));
         assert!(
             dom.contains("id=\"unverified\" class=\"unverified\" hidden"),
@@ -639,7 +684,7 @@ fn browser_speaks_french_when_asked() {
         );
         assert!(dom.contains("Vérifié"), "{query:?}: verdict not in French");
         assert!(dom.contains(&text_in_dom(&s.headline)));
-        for st in &s.statements {
+        for st in s.statements.iter().filter(|st| st.element != Element::A3) {
             assert!(
                 dom.contains(&text_in_dom(&st.text)),
                 "{query:?}: French statement {:?} missing",
@@ -667,15 +712,23 @@ fn browser_puts_no_updates_first() {
         &["--accept-lang=en"],
     );
     assert_eq!(verdict_of(&dom), "valid", "{name}");
-    let headline = dom
-        .find("No security updates")
-        .expect("headline says no security updates");
+    // Today's line is the first thing on the page and says it; the headline that
+    // would repeat it is hidden, and the A.3 statement says what it means.
+    let today = dom
+        .find("data-state=\"no-updates\">No security updates<")
+        .expect("today's line says no security updates");
     let statements = dom.find("id=\"statements\"").unwrap();
     assert!(
-        headline < statements,
-        "the no-updates headline comes before the details"
+        today < statements,
+        "the no-updates line comes before the details"
     );
-    assert!(dom.contains("class=\"headline no-updates\""));
+    assert!(
+        dom.contains("data-no-updates=\"true\" hidden")
+            || dom.contains("hidden=\"\" data-no-updates=\"true\""),
+        "headline not hidden"
+    );
+    assert_eq!(dom.matches(">No security updates<").count(), 1, "said once");
+    assert!(dom.contains("Security flaws found later will not be fixed"));
 }
 
 // ---------------------------------------------------------------- today, trust, records
@@ -690,6 +743,7 @@ fn generate_site_as_of(dir: &Path, day: &str, trust: &TrustStore, records: Optio
             logo: None,
             as_of: Some(day.parse().unwrap()),
             records: records.map(Path::to_path_buf),
+            langs: Vec::new(),
         },
         dir,
     )
@@ -778,7 +832,7 @@ fn browser_says_todays_verdict_in_every_language() {
     let t = assess(&facts, "2031-10-02".parse().unwrap(), None, &en).unwrap();
     assert_eq!(
         t.text,
-        "Security updates until December 2031: they end in 2 months"
+        "Security updates until at least December 2031: they end in 2 months"
     );
 }
 
@@ -873,10 +927,10 @@ fn page_has_a_noscript_message_in_every_language() {
     let dir = tempfile::tempdir().unwrap();
     generate_site(dir.path());
     let html = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
-    let ui: Value = serde_json::from_str(include_str!("../assets/site/ui.json")).unwrap();
     let ns = &html[html.find("<noscript>").unwrap()..html.find("</noscript>").unwrap()];
     for lang in Catalogue::languages() {
-        let text = ui[lang]["noscript"].as_str().unwrap();
+        let c = Catalogue::built_in(lang).unwrap();
+        let text = c.get("page.noscript").unwrap();
         assert!(
             ns.contains(&format!("<p lang=\"{lang}\">"))
                 && ns.contains(&text.replace('\'', "&#39;")),

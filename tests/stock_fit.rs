@@ -45,6 +45,7 @@ fn fit_table() -> Vec<(String, Vec<String>)> {
                         background: true,
                         dpi: None,
                         accent: None,
+                        logo: None,
                         fonts: None,
                     };
                     signed.iter().all(|s| {

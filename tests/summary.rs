@@ -11,7 +11,8 @@ use iotlabel::declaration::{
     self, CheckOptions, Commitment, Declaration, PeriodStart, SupportEnd, YearMonth,
 };
 use iotlabel::payload::{self, Facts};
-use iotlabel::summary::{Catalogue, Element, Summary, month_year, summarize};
+use iotlabel::summary::{Catalogue, Element, Summary, summarize};
+use iotlabel::today::month_in_words;
 use std::path::Path;
 
 const TODAY: YearMonth = YearMonth {
@@ -187,39 +188,50 @@ fn a_device_without_updates_says_so_first() {
 }
 
 #[test]
-fn a_date_support_end_reads_as_month_and_year() {
-    for (name, shown) in [
-        ("thermostat.toml", "12/2031"),
-        ("camera.toml", "06/2030"),
-        ("doorbell.json", "03/2032"),
+fn a_date_support_end_reads_as_month_in_words() {
+    for (name, ym, en) in [
+        ("thermostat.toml", (2031, 12), "December 2031"),
+        ("camera.toml", (2030, 6), "June 2030"),
+        ("doorbell.json", (2032, 3), "March 2032"),
     ] {
+        let ym = YearMonth {
+            year: ym.0,
+            month: ym.1,
+        };
         let f = decoded(&load(name));
         for lang in Catalogue::languages() {
-            let s = render(&f, lang);
-            assert!(s.support.contains(shown), "{name} [{lang}]: {}", s.support);
+            let c = Catalogue::built_in(lang).unwrap();
+            let s = summarize(&f, &c).unwrap();
+            let shown = month_in_words(ym, &c).unwrap();
+            assert!(s.support.contains(&shown), "{name} [{lang}]: {}", s.support);
             let a3 = s
                 .statements
                 .iter()
                 .find(|x| x.element == Element::A3)
                 .unwrap();
-            assert!(a3.text.contains(shown), "{name} [{lang}]: {}", a3.text);
-            // Never the ISO form or a day: the label speaks in months.
+            assert!(a3.text.contains(&shown), "{name} [{lang}]: {}", a3.text);
+            // Never the numeric or ISO form, nor a day: the label speaks in months.
             let text = all_text(&s);
+            let numeric = format!("{:02}/{}", ym.month, ym.year);
             assert!(
-                !text.contains("2031-12")
-                    && !text.contains("2032-03-31")
+                !text.contains(&numeric)
+                    && !text.contains(&format!("{}-{:02}", ym.year, ym.month))
                     && !text.contains("31/03"),
                 "{name} [{lang}]\n{text}"
             );
         }
+        assert!(render(&f, "en").support.contains(en));
     }
-    assert_eq!(
-        month_year(YearMonth {
-            year: 2030,
-            month: 6
-        }),
-        "06/2030"
-    );
+    // The four languages' own month forms.
+    let thermo = decoded(&load("thermostat.toml"));
+    for (lang, want) in [
+        ("en", "Until at least December 2031"),
+        ("fr", "Au moins jusqu'en décembre 2031"),
+        ("de", "Mindestens bis Dezember 2031"),
+        ("es", "Como mínimo hasta diciembre de 2031"),
+    ] {
+        assert_eq!(render(&thermo, lang).support, want, "[{lang}]");
+    }
 }
 
 #[test]
@@ -245,8 +257,10 @@ fn committed_minimum_and_anticipated_end_read_differently() {
             assert_ne!(a3(&a), a3(&b), "[{lang}] sentence");
             // Both still state the same end.
             if let Some(SupportEnd::Until(ym)) = f.support_end {
+                let c = Catalogue::built_in(lang).unwrap();
+                let shown = month_in_words(ym, &c).unwrap();
                 assert!(
-                    a3(&a).contains(&month_year(ym)) && a3(&b).contains(&month_year(ym)),
+                    a3(&a).contains(&shown) && a3(&b).contains(&shown),
                     "[{lang}]"
                 );
             }
@@ -287,10 +301,10 @@ fn a_period_reads_with_its_starting_point() {
         })
     );
     for (lang, want) in [
-        ("en", "60 months from purchase"),
-        ("fr", "60 mois à partir de l'achat"),
-        ("de", "60 Monate ab Kauf"),
-        ("es", "60 meses desde la compra"),
+        ("en", "For at least 5 years from purchase"),
+        ("fr", "Pendant au moins 5 ans à partir de l'achat"),
+        ("de", "Mindestens 5 Jahre ab Kauf"),
+        ("es", "Durante al menos 5 años desde la compra"),
     ] {
         let s = render(&f, lang);
         assert!(s.support.contains(want), "[{lang}] {}", s.support);
@@ -340,7 +354,7 @@ fn open_ended_support_ends_are_worded_plainly() {
             c.get("support_short.indefinite").unwrap()
         );
     }
-    assert_eq!(render(&tv, "en").support, "Support end not stated");
+    assert_eq!(render(&tv, "en").support, "End of support not stated");
 }
 
 #[test]
@@ -349,7 +363,7 @@ fn language_specific_letters_appear_where_expected() {
     let router = decoded(&load("router.toml"));
     // French: "sécurité" in the headline.
     assert!(render(&thermo, "fr").headline.contains('é'));
-    // German: "Gemäß" introduces the standards the thermostat follows.
+    // German: updates are "nie durch ältere Versionen ersetzt".
     let de = render(&thermo, "de");
     let b3 = &de
         .statements
@@ -357,7 +371,7 @@ fn language_specific_letters_appear_where_expected() {
         .find(|x| x.element == Element::B3)
         .unwrap()
         .text;
-    assert!(b3.contains('ß'), "{b3}");
+    assert!(b3.contains('ä'), "{b3}");
     // Spanish: the router tells its owner through a light or signal ("señal") on the device.
     let es = render(&router, "es");
     let b1 = &es
@@ -428,7 +442,7 @@ fn docs_summary_example_is_what_summary_prints() {
     );
     assert_eq!(String::from_utf8(out.stdout).unwrap(), shown);
 
-    // "Sicherheitsupdates mindestens bis 12/2031." and the bulb's first line.
+    // "Mindestens bis Dezember 2031." and the bulb's first line.
     let flat = doc.split_whitespace().collect::<Vec<_>>().join(" ");
     let thermo = decoded(&load("thermostat.toml"));
     let de = render(&thermo, "de");
@@ -461,4 +475,48 @@ fn docs_summary_example_is_what_summary_prints() {
             "[{lang}] the bulb's first line says no updates"
         );
     }
+}
+
+/// `summary --lang en,fr` prints one summary per language, in that order (an array in
+/// JSON), and names an unknown language.
+#[test]
+fn summary_takes_a_list_of_languages() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_iotlabel"))
+            .current_dir(root)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, text, _) = run(&["summary", "samples/thermostat.toml", "--lang", "en,fr"]);
+    assert_eq!(code, Some(0));
+    let (en, fr) = (
+        text.find("Automatic security updates").unwrap(),
+        text.find("Mises à jour de sécurité automatiques").unwrap(),
+    );
+    assert!(en < fr, "{text}");
+    assert_eq!(text.matches("trust:").count(), 1, "{text}");
+    let (_, json, _) = run(&[
+        "summary",
+        "samples/thermostat.toml",
+        "--lang",
+        "de,es",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["lang"], "de");
+    assert_eq!(v[1]["lang"], "es");
+    assert_eq!(v[1]["trust"], "declaration");
+    let (_, one, _) = run(&["summary", "samples/thermostat.toml", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&one).unwrap();
+    assert_eq!(v["lang"], "en", "one language stays one object");
+    let (code, _, err) = run(&["summary", "samples/thermostat.toml", "--lang", "en,xx"]);
+    assert_eq!(code, Some(2), "a usage error");
+    assert!(err.contains("\"xx\""), "{err}");
 }

@@ -191,7 +191,7 @@ fn vector(
         "declaration": facts.map(|f| serde_json::to_value(f.to_declaration()).unwrap()),
         "summary_en": facts.map(|f| {
             let s = iotlabel::summary::summarize(f, &iotlabel::summary::Catalogue::built_in("en").unwrap()).unwrap();
-            json!({"headline": s.headline, "support": s.support, "statements": s.statements.iter().map(|x| x.text.clone()).collect::<Vec<_>>()})
+            json!({"headline": s.headline, "support": s.support, "statements": s.statements.iter().map(|x| x.text.clone()).collect::<Vec<_>>(), "standards": s.standards})
         }),
     });
     (name.to_string(), v)

@@ -7,7 +7,8 @@
 // manufacturer and model from the payload) is only ever set with textContent.
 //
 // Language: ?lang=xx in the URL wins (so a link or test can force one, and the
-// switcher keeps it across reloads), then navigator.languages, then English.
+// switcher keeps it across reloads), then navigator.languages, then the site's first
+// language (English unless the site was written with --lang).
 'use strict';
 
 (function () {
@@ -25,16 +26,16 @@
     if (forced && available.includes(base(forced))) return base(forced);
     const wanted = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'];
     for (const tag of wanted) if (available.includes(base(tag))) return base(tag);
-    return available.includes('en') ? 'en' : available[0];
+    return available[0];
   }
 
   let lang = pickLanguage();
   let result = null; // the last verification result
 
-  // The page's own words: this language, falling back to English per key.
+  // The page's own words: this language, falling back per key to the site's first.
   function t(key, vars) {
     const own = DATA.ui[lang] || {};
-    let s = key in own ? own[key] : (DATA.ui.en || {})[key] || key;
+    let s = key in own ? own[key] : (DATA.ui[available[0]] || {})[key] || key;
     for (const [k, v] of Object.entries(vars || {})) s = s.split(`{${k}}`).join(v);
     return s;
   }
@@ -222,18 +223,21 @@
     setText('product', `${s.manufacturer} ${s.model}`);
     $('gtin').hidden = r.facts.gtin === null;
     setText('gtin', r.facts.gtin === null ? '' : `${t('gtin')} ${r.facts.gtin}`);
+    // Today's line (above) is the live answer to "until when", so the page shows
+    // neither the printed support line nor the A.3 statement that repeats it; for a
+    // device without updates, today's line is the headline and A.3 says what it means.
     const headline = $('headline');
-    headline.textContent = s.headline;
-    headline.classList.toggle('no-updates', s.no_updates);
+    headline.textContent = s.no_updates ? '' : s.headline;
+    headline.hidden = s.no_updates;
     headline.dataset.noUpdates = String(s.no_updates);
-    // The printed snapshot ("until 12/2030") is the label's; today's line says it now.
-    const support = $('support');
-    support.textContent = s.support;
-    support.hidden = s.no_updates;
+    const standards = $('standards');
+    standards.textContent = s.standards;
+    standards.hidden = s.standards === '';
     renderRecord(c);
     const dl = $('statements');
     dl.textContent = '';
     for (const st of s.statements) {
+      if (st.element === 'A3' && !s.no_updates) continue;
       const dt = document.createElement('dt');
       dt.textContent = st.label;
       dt.dataset.element = st.element;

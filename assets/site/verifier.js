@@ -442,7 +442,7 @@ var IotlabelVerifier = (function () {
     channel: { 0: 'app', 1: 'email', 2: 'sms', 3: 'device-indicator', 4: 'website', 5: 'subscription-service', 7: 'none' },
     schedule: { 1: 'as-needed', 2: 'monthly', 3: 'quarterly', 4: 'half-yearly', 5: 'yearly' },
     eos: { 1: 'keeps-working', 2: 'loses-functions', 3: 'stops-working' },
-    offer: { 0: 'nothing', 1: 'paid-extended-support', 2: 'handed-over' },
+    offer: { 0: 'nothing', 1: 'paid-extended-support', 2: 'handed-over', 3: 'source-published' },
     measure: { 0: 'signed', 1: 'verified-on-device', 2: 'encrypted-transport', 3: 'rollback-protection', 4: 'independently-tested' },
     standard: { 0: 'ietf-suit', 1: 'uptane', 2: 'tuf', 3: 'etsi-en-303-645', 4: 'iec-62443-4-2', 5: 'en-18031', 6: 'nist-ir-8425' },
   };
@@ -639,8 +639,34 @@ var IotlabelVerifier = (function () {
     return items.slice(0, -1).join(phrase(c, 'list_sep')) + phrase(c, 'list_and') + items[items.length - 1];
   }
 
-  /** "12/2030": support end as month and year, never as an "expiry". */
-  const monthYear = (y, m) => `${String(m).padStart(2, '0')}/${y}`;
+  /** The headline's key: automatic delivery that needs each update approved is not
+   * called automatic (headline_key in src/summary.rs). */
+  function headlineKey(f) {
+    const auto = f.delivery === 'automatic' || f.delivery === 'automatic-opt-in';
+    if (auto && f.user_action === 'approve-in-app') return 'approve';
+    return f.delivery !== null ? f.delivery : 'unstated';
+  }
+
+  /** A.2 (how() in src/summary.rs): the approve action folds into an automatic
+   * delivery; a delivery the action already says is left out. */
+  function how(f, c) {
+    let delivery = f.delivery !== null ? `delivery.${f.delivery}` : null;
+    let action = f.user_action;
+    const auto = f.delivery === 'automatic' || f.delivery === 'automatic-opt-in';
+    if (auto && action === 'approve-in-app') {
+      delivery = `delivery.${f.delivery}-approve`;
+      action = null;
+    } else if ((f.delivery === 'user-initiated' && action === 'install-manually') || (f.delivery === 'service-visit' && action === 'visit-service')) {
+      delivery = null;
+    }
+    return joinSentences([delivery === null ? '' : phrase(c, delivery), action === null ? '' : phrase(c, `user_action.${action}`), f.cost === null ? '' : phrase(c, `cost.${f.cost}`)]);
+  }
+
+  /** "5 years", "18 months" (duration_in_words in src/today.rs). */
+  function durationInWords(months, c) {
+    if (months % 12 === 0) return months === 12 ? phrase(c, 'today.duration.year') : fill(phrase(c, 'today.duration.years'), [['n', String(months / 12)]]);
+    return months === 1 ? phrase(c, 'today.duration.month') : fill(phrase(c, 'today.duration.months'), [['n', String(months)]]);
+  }
 
   function summarize(f, c) {
     const ui = { title: phrase(c, 'ui.title'), declaration: phrase(c, 'ui.declaration'), scan: phrase(c, 'ui.scan'), more: phrase(c, 'ui.more') };
@@ -650,12 +676,11 @@ var IotlabelVerifier = (function () {
 
     if (!f.security_updates) {
       const statements = [{ element: 'A3', label: label('a3'), text: phrase(c, 'support.none') }];
-      if (f.eos_behaviour !== null) statements.push({ element: 'B2', label: label('b2'), text: phrase(c, `eos.${f.eos_behaviour}`) });
-      return { ...base, no_updates: true, headline: phrase(c, 'headline.none'), support: phrase(c, 'support_short.none'), statements, ui };
+      return { ...base, no_updates: true, headline: phrase(c, 'headline.none'), support: phrase(c, 'support_short.none'), statements, standards: '', ui };
     }
 
-    const headline = f.delivery !== null ? phrase(c, `headline.${f.delivery}`) : phrase(c, 'headline.unstated');
-    const a2 = joinSentences([opt('delivery', f.delivery), opt('user_action', f.user_action), opt('cost', f.cost)]);
+    const headline = phrase(c, `headline.${headlineKey(f)}`);
+    const a2 = how(f, c);
 
     const firm = f.commitment === 'anticipated' ? 'anticipated' : 'minimum';
     let key;
@@ -663,10 +688,10 @@ var IotlabelVerifier = (function () {
     const e = f.support_end;
     if (e !== null && e.kind === 'until') {
       key = `until-${firm}`;
-      vars = [['date', monthYear(e.year, e.month)]];
+      vars = [['date', monthInWords(e.year, e.month, c)]];
     } else if (e !== null && e.kind === 'period') {
       key = `period-${firm}`;
-      vars = [['months', String(e.months)], ['from', phrase(c, `from.${e.from}`)]];
+      vars = [['duration', durationInWords(e.months, c)], ['from', phrase(c, `from.${e.from}`)]];
     } else if (e !== null && e.kind === 'indefinite') key = 'indefinite';
     else key = 'unknown';
     const a3 = fill(phrase(c, `support.${key}`), vars);
@@ -683,16 +708,12 @@ var IotlabelVerifier = (function () {
 
     const b2 = f.eos_behaviour !== null ? joinSentences([phrase(c, `eos.${f.eos_behaviour}`), opt('offer', f.eos_offer)]) : phrase(c, 'eos.unstated');
 
+    const m = f.measures.map((x) => phrase(c, `measure.${x}`));
     let b3;
-    if (f.measures.length === 0 && f.standards.length === 0) b3 = phrase(c, 'security.unstated');
-    else {
-      const parts = [];
-      const m = f.measures.map((x) => phrase(c, `measure.${x}`));
-      const s = f.standards.map((x) => phrase(c, `standard.${x}`));
-      if (m.length) parts.push(fill(phrase(c, 'security.measures'), [['list', list(c, m)]]));
-      if (s.length) parts.push(fill(phrase(c, 'security.standards'), [['list', list(c, s)]]));
-      b3 = parts.join(' ');
-    }
+    if (m.length) b3 = fill(phrase(c, 'security.measures'), [['list', list(c, m)]]);
+    else if (f.standards.length) b3 = phrase(c, 'security.protected');
+    else b3 = phrase(c, 'security.unstated');
+    const standards = f.standards.length ? fill(phrase(c, 'security.standards'), [['list', f.standards.map((x) => phrase(c, `standard.${x}`)).join(', ')]]) : '';
 
     const statements = [
       { element: 'A2', label: label('a2'), text: a2 },
@@ -700,8 +721,8 @@ var IotlabelVerifier = (function () {
       { element: 'B1', label: label('b1'), text: b1 },
       { element: 'B2', label: label('b2'), text: b2 },
       { element: 'B3', label: label('b3'), text: b3 },
-    ];
-    return { ...base, no_updates: false, headline, support, statements, ui };
+    ].filter((st) => st.text !== '');
+    return { ...base, no_updates: false, headline, support, statements, standards, ui };
   }
 
   // ---------------------------------------------------------------- today's verdict
@@ -755,10 +776,7 @@ var IotlabelVerifier = (function () {
       }
     } else if (e !== null && e.kind === 'period') {
       out.state = 'period';
-      let duration;
-      if (e.months % 12 === 0) duration = e.months === 12 ? phrase(c, 'today.duration.year') : fill(phrase(c, 'today.duration.years'), [['n', String(e.months / 12)]]);
-      else duration = e.months === 1 ? phrase(c, 'today.duration.month') : fill(phrase(c, 'today.duration.months'), [['n', String(e.months)]]);
-      out.text = fill(phrase(c, `today.period-${firm}.${e.from}`), [['duration', duration]]);
+      out.text = fill(phrase(c, `today.period-${firm}.${e.from}`), [['duration', durationInWords(e.months, c)]]);
     } else if (e !== null && e.kind === 'indefinite') {
       out.state = 'indefinite';
       out.text = phrase(c, 'today.indefinite');
@@ -1033,7 +1051,6 @@ var IotlabelVerifier = (function () {
     decodePayload,
     toDeclaration,
     summarize,
-    monthYear,
     monthInWords,
     todayStatus,
     todayIsGood,

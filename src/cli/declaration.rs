@@ -152,10 +152,11 @@ pub fn validate(a: ValidateArgs) -> Result<ExitCode> {
 pub struct SummaryArgs {
     /// A declaration file, or a signed input (link, digits, .cose, image, NFC dump).
     pub input: String,
-    /// Language of the summary.
+    /// Language of the summary, or several separated by commas (`en,fr`): one summary
+    /// per language, in that order.
     #[arg(long, default_value = "en")]
     pub lang: String,
-    /// Output JSON instead of text.
+    /// Output JSON instead of text (an array when several languages are asked for).
     #[arg(long)]
     pub json: bool,
     /// Check a signed input against these trusted keys (.pem files, directories,
@@ -166,7 +167,7 @@ pub struct SummaryArgs {
 
 pub fn summary(a: SummaryArgs) -> Result<ExitCode> {
     use crate::untrusted::escape;
-    let catalogue = Catalogue::built_in(&a.lang)?;
+    let catalogues = Catalogue::for_langs(&a.lang)?;
     let path = std::path::Path::new(&a.input);
     let (facts, trust) = if path.is_file() && declaration::Format::from_path(path).is_some() {
         (
@@ -202,12 +203,23 @@ pub fn summary(a: SummaryArgs) -> Result<ExitCode> {
             ),
         }
     };
-    let s = summarize(&facts, &catalogue)?;
+    let summaries = catalogues
+        .iter()
+        .map(|c| summarize(&facts, c))
+        .collect::<Result<Vec<_>, _>>()?;
     if a.json {
-        let mut v = serde_json::to_value(&s).into_diagnostic()?;
-        if let Some(o) = v.as_object_mut() {
-            o.insert("trust".into(), trust.into());
+        let mut all = Vec::new();
+        for s in &summaries {
+            let mut v = serde_json::to_value(s).into_diagnostic()?;
+            if let Some(o) = v.as_object_mut() {
+                o.insert("trust".into(), trust.into());
+            }
+            all.push(v);
         }
+        let v = match <[_; 1]>::try_from(all) {
+            Ok([one]) => one,
+            Err(all) => serde_json::Value::Array(all),
+        };
         println!("{}", serde_json::to_string_pretty(&v).into_diagnostic()?);
     } else {
         // The trust line comes first, on standard output, before any text from the input.
@@ -221,12 +233,20 @@ pub fn summary(a: SummaryArgs) -> Result<ExitCode> {
                     "UNVERIFIED — signature not checked; pass --trust KEYS (or use `iotlabel verify`)",
             }
         );
-        println!("{} {}", escape(&s.manufacturer), escape(&s.model));
-        println!("{}", escape(&s.headline));
-        for st in &s.statements {
-            println!("  {}: {}", escape(&st.label), escape(&st.text));
+        for (i, s) in summaries.iter().enumerate() {
+            if i > 0 {
+                println!();
+            }
+            println!("{} · {}", escape(&s.manufacturer), escape(&s.model));
+            println!("{}", escape(&s.headline));
+            for st in &s.statements {
+                println!("  {}: {}", escape(&st.label), escape(&st.text));
+            }
+            if !s.standards.is_empty() {
+                println!("  {}", escape(&s.standards));
+            }
+            println!("({})", escape(&s.ui.declaration));
         }
-        println!("({})", escape(&s.ui.declaration));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -40,7 +40,9 @@ pub struct LabelArgs {
     pub size: Option<SizeChoice>,
     #[command(flatten)]
     pub qr: super::QrOptions,
-    /// Language of the label text (en, fr, de, es).
+    /// Language of the label text (`iotlabel summary --help` lists them), or several
+    /// separated by commas (`en,fr`): one label in all of them, one after the other or
+    /// side by side as the template says.
     #[arg(long, default_value = "en", value_name = "LANG")]
     pub lang: String,
     /// PNG: resolution in dots per inch; QR modules land on whole pixels.
@@ -69,9 +71,15 @@ pub struct LabelArgs {
     #[arg(long)]
     pub outline_text: bool,
     /// Brand colour of the headline and rules, as C,M,Y,K percentages (e.g.
-    /// 0,100,100,0). The QR and the body text stay 100 % K.
-    #[arg(long, value_name = "C,M,Y,K")]
-    pub color: Option<crate::layout::Cmyk>,
+    /// 0,100,100,0), or a spot colour NAME=C,M,Y,K (e.g. "PANTONE 286 C=100,66,0,2":
+    /// a Separation in the PDF, the CMYK values as its alternate). The QR and the body
+    /// text stay 100 % K.
+    #[arg(long, value_name = "[NAME=]C,M,Y,K")]
+    pub color: Option<crate::layout::Accent>,
+    /// Brand logo (PNG, JPEG or SVG), drawn at its own aspect ratio in the template's
+    /// logo region; the words flow around it.
+    #[arg(long, value_name = "FILE")]
+    pub logo: Option<PathBuf>,
     /// Leave out the white ground under the label (the QR's quiet zone then takes the
     /// colour of whatever it is printed on).
     #[arg(long)]
@@ -108,6 +116,7 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
         Some((regular, bold)) => Some(crate::artwork::load_user_fonts(regular, bold.as_deref())?),
         None => None,
     };
+    let logo = a.logo.as_deref().map(crate::logo::Logo::load).transpose()?;
     let signed = a.trust.resolve(&a.source)?;
     let out_opts = crate::fsutil::WriteOptions::output(format.file_kind(), a.force);
     crate::fsutil::check_target(&a.out, &out_opts)?;
@@ -130,7 +139,8 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
                 Format::Zpl => Some(a.printer_dpi.layout_dpi()),
                 _ => None,
             },
-            accent: a.color,
+            accent: a.color.clone(),
+            logo,
             fonts,
         },
         force: a.force,

@@ -52,9 +52,15 @@ pub struct SheetArgs {
     #[command(flatten)]
     pub qr: super::QrOptions,
     /// Brand colour of the headline and rules, as C,M,Y,K percentages (e.g.
-    /// 0,100,100,0). The QR and the body text stay 100 % K.
-    #[arg(long, value_name = "C,M,Y,K")]
-    pub color: Option<crate::layout::Cmyk>,
+    /// 0,100,100,0), or a spot colour NAME=C,M,Y,K (e.g. "PANTONE 286 C=100,66,0,2":
+    /// a Separation in the PDF, the CMYK values as its alternate). The QR and the body
+    /// text stay 100 % K.
+    #[arg(long, value_name = "[NAME=]C,M,Y,K")]
+    pub color: Option<crate::layout::Accent>,
+    /// Brand logo on every label (PNG, JPEG or SVG), in the template's logo region;
+    /// read once for the whole job.
+    #[arg(long, value_name = "FILE")]
+    pub logo: Option<std::path::PathBuf>,
     /// The brand's typeface: a regular font file and optionally a bold one (.ttf, .otf,
     /// or the first face of a .ttc). Characters it lacks fall back to DejaVu Sans and
     /// the bundled CJK font; its licence flags must allow embedding.
@@ -270,6 +276,7 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
             printer_dpi: a.printer_dpi,
         },
         color: a.color,
+        logo: a.logo,
         operator: sheet::OperatorOptions {
             report: a.report,
             slug: a.slug,

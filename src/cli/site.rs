@@ -5,7 +5,7 @@ use miette::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Write the verifier site (index.html with the trusted keys and every language).
+/// Write the verifier site (index.html with the trusted keys and its languages).
 #[derive(Debug, Args)]
 pub struct SiteArgs {
     /// Trusted public keys: .pem files, keyset .toml files or directories (repeatable).
@@ -21,6 +21,11 @@ pub struct SiteArgs {
     /// record`, `extend` and `withdraw`); the page then shows each label's record.
     #[arg(long, value_name = "DIR")]
     pub records: Option<PathBuf>,
+    /// Languages the page offers, separated by commas, the first being its default when
+    /// the reader's browser asks for none of them (`--lang fr,de`). Default: every
+    /// built-in language, English first.
+    #[arg(long, value_name = "LANGS", value_delimiter = ',')]
+    pub lang: Vec<String>,
     /// Output directory (created if missing; files in it are replaced).
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: PathBuf,
@@ -33,6 +38,7 @@ pub fn run(a: SiteArgs) -> Result<ExitCode> {
         logo: a.logo,
         as_of: None,
         records: a.records,
+        langs: a.lang,
     };
     let written = crate::site::generate(&trust, &options, &a.out)?;
     for p in &written {

@@ -1,4 +1,5 @@
-//! `iotlabel templates`: lists the label templates with their default sizes.
+//! `iotlabel templates`: lists the label templates with their default sizes, and which
+//! take a logo.
 
 use crate::layout::Template;
 use clap::Args;
@@ -23,5 +24,16 @@ pub fn run(_: TemplatesArgs) -> Result<ExitCode> {
     println!(
         "\nAny template takes --size WxH (e.g. 50x70mm, 2x3in); text shrinks to 6 pt, then wraps."
     );
+    let with_logo: Vec<String> = all
+        .iter()
+        .filter_map(|t| {
+            t.logo
+                .as_ref()
+                .map(|l| format!("{} (up to {}×{} mm)", t.name, l.width_mm, l.height_mm))
+        })
+        .collect();
+    if !with_logo.is_empty() {
+        println!("A brand logo (--logo) fits in: {}.", with_logo.join(", "));
+    }
     Ok(ExitCode::SUCCESS)
 }

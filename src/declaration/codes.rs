@@ -161,8 +161,10 @@ coded_enum! {
         Nothing = 0 => "nothing",
         /// Extended support for a fee.
         PaidExtendedSupport = 1 => "paid-extended-support",
-        /// Support handed to another party (e.g. open-sourced or a successor company).
+        /// Another company (a successor or a service partner) takes over support.
         HandedOver = 2 => "handed-over",
+        /// The firmware source is published so that others can keep maintaining it.
+        SourcePublished = 3 => "source-published",
     }
 }
 

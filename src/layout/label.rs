@@ -17,7 +17,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::font::{self, FaceRef, FontSet, MM_PER_PT};
-use super::template::{Align, Area, Block, Each, QrPlace, Template};
+use super::template::{Align, Area, Block, Each, Languages, LogoPlace, QrPlace, Template};
 use super::text::{self, Span, WrapError};
 use super::{
     Frame, Item, LabelOptions, LayoutError, ModuleSize, QrItem, QrModules, RectMm, SizeMm, TextRun,
@@ -33,8 +33,10 @@ pub struct LabelContent {
     pub model: String,
     /// A.1 (and how, briefly); a device without updates says so here.
     pub headline: String,
-    /// A.3 short: "Security updates until 12/2030".
+    /// A.3 short, the line under the headline: "Until at least December 2031".
     pub support: String,
+    /// The small-type standards line ("Standards: ETSI EN 303 645"), or empty.
+    pub standards: String,
     /// (label, text) for A.2, A.3, B.1, B.2, B.3.
     pub statements: Vec<(String, String)>,
     /// The NTIA element of each statement ("A.2" …), in the same order.
@@ -46,6 +48,10 @@ pub struct LabelContent {
     /// The details URL in short form, e.g. `acme.example/u`.
     pub url: String,
     pub qr: QrModules,
+    /// The same label's words in further languages (`--lang en,fr`), set after or
+    /// beside these as the template's [`Languages`](super::template::Languages) says.
+    /// Their product, URL and QR are this content's.
+    pub more_langs: Vec<LabelContent>,
 }
 
 impl LabelContent {
@@ -58,6 +64,7 @@ impl LabelContent {
             model: summary.model.clone(),
             headline: summary.headline.clone(),
             support: summary.support.clone(),
+            standards: summary.standards.clone(),
             statements: summary
                 .statements
                 .iter()
@@ -74,7 +81,38 @@ impl LabelContent {
             more: summary.ui.more.clone(),
             url: short_url.to_string(),
             qr,
+            more_langs: Vec::new(),
         }
+    }
+
+    /// One label in several languages: the first summary's words first, then the
+    /// others' (see [`LabelContent::more_langs`]).
+    pub fn from_summaries(
+        summaries: &[crate::summary::Summary],
+        qr: QrModules,
+        short_url: &str,
+    ) -> Option<Self> {
+        let (first, rest) = summaries.split_first()?;
+        let mut c = Self::from_summary(first, qr, short_url);
+        c.more_langs = rest
+            .iter()
+            .map(|s| {
+                Self::from_summary(
+                    s,
+                    QrModules {
+                        width: 0,
+                        dark: Vec::new(),
+                    },
+                    short_url,
+                )
+            })
+            .collect();
+        Some(c)
+    }
+
+    /// This content and the further languages', in order.
+    pub fn languages(&self) -> impl Iterator<Item = &LabelContent> {
+        std::iter::once(self).chain(self.more_langs.iter())
     }
 
     /// The frame's title (document metadata, not drawn): "Security updates — Acme T1".
@@ -91,18 +129,19 @@ impl LabelContent {
 /// [`Frame::title`](super::Frame), which is metadata, may differ between contents with
 /// one key; see [`LabelContent::frame_title`].
 pub fn layout_key(content: &LabelContent, template: &Template) -> String {
-    let mut key = format!(
-        "{}\u{1f}{}\u{1f}{}",
-        template.name, content.lang, content.qr.width
-    );
-    for b in &template.blocks {
-        let items: Vec<Option<&(String, String)>> = match b.each {
-            Some(Each::Statement) => b.statements(content).map(Some).collect(),
-            None => vec![None],
-        };
-        for stmt in items {
-            key.push('\u{1e}');
-            key.push_str(&fill_pattern(&b.text, content, stmt));
+    let mut key = format!("{}\u{1f}{}", template.name, content.qr.width);
+    for c in content.languages() {
+        key.push('\u{1f}');
+        key.push_str(&c.lang);
+        for b in &template.blocks {
+            let items: Vec<Option<&(String, String)>> = match b.each {
+                Some(Each::Statement) => b.statements(c).map(Some).collect(),
+                None => vec![None],
+            };
+            for stmt in items {
+                key.push('\u{1e}');
+                key.push_str(&fill_pattern(&b.text, c, stmt));
+            }
         }
     }
     key
@@ -161,6 +200,12 @@ pub fn label_with(
     opts: &LabelOptions,
 ) -> Result<Frame, LayoutError> {
     let size = size.unwrap_or_else(|| template.default_size());
+    if opts.logo.is_some() && template.logo.is_none() {
+        return Err(LayoutError::NoLogoRegion {
+            template: template.name.clone(),
+            with_logo: Template::names_with_logo(),
+        });
+    }
     let mut result = fit(content, template, size, opts);
     let grow = |f: f64| match template.qr.place {
         QrPlace::BottomLeft | QrPlace::Top => SizeMm {
@@ -254,10 +299,99 @@ enum Fail {
     },
 }
 
+/// A template block as set on this label: in which language, and in which column
+/// when the languages stand side by side.
+struct SetBlock {
+    block: Block,
+    /// Index into the content's languages (0 = the first).
+    lang: usize,
+    /// Hyphenation patterns of that language.
+    hyphenation: Option<hypher::Lang>,
+    /// The column (= language) of a `columns` label's main area; `None`: full width.
+    column: Option<usize>,
+    /// Every language's words in one paragraph, separated by " / " (the side area's
+    /// short lines beside the QR: "Scan to verify / Scanner pour vérifier").
+    joined: bool,
+}
+
+/// The template's blocks for `langs` languages: in the main area a run of consecutive
+/// language blocks is repeated for each language, each repeat starting with a rule
+/// (or, with [`Languages::Columns`], goes to one column per language); in the side
+/// area beside the QR, where a few short lines must fit the QR's height, a language
+/// block is one paragraph with every language's words. Blocks without words of the
+/// language are set once.
+fn expand_blocks(template: &Template, langs: &[&LabelContent]) -> Vec<SetBlock> {
+    let set = |b: &Block, lang: usize, column: Option<usize>| SetBlock {
+        block: b.clone(),
+        lang,
+        hyphenation: langs
+            .get(lang)
+            .and_then(|c| super::typo::hyphenation_lang(&c.lang)),
+        column,
+        joined: false,
+    };
+    let mut out = Vec::new();
+    for area in [Area::Main, Area::Side] {
+        let blocks: Vec<&Block> = template.blocks.iter().filter(|b| b.area == area).collect();
+        let columns =
+            langs.len() > 1 && area == Area::Main && template.languages == Languages::Columns;
+        let mut i = 0;
+        while i < blocks.len() {
+            if !blocks[i].is_language() {
+                out.push(set(blocks[i], 0, None));
+                i += 1;
+                continue;
+            }
+            if area == Area::Side && blocks[i].each.is_none() {
+                out.push(SetBlock {
+                    joined: langs.len() > 1,
+                    ..set(blocks[i], 0, None)
+                });
+                i += 1;
+                continue;
+            }
+            let run_end = (i..blocks.len())
+                .find(|&j| !blocks[j].is_language())
+                .unwrap_or(blocks.len());
+            for lang in 0..langs.len() {
+                for (k, b) in blocks[i..run_end].iter().enumerate() {
+                    let mut b = (*b).clone();
+                    if lang > 0 && k == 0 && area == Area::Main && !columns {
+                        b.rule_before = true;
+                        b.space_before_mm = b.space_before_mm.max(2.4);
+                    }
+                    out.push(set(&b, lang, columns.then_some(lang)));
+                }
+            }
+            i = run_end;
+        }
+    }
+    out
+}
+
 /// A paragraph ready for wrapping: its spans and a short name for error messages.
 struct Para {
     spans: Vec<Span>,
     name: String,
+}
+
+/// What the words get once the logo is placed.
+enum Flow {
+    /// This part of the area (a band under the logo, or a column beside it).
+    Rest(RectMm),
+    /// The whole area, with a logo in a top corner to flow around.
+    Float(Float),
+}
+
+/// A logo in a top corner of a text area. A paragraph that starts above `clear_y` is
+/// set either in the narrower column `beside` the logo or, when that ends lower (or
+/// does not fit), under the logo at full width: whichever ends higher. Either way no
+/// line can touch the logo.
+#[derive(Debug, Clone, Copy)]
+struct Float {
+    beside: RectMm,
+    /// Where the logo and its gap end (absolute y).
+    clear_y: f64,
 }
 
 struct Ctx<'a> {
@@ -273,9 +407,10 @@ struct Ctx<'a> {
     outline: Option<RectMm>,
     /// Inset from the edge that the QR's quiet zone keeps: clear of a drawn outline.
     qr_edge: f64,
-    /// Hyphenation patterns of the label's language.
-    hyphenation: Option<hypher::Lang>,
-    /// Paragraphs per block.
+    /// The blocks as set: the template's, with the language blocks repeated for each
+    /// language of a label in several languages (see [`expand_blocks`]).
+    blocks: Vec<SetBlock>,
+    /// Paragraphs per set block.
     paras: Vec<Vec<Para>>,
     /// Ascent and descent (em) per block: the largest of the faces its text is set in,
     /// so a line of CJK (taller than DejaVu Sans) keeps clear of its neighbours.
@@ -290,6 +425,7 @@ fn fill_pattern(pattern: &str, c: &LabelContent, stmt: Option<&(String, String)>
         .replace("{model}", &c.model)
         .replace("{headline}", &c.headline)
         .replace("{support}", &c.support)
+        .replace("{standards}", &c.standards)
         .replace("{url}", &c.url)
         .replace("{lang}", &c.lang)
         .replace("{ui.title}", &c.title)
@@ -300,6 +436,20 @@ fn fill_pattern(pattern: &str, c: &LabelContent, stmt: Option<&(String, String)>
         s = s.replace("{label}", label).replace("{text}", text);
     }
     s
+}
+
+/// A block's pattern filled with one language's words and typeset by its rules. The
+/// pattern is split into weighted spans first and filled inside each span, so `**`
+/// in the data can never switch weights.
+fn block_spans(b: &Block, content: &LabelContent, stmt: Option<&(String, String)>) -> Vec<Span> {
+    text::parse_markup(&b.text)
+        .into_iter()
+        .map(|(weight, pat)| Span {
+            weight,
+            text: super::typo::typeset(&fill_pattern(&pat, content, stmt), &content.lang),
+        })
+        .filter(|s| !s.text.trim().is_empty())
+        .collect()
 }
 
 fn short(s: &str) -> String {
@@ -357,9 +507,12 @@ impl<'a> Ctx<'a> {
             ch: char::REPLACEMENT_CHARACTER,
             text: "the built-in fonts (they do not load: a corrupted build)".into(),
         })?;
+        let langs: Vec<&LabelContent> = content.languages().collect();
+        let blocks = expand_blocks(template, &langs);
         let mut paras = Vec::new();
         let mut metrics = Vec::new();
-        for b in &template.blocks {
+        for sb in &blocks {
+            let (b, content) = (&sb.block, langs[sb.lang]);
             let mut used: Vec<FaceRef> = Vec::new();
             let items: Vec<Option<&(String, String)>> = match b.each {
                 Some(Each::Statement) => b.statements(content).map(Some).collect(),
@@ -367,19 +520,16 @@ impl<'a> Ctx<'a> {
             };
             let mut ps = Vec::new();
             for stmt in items {
-                // Split the pattern into weighted spans first, then substitute inside each
-                // span, so `**` in the data can never switch weights.
-                let spans: Vec<Span> = text::parse_markup(&b.text)
-                    .into_iter()
-                    .map(|(weight, pat)| Span {
-                        weight,
-                        text: super::typo::typeset(
-                            &fill_pattern(&pat, content, stmt),
-                            &content.lang,
-                        ),
-                    })
-                    .filter(|s| !s.text.trim().is_empty())
-                    .collect();
+                let mut spans = block_spans(b, content, stmt);
+                // A joined block: the other languages follow, each after a " / " that
+                // stays with the word after it.
+                for other in langs.iter().skip(1).filter(|_| sb.joined) {
+                    let mut more = block_spans(b, other, None);
+                    if let (Some(first), false) = (more.first_mut(), spans.is_empty()) {
+                        first.text = format!("/{}{}", super::typo::NBSP, first.text.trim_start());
+                    }
+                    spans.extend(more);
+                }
                 for s in &spans {
                     let runs = font::segment(fonts.chain(s.weight), &s.text).map_err(|ch| {
                         LayoutError::MissingGlyph {
@@ -415,7 +565,7 @@ impl<'a> Ctx<'a> {
             margin,
             outline,
             qr_edge,
-            hyphenation: super::typo::hyphenation_lang(&content.lang),
+            blocks,
             paras,
             metrics,
             fonts,
@@ -570,20 +720,35 @@ impl<'a> Ctx<'a> {
             }
         };
         // Words under a QR that moved to the top start right under it.
-        let main_align = if self.place() != tpl.qr.place {
+        let mut main_align = if self.place() != tpl.qr.place {
             Align::Top
         } else {
             tpl.main_align
+        };
+        let (main, float) = match self.place_logo(main, main_align) {
+            Some((logo, flow)) => {
+                items.push(logo);
+                match flow {
+                    Flow::Rest(rest) => (rest, None),
+                    Flow::Float(f) => {
+                        // Words flow around a logo in a top corner from the top down.
+                        main_align = Align::Top;
+                        (main, Some(f))
+                    }
+                }
+            }
+            None => (main, None),
         };
         for (area, rect, align) in [
             (Area::Main, Some(main), main_align),
             (Area::Side, side, tpl.side_align),
         ] {
-            let blocks: Vec<(usize, &Block)> = tpl
+            let blocks: Vec<(usize, &Block)> = self
                 .blocks
                 .iter()
                 .enumerate()
-                .filter(|(_, b)| b.area == area)
+                .filter(|(_, b)| b.block.area == area)
+                .map(|(i, b)| (i, &b.block))
                 .collect();
             if blocks.is_empty() {
                 continue;
@@ -603,11 +768,20 @@ impl<'a> Ctx<'a> {
                             .map(|(i, _)| self.para_names(*i))
                             .unwrap_or_default(),
                     ),
-                    reason: "no room is left beside the QR".into(),
+                    reason: if self.opts.logo.is_some() && area == Area::Main {
+                        "no room is left beside the QR and the logo".into()
+                    } else {
+                        "no room is left beside the QR".into()
+                    },
                     over_mm: -rect.w.min(rect.h),
                 });
             }
-            self.stack(&blocks, rect, align, t, free_wrap, &mut items)?;
+            let float = float.filter(|_| area == Area::Main);
+            if blocks.iter().any(|(i, _)| self.blocks[*i].column.is_some()) {
+                self.columns(&blocks, rect, float, t, free_wrap, &mut items)?;
+            } else {
+                self.stack(&blocks, rect, align, float, t, free_wrap, &mut items)?;
+            }
         }
         items.push(Item::Qr(qr));
         Ok(Frame {
@@ -616,9 +790,80 @@ impl<'a> Ctx<'a> {
             title: self.content.frame_title(),
             lang: self.content.lang.clone(),
             background: self.opts.background,
-            accent: self.opts.accent,
+            accent: self.opts.accent.clone(),
             items,
         })
+    }
+
+    /// Places the logo (when there is one) in the main text area `main`: fitted into
+    /// the template's box at its own aspect ratio, scaled with the label. Returns the
+    /// image item and what the words get: the rest of the area (a band above, a column
+    /// beside), or the whole area with a corner to flow around.
+    fn place_logo(&self, main: RectMm, align: Align) -> Option<(Item, Flow)> {
+        let logo = self.opts.logo.as_ref()?;
+        let spec = self.template.logo.as_ref()?;
+        let (lw, lh) = logo.size();
+        if !(lw > 0.0 && lh > 0.0 && main.w > 0.0 && main.h > 0.0) {
+            return None;
+        }
+        let gap = spec.gap_mm * self.k;
+        let (bw, bh) = (
+            (spec.width_mm * self.k).min(main.w),
+            (spec.height_mm * self.k).min(main.h),
+        );
+        let scale = (bw / lw).min(bh / lh);
+        let (w, h) = (lw * scale, lh * scale);
+        // A column's logo follows the words' vertical alignment.
+        let column_y = match align {
+            Align::Top => main.y,
+            Align::Center => main.y + (main.h - h) / 2.0,
+            Align::Bottom => main.bottom() - h,
+        };
+        let (rect, flow) = match spec.place {
+            LogoPlace::Top => (
+                RectMm::new(main.x + (main.w - w) / 2.0, main.y, w, h),
+                Flow::Rest(RectMm::new(
+                    main.x,
+                    main.y + h + gap,
+                    main.w,
+                    main.h - h - gap,
+                )),
+            ),
+            LogoPlace::Left => (
+                RectMm::new(main.x, column_y, w, h),
+                Flow::Rest(RectMm::new(
+                    main.x + w + gap,
+                    main.y,
+                    main.w - w - gap,
+                    main.h,
+                )),
+            ),
+            LogoPlace::Right => (
+                RectMm::new(main.right() - w, column_y, w, h),
+                Flow::Rest(RectMm::new(main.x, main.y, main.w - w - gap, main.h)),
+            ),
+            LogoPlace::TopLeft => (
+                RectMm::new(main.x, main.y, w, h),
+                Flow::Float(Float {
+                    beside: RectMm::new(main.x + w + gap, main.y, main.w - w - gap, main.h),
+                    clear_y: main.y + h + gap,
+                }),
+            ),
+            LogoPlace::TopRight => (
+                RectMm::new(main.right() - w, main.y, w, h),
+                Flow::Float(Float {
+                    beside: RectMm::new(main.x, main.y, main.w - w - gap, main.h),
+                    clear_y: main.y + h + gap,
+                }),
+            ),
+        };
+        Some((
+            Item::Image {
+                rect,
+                logo: logo.clone(),
+            },
+            flow,
+        ))
     }
 
     fn para_names(&self, block: usize) -> String {
@@ -630,18 +875,25 @@ impl<'a> Ctx<'a> {
     }
 
     /// Stacks the blocks of one area top to bottom inside `rect`, then aligns the stack.
+    /// With a logo in a top corner (`float`, area aligned to the top), paragraphs that
+    /// start beside it are set beside it or under it (see [`Float`]).
+    #[allow(clippy::too_many_arguments)]
     fn stack(
         &self,
         blocks: &[(usize, &Block)],
         rect: RectMm,
         align: Align,
+        float: Option<Float>,
         t: f64,
         free_wrap: bool,
         items: &mut Vec<Item>,
-    ) -> Result<(), Fail> {
+    ) -> Result<f64, Fail> {
         let lh_factor = self.template.line_height;
         let mut runs: Vec<TextRun> = Vec::new();
-        let mut rules: Vec<f64> = Vec::new();
+        // (y relative to rect.y, x, width) of each rule.
+        let mut rules: Vec<(f64, f64, f64)> = Vec::new();
+        // The column a paragraph starting at `y` (relative) may use beside the logo.
+        let beside_at = |y: f64| float.filter(|f| rect.y + y < f.clear_y - 1e-9);
         let mut cursor = 0.0; // bottom of the last line's box, relative to rect.y
         let mut first = true;
         let mut first_over: Option<String> = None;
@@ -660,7 +912,9 @@ impl<'a> Ctx<'a> {
             if !first {
                 let space = block.space_before_mm * scale;
                 if block.rule_before {
-                    rules.push(cursor + space / 2.0);
+                    let y = cursor + space / 2.0;
+                    let col = beside_at(y).map_or(rect, |f| f.beside);
+                    rules.push((y, col.x, col.w));
                 }
                 cursor += space;
             }
@@ -673,32 +927,62 @@ impl<'a> Ctx<'a> {
                 } else {
                     Some(block.max_lines)
                 };
-                let lines = text::wrap(
-                    &para.spans,
-                    size,
-                    rect.w,
-                    max_lines,
-                    self.hyphenation,
-                    &self.fonts,
-                )
-                .map_err(|e| match e {
-                    WrapError::WordTooWide { word, over_mm } => Fail::Text {
-                        what: para.name.clone(),
-                        reason: format!(
-                            "the word {word:?} is wider than its {:.1} mm column",
-                            rect.w
-                        ),
-                        over_mm,
-                    },
-                    WrapError::TooManyLines { lines } => Fail::Text {
-                        what: para.name.clone(),
-                        reason: format!(
-                            "it needs {lines} lines, the template allows {}",
-                            block.max_lines
-                        ),
-                        over_mm: 0.0,
-                    },
-                })?;
+                let hyphenation = self.blocks.get(*bi).and_then(|b| b.hyphenation);
+                let wrap_in = |width: f64| {
+                    text::wrap(
+                        &para.spans,
+                        size,
+                        width,
+                        max_lines,
+                        hyphenation,
+                        &self.fonts,
+                    )
+                    .map_err(|e| match e {
+                        WrapError::WordTooWide { word, over_mm } => Fail::Text {
+                            what: para.name.clone(),
+                            reason: format!(
+                                "the word {word:?} is wider than its {width:.1} mm column"
+                            ),
+                            over_mm,
+                        },
+                        WrapError::TooManyLines { lines } => Fail::Text {
+                            what: para.name.clone(),
+                            reason: format!(
+                                "it needs {lines} lines, the template allows {}",
+                                block.max_lines
+                            ),
+                            over_mm: 0.0,
+                        },
+                    })
+                };
+                let height = |n: usize| ascent + descent + n.saturating_sub(1) as f64 * lh;
+                let (col, lines) = match beside_at(cursor) {
+                    None => (rect, wrap_in(rect.w)?),
+                    Some(f) => {
+                        // Beside the logo, or under it at full width: whichever ends
+                        // higher (beside when equal).
+                        let under = (f.clear_y - rect.y).max(cursor);
+                        let full = wrap_in(rect.w);
+                        let beside = if f.beside.w > 0.0 {
+                            wrap_in(f.beside.w).ok()
+                        } else {
+                            None
+                        };
+                        match (beside, full) {
+                            (Some(b), Ok(w))
+                                if cursor + height(b.len()) > under + height(w.len()) + 1e-9 =>
+                            {
+                                cursor = under;
+                                (rect, w)
+                            }
+                            (Some(b), _) => (f.beside, b),
+                            (None, full) => {
+                                cursor = under;
+                                (rect, full?)
+                            }
+                        }
+                    }
+                };
                 for (li, line) in lines.iter().enumerate() {
                     let baseline = if li == 0 {
                         cursor + ascent
@@ -709,7 +993,7 @@ impl<'a> Ctx<'a> {
                         runs.push(TextRun {
                             para: bi * 1000 + pi,
                             accent: block.is_accent(),
-                            x_mm: rect.x + piece.dx_mm,
+                            x_mm: col.x + piece.dx_mm,
                             baseline_mm: baseline,
                             weight: piece.weight,
                             font: piece.face.clone(),
@@ -718,7 +1002,7 @@ impl<'a> Ctx<'a> {
                             width_mm: piece.width_mm,
                             ascent_mm: ascent,
                             descent_mm: descent,
-                            region: rect,
+                            region: col,
                         });
                     }
                     cursor = baseline + descent;
@@ -745,17 +1029,92 @@ impl<'a> Ctx<'a> {
             Align::Center => (rect.h - cursor) / 2.0,
             Align::Bottom => rect.h - cursor,
         };
-        for y in rules {
+        for (y, x, w) in rules {
             items.push(Item::Fill(RectMm::new(
-                rect.x,
+                x,
                 rect.y + offset + y - RULE_MM / 2.0,
-                rect.w,
+                w,
                 RULE_MM,
             )));
         }
         for mut r in runs {
             r.baseline_mm += rect.y + offset;
             items.push(Item::Text(r));
+        }
+        Ok(cursor)
+    }
+
+    /// The main area of a label whose languages stand side by side: the blocks before
+    /// the first language block across the full width at the top, one column per
+    /// language below them (a thin rule between columns), and any other block across
+    /// the full width at the bottom.
+    fn columns(
+        &self,
+        blocks: &[(usize, &Block)],
+        rect: RectMm,
+        float: Option<Float>,
+        t: f64,
+        free_wrap: bool,
+        items: &mut Vec<Item>,
+    ) -> Result<(), Fail> {
+        let column = |i: usize| self.blocks[i].column;
+        let first = blocks
+            .iter()
+            .position(|(i, _)| column(*i).is_some())
+            .unwrap_or(0);
+        let (head, rest) = blocks.split_at(first);
+        let tail: Vec<(usize, &Block)> = rest
+            .iter()
+            .filter(|(i, _)| column(*i).is_none())
+            .copied()
+            .collect();
+        let gap = (2.0 * self.k).max(1.2);
+        let mut top = if head.is_empty() {
+            0.0
+        } else {
+            self.stack(head, rect, Align::Top, float, t, free_wrap, items)? + gap / 2.0
+        };
+        // The columns start under a logo in a top corner.
+        if let Some(f) = float {
+            top = top.max(f.clear_y - rect.y);
+        }
+        let bottom = if tail.is_empty() {
+            0.0
+        } else {
+            self.stack(&tail, rect, Align::Bottom, None, t, free_wrap, items)? + gap / 2.0
+        };
+        let n = rest
+            .iter()
+            .filter_map(|(i, _)| column(*i))
+            .max()
+            .map_or(1, |m| m + 1);
+        let width = (rect.w - gap * (n - 1) as f64) / n as f64;
+        let height = rect.h - top - bottom;
+        if height <= 0.0 || width <= 0.0 {
+            return Err(Fail::Text {
+                what: short(&self.para_names(rest.first().map_or(0, |(i, _)| *i))),
+                reason: "no room is left for the language columns".into(),
+                over_mm: -height.min(width),
+            });
+        }
+        let mut tallest = 0.0f64;
+        for c in 0..n {
+            let col: Vec<(usize, &Block)> = rest
+                .iter()
+                .filter(|(i, _)| column(*i) == Some(c))
+                .copied()
+                .collect();
+            let r = RectMm::new(
+                rect.x + c as f64 * (width + gap),
+                rect.y + top,
+                width,
+                height,
+            );
+            tallest = tallest.max(self.stack(&col, r, Align::Top, None, t, free_wrap, items)?);
+        }
+        for c in 1..n {
+            let x = rect.x + c as f64 * (width + gap) - gap / 2.0 - RULE_MM / 2.0;
+            items.push(Item::Fill(RectMm::new(x, rect.y + top, RULE_MM, tallest)));
         }
         Ok(())
     }

@@ -8,7 +8,10 @@
 //! (the same split typst makes between its `Frame` and its exporters).
 //!
 //! Entry points: [`qr_artwork`] for QR-only artwork of an exact physical size, and
-//! [`label()`] for a packaging label from a template ([`template`]).
+//! [`label()`] for a packaging label from a template ([`template`]). A brand logo
+//! ([`crate::logo`], [`LabelOptions::logo`]) is placed here too, in the template's logo
+//! region, before the words are fitted around it; the frame holds it in an `Arc`, so
+//! the frame stays self-contained.
 
 pub mod font;
 mod label;
@@ -95,6 +98,78 @@ impl std::str::FromStr for Cmyk {
     }
 }
 
+/// The brand colour of the headline and rules (`--color`): CMYK process values, or a
+/// named spot colour (a Pantone or house ink) with the CMYK values as its alternate
+/// (`--color "PANTONE 286 C=100,66,0,2"`). The PDF paints a spot colour as a
+/// `Separation` colour space of that name, so the press prints it with its own ink;
+/// SVG, PNG and proofs use the alternate. The QR and the body text stay 100 % K.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accent {
+    pub cmyk: Cmyk,
+    /// The spot colour's name (the colorant), when it is one.
+    pub spot: Option<String>,
+}
+
+impl Accent {
+    /// The sRGB approximation of the process (or alternate) values.
+    pub fn to_rgb(&self) -> (u8, u8, u8) {
+        self.cmyk.to_rgb()
+    }
+}
+
+impl From<Cmyk> for Accent {
+    fn from(cmyk: Cmyk) -> Self {
+        Accent { cmyk, spot: None }
+    }
+}
+
+/// Colorant names a spot colour may not take: the process inks and the special names
+/// of PDF's `Separation` (`All`, `None`), and the cut line's `CutContour`.
+const RESERVED_COLORANTS: [&str; 7] = [
+    "Cyan",
+    "Magenta",
+    "Yellow",
+    "Black",
+    "All",
+    "None",
+    "CutContour",
+];
+
+impl std::str::FromStr for Accent {
+    type Err = String;
+    /// `C,M,Y,K` (process colour) or `NAME=C,M,Y,K` (a spot colour with its CMYK
+    /// alternate), e.g. `PANTONE 286 C=100,66,0,2`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let Some((name, values)) = s.rsplit_once('=') else {
+            return Ok(s.parse::<Cmyk>()?.into());
+        };
+        let name = name.trim();
+        let cmyk: Cmyk = values.parse().map_err(|e: String| {
+            format!("{e}; a spot colour is NAME=C,M,Y,K, e.g. \"PANTONE 286 C=100,66,0,2\"")
+        })?;
+        if name.is_empty()
+            || name.len() > 63
+            || !name.chars().all(|c| c.is_ascii_graphic() || c == ' ')
+        {
+            return Err(format!(
+                "invalid spot colour name {name:?}: use 1 to 63 printable ASCII characters, as the ink is named in the swatch book (e.g. PANTONE 286 C)"
+            ));
+        }
+        if let Some(r) = RESERVED_COLORANTS
+            .iter()
+            .find(|r| r.eq_ignore_ascii_case(name))
+        {
+            return Err(format!(
+                "{r:?} is not a spot colour name: it names a process ink or a special colorant; leave out the name for a process colour (C,M,Y,K)"
+            ));
+        }
+        Ok(Accent {
+            cmyk,
+            spot: Some(name.to_string()),
+        })
+    }
+}
+
 /// How big the QR's modules are.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum ModuleSize {
@@ -124,7 +199,10 @@ pub struct LabelOptions {
     /// and position land on whole dots. `None` for vector output.
     pub dpi: Option<f64>,
     /// Brand colour of the headline and rules (`None`: black).
-    pub accent: Option<Cmyk>,
+    pub accent: Option<Accent>,
+    /// A brand logo, placed in the template's logo region (`None`: the region takes no
+    /// space).
+    pub logo: Option<std::sync::Arc<crate::logo::Logo>>,
     /// The user's own faces (`--font`), tried before the built-in ones
     /// ([`FontSet::new`]); `None`: DejaVu Sans, then the CJK fallback.
     pub fonts: Option<UserFonts>,
@@ -139,6 +217,7 @@ impl Default for LabelOptions {
             background: true,
             dpi: None,
             accent: None,
+            logo: None,
             fonts: None,
         }
     }
@@ -260,7 +339,8 @@ impl std::str::FromStr for SizeMm {
 }
 
 /// A laid-out label or QR artwork: everything a backend needs, in millimetres, origin
-/// top-left. All items are black on a white page.
+/// top-left. All items are black on a white page, except the accent (headline and
+/// rules) and a logo.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
     pub width_mm: f64,
@@ -272,7 +352,7 @@ pub struct Frame {
     /// Paint the frame white before the items (see [`LabelOptions::background`]).
     pub background: bool,
     /// The colour of accent text runs and of rules ([`Item::Fill`]); `None`: black.
-    pub accent: Option<Cmyk>,
+    pub accent: Option<Accent>,
     pub items: Vec<Item>,
 }
 
@@ -314,6 +394,11 @@ pub enum Item {
     },
     /// A QR symbol.
     Qr(QrItem),
+    /// A logo drawn into `rect`, which has the logo's own aspect ratio.
+    Image {
+        rect: RectMm,
+        logo: std::sync::Arc<crate::logo::Logo>,
+    },
 }
 
 /// One line of text, already measured.
@@ -448,6 +533,18 @@ pub enum LayoutError {
         "bring a font that has it: --font REGULAR.ttf[,BOLD.ttf]; the built-in fonts cover Latin, Greek, Cyrillic and common Chinese, Japanese and Korean characters (docs/labels.md, \"Fonts\")"
     ))]
     MissingGlyph { ch: char, text: String },
+    /// A logo was given for a template that has no place for one.
+    #[error("the {template} template has no logo region, so it cannot take --logo")]
+    #[diagnostic(help("{}", if with_logo.is_empty() {
+        "add a [logo] table to the template (docs/labels.md)".to_string()
+    } else {
+        format!("use a template with a logo region ({}), or add a [logo] table to the template (docs/labels.md)", with_logo.join(", "))
+    }))]
+    NoLogoRegion {
+        template: String,
+        /// Shipped templates that have one.
+        with_logo: Vec<String>,
+    },
     /// The size is degenerate or absurd.
     #[error("label size {size} is too small for the {template} template (minimum {min})")]
     TooSmall {

@@ -51,8 +51,31 @@ pub struct Template {
     pub main_align: Align,
     #[serde(default)]
     pub side_align: Align,
+    /// How a label in several languages (`--lang en,fr`) sets them: one after the
+    /// other (`stack`) or side by side (`columns`). See [`Languages`].
+    #[serde(default)]
+    pub languages: Languages,
+    /// Where a brand logo goes (`--logo`); a template without it takes no logo. Without
+    /// a logo the region takes no space.
+    #[serde(default)]
+    pub logo: Option<LogoSpec>,
     #[serde(rename = "block")]
     pub blocks: Vec<Block>,
+}
+
+/// How the words of several languages share a label. Blocks that show words of the
+/// language (`{headline}`, `{support}`, `{standards}`, `{ui.…}`, statements) are set
+/// once per language; blocks that do not (`{manufacturer}`, `{model}`, `{url}`) once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Languages {
+    /// Each run of language blocks repeated for every language, one after the other,
+    /// with a thin rule between languages in the main area.
+    #[default]
+    Stack,
+    /// The main area's language blocks side by side, one column per language, under
+    /// the blocks that come before them (the side area stacks).
+    Columns,
 }
 
 fn default_line_height() -> f64 {
@@ -104,6 +127,42 @@ pub enum QrPlace {
     Top,
 }
 
+/// The logo region: the largest box the logo may fill, and where it sits in the main
+/// text area. The logo is fitted inside the box at its own aspect ratio (never
+/// stretched) and the words keep `gap_mm` clear of it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogoSpec {
+    pub place: LogoPlace,
+    /// The largest box, in mm at the template's default size (scaled with the label,
+    /// like the margins).
+    pub width_mm: f64,
+    pub height_mm: f64,
+    /// Space between the logo and the words.
+    #[serde(default = "default_logo_gap")]
+    pub gap_mm: f64,
+}
+
+fn default_logo_gap() -> f64 {
+    1.0
+}
+
+/// Where the logo sits in the main text area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogoPlace {
+    /// In the top-left corner; the words beside it flow around it.
+    TopLeft,
+    /// In the top-right corner; the words beside it flow around it.
+    TopRight,
+    /// Centred above the words.
+    Top,
+    /// A column at the left of the words.
+    Left,
+    /// A column at the right of the words.
+    Right,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Align {
@@ -127,7 +186,7 @@ pub enum Area {
 pub struct Block {
     #[serde(default)]
     pub area: Area,
-    /// Pattern: `{manufacturer} {model} {headline} {support} {url} {lang}
+    /// Pattern: `{manufacturer} {model} {headline} {support} {standards} {url} {lang}
     /// {ui.title} {ui.declaration} {ui.scan} {ui.more}`, and for `each = "statement"`
     /// also `{label} {text}`. `**…**` is bold.
     pub text: String,
@@ -159,6 +218,23 @@ pub struct Block {
 }
 
 impl Block {
+    /// Whether the block shows words of the label's language (and so is set once per
+    /// language on a label in several languages).
+    pub fn is_language(&self) -> bool {
+        self.each.is_some()
+            || [
+                "{headline}",
+                "{support}",
+                "{standards}",
+                "{lang}",
+                "{ui.",
+                "{label}",
+                "{text}",
+            ]
+            .iter()
+            .any(|f| self.text.contains(f))
+    }
+
     /// Whether the block is set in the brand colour.
     pub fn is_accent(&self) -> bool {
         self.accent
@@ -268,6 +344,16 @@ impl Template {
         SOURCES.iter().map(|(n, _)| *n).collect()
     }
 
+    /// Names of the shipped templates that have a logo region.
+    pub fn names_with_logo() -> Vec<String> {
+        Template::all()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| t.logo.is_some())
+            .map(|t| t.name)
+            .collect()
+    }
+
     /// The default size.
     pub fn default_size(&self) -> super::SizeMm {
         super::SizeMm {
@@ -312,6 +398,20 @@ fn parse(name: &str, src: &str) -> Result<Template, TemplateError> {
         return Err(invalid(format!(
             "QR needs {} mm ≤ module_mm ≤ max_module_mm and a quiet zone of at least 4",
             super::SCAN_MODULE_MM
+        )));
+    }
+    if let Some(l) = &t.logo
+        && !([l.width_mm, l.height_mm]
+            .iter()
+            .all(|v| v.is_finite() && *v > 0.0)
+            && l.gap_mm.is_finite()
+            && l.gap_mm >= 0.0
+            && l.width_mm <= t.width_mm
+            && l.height_mm <= t.height_mm)
+    {
+        return Err(invalid(format!(
+            "[logo] needs width_mm and height_mm greater than 0 and at most the label's {} × {} mm, and gap_mm of 0 or more",
+            t.width_mm, t.height_mm
         )));
     }
     if t.name.trim().is_empty() || t.blocks.is_empty() {

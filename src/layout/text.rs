@@ -340,6 +340,15 @@ fn greedy(
         while end < words.len() && measure(start, end + 1) <= max_width_mm {
             end += 1;
         }
+        // A no-break space is no break point: end the line at the last real space
+        // instead (unless the tied words alone are wider than the line).
+        if words
+            .get(end)
+            .is_some_and(|w| w.text.starts_with(super::typo::NBSP))
+            && let Some(word_start) = (start + 1..end).rev().find(|&i| !words[i].glued)
+        {
+            end = word_start;
+        }
         // Hyphenate sparingly: break inside a word only when the line would otherwise
         // stay less than three quarters full (or the word alone is too wide).
         if words.get(end).is_some_and(|w| w.soft)
@@ -479,6 +488,26 @@ mod tests {
         );
         assert_eq!(lines[0].pieces[0].weight, Weight::Bold);
         assert!(lines[0].pieces[1].dx_mm > lines[0].pieces[0].width_mm);
+    }
+
+    #[test]
+    fn no_break_spaces_are_never_line_ends() {
+        // "– auf" is tied: at every width, no line ends with the dash.
+        let text = crate::layout::typo::typeset(
+            "Enden die Updates, funktioniert das Gerät weiter – auf eigenes Risiko.",
+            "de",
+        );
+        let spans = [sp(Weight::Regular, &text)];
+        let mut breaks_seen = 0;
+        for tenth in 150..600 {
+            let lines = wrap(&spans, 7.0, f64::from(tenth) / 10.0, None, None).unwrap();
+            breaks_seen += lines.len();
+            for l in &lines {
+                let t: String = l.pieces.iter().map(|p| p.text.as_str()).collect();
+                assert!(!t.trim_end().ends_with('–'), "{t:?} at {tenth}");
+            }
+        }
+        assert!(breaks_seen > 450, "the paragraph did wrap");
     }
 
     #[test]

@@ -17,7 +17,76 @@
 //! language's hyphenation patterns from the `hypher` crate (typst's: patterns compiled
 //! into compact automata, no allocation, no dependencies).
 //!
+//! The rules that differ by language (quotation marks, spaces before punctuation,
+//! which hyphenation patterns) are read from the `[typography]` table of the
+//! language's phrase catalogue, so adding a language needs no code.
+//!
 //! Entry point: [`typeset`].
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// A language's typographic rules, from its catalogue's `[typography]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    /// Opening and closing quotation marks (with any space they carry inside).
+    pub quote_open: String,
+    pub quote_close: String,
+    /// Signs preceded by a no-break space (French `:`).
+    pub nbsp_before: String,
+    /// Signs preceded by a narrow no-break space (French `; ? !`).
+    pub nnbsp_before: String,
+    /// The ISO 639-1 code of the hyphenation patterns, if the language has any.
+    pub hyphenation: Option<String>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            quote_open: "“".into(),
+            quote_close: "”".into(),
+            nbsp_before: String::new(),
+            nnbsp_before: String::new(),
+            hyphenation: None,
+        }
+    }
+}
+
+impl Rules {
+    /// The rules a catalogue states; missing entries keep the defaults (English).
+    pub fn from_catalogue(c: &crate::summary::Catalogue) -> Rules {
+        let get = |k: &str| c.get(&format!("typography.{k}")).ok().map(str::to_string);
+        let d = Rules::default();
+        Rules {
+            quote_open: get("quote_open").unwrap_or(d.quote_open),
+            quote_close: get("quote_close").unwrap_or(d.quote_close),
+            nbsp_before: get("nbsp_before").unwrap_or_default(),
+            nnbsp_before: get("nnbsp_before").unwrap_or_default(),
+            hyphenation: get("hyphenation").filter(|h| !h.is_empty()),
+        }
+    }
+
+    /// The rules of a built-in language (by its first subtag); English's for an
+    /// unknown one.
+    pub fn of(lang: &str) -> &'static Rules {
+        static ALL: OnceLock<HashMap<String, Rules>> = OnceLock::new();
+        static FALLBACK: OnceLock<Rules> = OnceLock::new();
+        let all = ALL.get_or_init(|| {
+            crate::summary::Catalogue::languages()
+                .into_iter()
+                .filter_map(|l| crate::summary::Catalogue::built_in(l).ok())
+                .map(|c| (c.lang.clone(), Rules::from_catalogue(&c)))
+                .collect()
+        });
+        let base = lang
+            .split(['-', '_'])
+            .next()
+            .unwrap_or(lang)
+            .to_ascii_lowercase();
+        all.get(&base)
+            .unwrap_or_else(|| FALLBACK.get_or_init(Rules::default))
+    }
+}
 
 /// No-break space.
 pub const NBSP: char = '\u{a0}';
@@ -26,10 +95,10 @@ pub const NNBSP: char = '\u{202f}';
 
 /// Applies the language's rules to one paragraph of label text.
 pub fn typeset(text: &str, lang: &str) -> String {
-    let lang = lang.get(..2).unwrap_or(lang).to_ascii_lowercase();
-    let mut s = quotes(&apostrophes(text), &lang);
-    if lang == "fr" {
-        s = french_spacing(&s);
+    let rules = Rules::of(lang);
+    let mut s = quotes(&apostrophes(text), rules);
+    if !rules.nbsp_before.is_empty() || !rules.nnbsp_before.is_empty() {
+        s = space_before_punctuation(&s, rules);
     }
     tie(&s)
 }
@@ -52,13 +121,8 @@ fn apostrophes(text: &str) -> String {
 }
 
 /// Paired straight double quotes → the language's quotation marks.
-fn quotes(text: &str, lang: &str) -> String {
-    let (open, close) = match lang {
-        "fr" => ("«\u{202f}", "\u{202f}»"),
-        "de" => ("„", "“"),
-        "es" => ("«", "»"),
-        _ => ("“", "”"),
-    };
+fn quotes(text: &str, rules: &Rules) -> String {
+    let (open, close) = (rules.quote_open.as_str(), rules.quote_close.as_str());
     if !text.matches('"').count().is_multiple_of(2) {
         return text.to_string(); // unpaired: leave it alone rather than guess
     }
@@ -75,16 +139,19 @@ fn quotes(text: &str, lang: &str) -> String {
     out
 }
 
-/// French: a no-break space before `:`, a narrow one before `; ? !` — when the sign
-/// is punctuation (followed by a space or the end), not part of a URL or a time.
-fn french_spacing(text: &str) -> String {
+/// French spacing: a no-break space before `:`, a narrow one before `; ? !` (as the
+/// rules say) — when the sign is punctuation (followed by a space or the end), not
+/// part of a URL or a time.
+fn space_before_punctuation(text: &str, rules: &Rules) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 8);
     for (i, &c) in chars.iter().enumerate() {
-        let space = match c {
-            ':' => Some(NBSP),
-            ';' | '?' | '!' => Some(NNBSP),
-            _ => None,
+        let space = if rules.nbsp_before.contains(c) {
+            Some(NBSP)
+        } else if rules.nnbsp_before.contains(c) {
+            Some(NNBSP)
+        } else {
+            None
         };
         let punctuation = chars.get(i + 1).is_none_or(|n| n.is_whitespace());
         if let (Some(space), true) = (space, punctuation) {
@@ -132,18 +199,22 @@ fn tie(text: &str) -> String {
             out.push(' ');
             continue;
         }
-        let short = w.chars().count() <= 8 && !w.ends_with(['.', ',', ';', ':']);
+        // A number keeps the word before it ("until 2031", "December 2031", "EN 303")
+        // unless a sentence or clause ends there; hyphenation can still split a long
+        // word inside such a tie.
+        let open = !w.ends_with(['.', ',', ';', ':']);
         let tied = is_separator(w)
             || (ends_with_digit(w) && !w.ends_with(['.', ',']))
-            || (starts_with_digit(next) && (short || is_acronym(w)));
+            || (starts_with_digit(next) && (open || is_acronym(w)));
         out.push(if tied { NBSP } else { ' ' });
     }
     out
 }
 
-/// The hyphenation patterns for a language code, when we have them.
+/// The hyphenation patterns for a language, when we have them (its catalogue's
+/// `typography.hyphenation` names them).
 pub(crate) fn hyphenation_lang(lang: &str) -> Option<hypher::Lang> {
-    let code = lang.get(..2)?.to_ascii_lowercase();
+    let code = Rules::of(lang).hyphenation.as_deref()?.to_ascii_lowercase();
     let bytes: [u8; 2] = code.as_bytes().try_into().ok()?;
     hypher::Lang::from_iso(bytes)
 }

@@ -7,7 +7,8 @@
 //! print shop would otherwise separate "RGB black" into a muddy four-colour black
 //! ([`Ink::Rgb`] is there for office printers and screen proofs). Output is
 //! deterministic: a fixed creation date and no random ids, so identical input gives
-//! identical bytes.
+//! identical bytes. A logo is a PNG/JPEG image or, for an SVG, vectors drawn by
+//! krilla-svg; either is written once per document however many labels show it.
 //!
 //! The drawing is split from the document so that sheet imposition can put many frames
 //! on one page: [`PdfWriter`] owns the document and the fonts, and
@@ -16,15 +17,18 @@
 
 use krilla::Document;
 use krilla::SerializeSettings;
-use krilla::color::{cmyk, rgb};
+use krilla::color::{cmyk, rgb, separation};
 use krilla::configure::{Archival, ConfigurationBuilder, PdfVersion, Validator};
-use krilla::geom::{PathBuilder, Point, Rect, Transform};
+use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
+use krilla::graphic::Graphic;
 use krilla::icc::ICCProfile;
+use krilla::image::Image;
 use krilla::metadata::{DateTime, Metadata};
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Paint, Stroke};
 use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
+use krilla_svg::{SurfaceExt, SvgSettings};
 
 use super::RenderError;
 use super::press::{self, CutShape, PdfStandard};
@@ -33,6 +37,7 @@ use std::collections::HashMap;
 
 use crate::layout::font::{self, Face, FaceId, FontData, MM_PER_PT};
 use crate::layout::{Frame, Item, QrItem, RectMm, Weight};
+use crate::logo::{Logo, LogoFormat};
 
 /// Points per millimetre.
 pub const PT_PER_MM: f64 = 72.0 / 25.4;
@@ -60,12 +65,23 @@ impl Ink {
             ..Fill::default()
         }
     }
-    /// The brand colour (CMYK as given; RGB from its screen approximation).
-    fn accent(self, c: crate::layout::Cmyk) -> Fill {
+    /// The brand colour: CMYK as given, or a spot colour as a `Separation` colour space
+    /// named after the ink with the CMYK values as its alternate; RGB from the screen
+    /// approximation.
+    fn accent(self, a: &crate::layout::Accent) -> Fill {
+        let c = a.cmyk;
         let pct = |v: u8| (u16::from(v.min(100)) * 255 / 100) as u8;
-        let paint: Paint = match self {
-            Ink::Cmyk => cmyk::Color::new(pct(c.c), pct(c.m), pct(c.y), pct(c.k)).into(),
-            Ink::Rgb => {
+        let process = cmyk::Color::new(pct(c.c), pct(c.m), pct(c.y), pct(c.k));
+        let paint: Paint = match (self, &a.spot) {
+            (Ink::Cmyk, None) => process.into(),
+            (Ink::Cmyk, Some(name)) => {
+                let space = separation::SeparationSpace::new(
+                    separation::SeparationColorant::Custom(name.clone()),
+                    process.into(),
+                );
+                krilla::color::Color::from(separation::Color::new(255, space)).into()
+            }
+            (Ink::Rgb, _) => {
                 let (r, g, b) = c.to_rgb();
                 rgb::Color::new(r, g, b).into()
             }
@@ -193,6 +209,9 @@ impl PdfWriter {
                     .finish()
                     .map_err(|e| RenderError::Pdf(format!("{e:?}")))?;
                 settings.xmp_metadata = false;
+                // PDF/X-4 takes RGB (a logo's colours) only device-independent: krilla
+                // then tags it sRGB. CMYK stays DeviceCMYK, the output intent's space.
+                settings.no_device_cs = true;
             }
             PdfStandard::A2b => {
                 settings.configuration = ConfigurationBuilder::new()
@@ -377,7 +396,7 @@ pub fn draw_frame(
         }
     }
     if any_fill && let Some(path) = fills.finish() {
-        if let Some(c) = frame.accent {
+        if let Some(c) = &frame.accent {
             surface.set_fill(Some(ink.accent(c)));
         }
         surface.draw_path(&path);
@@ -390,7 +409,7 @@ pub fn draw_frame(
                 let Some(font) = fonts.get(&run.font) else {
                     continue;
                 };
-                let accent = frame.accent.filter(|_| run.accent);
+                let accent = frame.accent.as_ref().filter(|_| run.accent);
                 if let Some(c) = accent {
                     surface.set_fill(Some(ink.accent(c)));
                 }
@@ -424,7 +443,56 @@ pub fn draw_frame(
                 }
             }
             Item::Qr(q) => draw_qr(surface, q, ink),
+            Item::Image { rect, logo } => draw_logo(surface, rect, logo),
             Item::Fill(_) => {}
+        }
+    }
+    surface.pop();
+}
+
+/// The logo in `r` (which has its aspect ratio). PNG and JPEG become an image (krilla
+/// writes an image once however many labels show it); an SVG stays vectors, drawn as
+/// one reusable graphic at the logo's own size and scaled into place, so a sheet of
+/// labels also holds its paths once.
+fn draw_logo(surface: &mut Surface<'_>, r: &RectMm, logo: &Logo) {
+    let (lw, lh) = logo.size();
+    let (Some(size), true) = (Size::from_wh(r.w as f32, r.h as f32), lw > 0.0 && lh > 0.0) else {
+        return;
+    };
+    surface.push_transform(&Transform::from_translate(r.x as f32, r.y as f32));
+    match logo.format() {
+        LogoFormat::Png | LogoFormat::Jpeg => {
+            let data = logo.data().clone().into();
+            let image = if logo.format() == LogoFormat::Png {
+                Image::from_png(data, false)
+            } else {
+                Image::from_jpeg(data, false)
+            };
+            // Checked when the logo was loaded, so this does not fail.
+            if let Ok(image) = image {
+                surface.draw_image(image, size);
+            }
+        }
+        LogoFormat::Svg => {
+            if let Some(tree) = logo.pdf_tree()
+                && let Some(own) = Size::from_wh(tree.size().width(), tree.size().height())
+            {
+                let mut builder = surface.stream_builder();
+                let mut inner = builder.surface();
+                let settings = SvgSettings {
+                    embed_text: false,
+                    ..SvgSettings::default()
+                };
+                inner.draw_svg(&tree, own, settings);
+                inner.finish();
+                let stream = builder.finish();
+                surface.push_transform(&Transform::from_scale(
+                    size.width() / own.width(),
+                    size.height() / own.height(),
+                ));
+                surface.draw_graphic(Graphic::new(stream, false));
+                surface.pop();
+            }
         }
     }
     surface.pop();

@@ -5,7 +5,7 @@
 //! faces the frame's runs name (the embedded fonts and any user font the frame uses),
 //! so a preview never depends on the fonts installed on the machine.
 //! The output is 8-bit greyscale (labels are black on white, and a PNG is always on
-//! white), with its resolution in the `pHYs` chunk so that layout tools place it at its
+//! white), or RGB when the label has colour (a logo, a brand colour), with its resolution in the `pHYs` chunk so that layout tools place it at its
 //! real size.
 
 use std::sync::{Arc, Mutex, OnceLock};
@@ -107,14 +107,31 @@ pub fn pixel_size(frame: &Frame, dpi: f64) -> (f64, f64) {
     )
 }
 
-/// Renders `frame` to a greyscale PNG at `opts.dpi`.
+/// Renders `frame` to a PNG at `opts.dpi`: greyscale, or RGB when the frame has colour
+/// (a logo or a brand colour).
 pub fn render(frame: &Frame, opts: &PngOptions) -> Result<Png, RenderError> {
-    let luma = render_luma(frame, opts)?;
-    let (w, h) = (luma.width(), luma.height());
+    let colour = frame.accent.is_some()
+        || frame
+            .items
+            .iter()
+            .any(|i| matches!(i, crate::layout::Item::Image { .. }));
+    let pixmap = render_pixmap(frame, opts)?;
+    let (w, h) = (pixmap.width(), pixmap.height());
+    let (color, pixels) = if colour {
+        // Opaque white background: premultiplied RGBA is plain RGBA.
+        let rgb: Vec<u8> = pixmap
+            .data()
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect();
+        (png::ColorType::Rgb, rgb)
+    } else {
+        (png::ColorType::Grayscale, luma_of(&pixmap))
+    };
     let mut bytes = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut bytes, w, h);
-        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_color(color);
         encoder.set_depth(png::BitDepth::Eight);
         // pHYs: layout tools place the image at its real size (300 dpi = 11,811 px/m).
         let ppm = (opts.dpi / 0.0254).round() as u32;
@@ -125,7 +142,7 @@ pub fn render(frame: &Frame, opts: &PngOptions) -> Result<Png, RenderError> {
         }));
         let err = |e: png::EncodingError| RenderError::Png(e.to_string());
         let mut writer = encoder.write_header().map_err(err)?;
-        writer.write_image_data(luma.as_raw()).map_err(err)?;
+        writer.write_image_data(&pixels).map_err(err)?;
         writer.finish().map_err(err)?;
     }
     Ok(Png {
@@ -137,6 +154,23 @@ pub fn render(frame: &Frame, opts: &PngOptions) -> Result<Png, RenderError> {
 
 /// Renders `frame` to an in-memory greyscale image (for previews and scan tests).
 pub fn render_luma(frame: &Frame, opts: &PngOptions) -> Result<image::GrayImage, RenderError> {
+    let pixmap = render_pixmap(frame, opts)?;
+    image::GrayImage::from_raw(pixmap.width(), pixmap.height(), luma_of(&pixmap))
+        .ok_or_else(|| RenderError::Png("image buffer size mismatch".into()))
+}
+
+/// The luminance of an opaque pixmap (any channel of black on white is its luminance;
+/// the average keeps anti-aliased grey and colour sensible).
+fn luma_of(pixmap: &tiny_skia::Pixmap) -> Vec<u8> {
+    pixmap
+        .data()
+        .chunks_exact(4)
+        .map(|p| ((u16::from(p[0]) + u16::from(p[1]) + u16::from(p[2])) / 3) as u8)
+        .collect()
+}
+
+/// Renders `frame` through its SVG onto an opaque white pixmap.
+fn render_pixmap(frame: &Frame, opts: &PngOptions) -> Result<tiny_skia::Pixmap, RenderError> {
     let dpi = opts.dpi;
     if !dpi.is_finite() || dpi <= 0.0 {
         return Err(RenderError::Png(format!(
@@ -165,13 +199,5 @@ pub fn render_luma(frame: &Frame, opts: &PngOptions) -> Result<image::GrayImage,
     let transform =
         tiny_skia::Transform::from_scale(wpx as f32 / size.width(), hpx as f32 / size.height());
     resvg::render(&tree, transform, &mut pixmap.as_mut());
-    // Opaque white background, so premultiplied RGBA is plain RGBA; any channel of a
-    // black-on-white image is its luminance, but average in case of anti-aliased grey.
-    let luma: Vec<u8> = pixmap
-        .data()
-        .chunks_exact(4)
-        .map(|p| ((u16::from(p[0]) + u16::from(p[1]) + u16::from(p[2])) / 3) as u8)
-        .collect();
-    image::GrayImage::from_raw(wpx, hpx, luma)
-        .ok_or_else(|| RenderError::Png("image buffer size mismatch".into()))
+    Ok(pixmap)
 }

@@ -266,7 +266,7 @@ fn is_full_k(operands: &[Object]) -> bool {
 }
 
 /// Inserts a `gs` before every colour change so that 100 % K overprints and every other
-/// colour knocks out. The state follows `q`/`Q` like the colours it mirrors.
+/// colour (and every image or form, such as a logo) knocks out. The state follows `q`/`Q` like the colours it mirrors.
 fn with_overprint(ops: Vec<Operation>) -> Vec<Operation> {
     let mut out = Vec::with_capacity(ops.len() + ops.len() / 8 + 1);
     // (stroke K, fill K); the initial colours are DeviceGray black, which knock out.
@@ -303,8 +303,15 @@ fn with_overprint(ops: Vec<Operation>) -> Vec<Operation> {
                 | "sh"
                 | "Do"
         );
-        if paints && state != applied {
-            let name = match state {
+        // An image or a form (a logo) brings its own colours: it always knocks out, or
+        // a logo drawn after black text would inherit that text's overprint.
+        let want = if op.operator == "Do" {
+            (false, false)
+        } else {
+            state
+        };
+        if paints && want != applied {
+            let name = match want {
                 (false, false) => "IOTk00",
                 (false, true) => "IOTk01",
                 (true, false) => "IOTk10",
@@ -314,7 +321,7 @@ fn with_overprint(ops: Vec<Operation>) -> Vec<Operation> {
                 "gs",
                 vec![Object::Name(name.as_bytes().to_vec())],
             ));
-            applied = state;
+            applied = want;
         }
         out.push(op);
     }
@@ -569,6 +576,30 @@ mod tests {
         // Black fill overprints; after Q the state is restored to knockout, and white
         // (CMYK 0) stays knockout, so no second gs is needed.
         assert_eq!(names, vec!["IOTk01".to_string()]);
+    }
+
+    #[test]
+    fn an_image_after_black_knocks_out() {
+        let name = |n: &str| Object::Name(n.as_bytes().to_vec());
+        let ops = vec![
+            Operation::new("k", vec![0.into(), 0.into(), 0.into(), 1.into()]),
+            Operation::new("f", vec![]),
+            Operation::new("q", vec![]),
+            Operation::new("Do", vec![name("x0")]),
+            Operation::new("Q", vec![]),
+            Operation::new("f", vec![]),
+        ];
+        let out = with_overprint(ops);
+        let seq: Vec<String> = out
+            .iter()
+            .map(|o| match o.operator.as_str() {
+                "gs" => String::from_utf8_lossy(o.operands[0].as_name().unwrap()).into_owned(),
+                other => other.to_string(),
+            })
+            .collect();
+        // Black overprints, the image knocks out inside its q/Q, and after Q the black
+        // state is back without another gs.
+        assert_eq!(seq, ["k", "IOTk01", "f", "q", "IOTk00", "Do", "Q", "f"]);
     }
 
     #[test]

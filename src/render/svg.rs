@@ -6,13 +6,17 @@
 //! it is searchable and editable; a run set in another face (a user's `--font`, the CJK
 //! fallback) names that face's family on its `<tspan>`. With
 //! [`SvgOptions::outline_text`] each run becomes a path of glyph outlines from the
-//! run's own face, which reproduces exactly on machines without those fonts. The QR is a single path tracing the outline of the dark
-//! modules (see [`qr_path`]), which keeps a version-8 symbol far below 4 KB.
+//! run's own face, which reproduces exactly on machines without those fonts. The QR is
+//! a single path tracing the outline of the dark modules (see [`qr_path`]), which keeps
+//! a version-8 symbol far below 4 KB. A logo is
+//! an `<image>` with a `data:` URI (PNG, JPEG) or the logo's normalised SVG inline as a
+//! nested `<svg>`, so the file stays one self-contained document.
 
 use std::fmt::Write as _;
 
 use crate::layout::font::{FAMILY, MM_PER_PT};
-use crate::layout::{Frame, Item, QrItem, QrModules, TextRun, Weight};
+use crate::layout::{Frame, Item, QrItem, QrModules, RectMm, TextRun, Weight};
+use crate::logo::Logo;
 
 /// Options for [`render`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -105,7 +109,7 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
                 } else {
                     format!(r#" font-family="{}""#, css_family(run.font.family()))
                 };
-                let colour = match frame.accent.filter(|_| run.accent) {
+                let colour = match frame.accent.as_ref().filter(|_| run.accent) {
                     Some(c) => {
                         let (r, g, b) = c.to_rgb();
                         format!(r##" fill="#{r:02x}{g:02x}{b:02x}""##)
@@ -121,7 +125,7 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
                 );
             }
             Item::Fill(r) => {
-                let colour = match frame.accent {
+                let colour = match &frame.accent {
                     Some(c) => {
                         let (r, g, b) = c.to_rgb();
                         format!(r##" fill="#{r:02x}{g:02x}{b:02x}""##)
@@ -154,6 +158,7 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
                 );
             }
             Item::Qr(q) => s.push_str(&qr_element(q)),
+            Item::Image { rect, logo } => s.push_str(&logo_element(rect, logo)),
         }
     }
     if para_open.is_some() {
@@ -178,6 +183,49 @@ fn css_family(name: &str) -> String {
     } else {
         let quoted: String = name.chars().filter(|c| !matches!(c, '\'' | '\\')).collect();
         format!("'{}'", escape(&quoted))
+    }
+}
+
+/// The logo in `r`: a PNG or JPEG as an `<image>` with the file in a `data:` URI, an
+/// SVG inline as a nested `<svg>` (its normalised shapes, so a designer can edit them,
+/// with ids prefixed `logo-`). Both keep the aspect ratio (`xMidYMid meet`).
+fn logo_element(r: &RectMm, logo: &Logo) -> String {
+    use base64::Engine as _;
+    let place = format!(
+        r#"x="{}" y="{}" width="{}" height="{}" preserveAspectRatio="xMidYMid meet""#,
+        num(r.x),
+        num(r.y),
+        num(r.w),
+        num(r.h)
+    );
+    match logo.svg_text() {
+        Some(svg) => {
+            // usvg's writer starts with its own `<svg …>` (numbers and namespaces only) and
+            // ends with `</svg>`: keep what is between, under our own element.
+            let (root, inner) = match svg.find('>') {
+                Some(i) if !svg[..i].ends_with('/') => (
+                    &svg[..i],
+                    svg[i + 1..].trim_end().strip_suffix("</svg>").unwrap_or(""),
+                ),
+                _ => (svg, ""),
+            };
+            let xlink = if root.contains("xmlns:xlink") {
+                r#" xmlns:xlink="http://www.w3.org/1999/xlink""#
+            } else {
+                ""
+            };
+            let (w, h) = logo.size();
+            format!(
+                r#"<svg {place} viewBox="0 0 {} {}"{xlink}>{inner}</svg>"#,
+                num(w),
+                num(h)
+            )
+        }
+        None => format!(
+            r#"<image {place} xmlns:xlink="http://www.w3.org/1999/xlink" xlink:href="data:{};base64,{}"/>"#,
+            logo.format().mime(),
+            base64::engine::general_purpose::STANDARD.encode(logo.data().as_slice())
+        ),
     }
 }
 

@@ -103,7 +103,9 @@ pub struct SheetJob {
     /// Press output: PDF standard, cut path, thermal printer resolution.
     pub press: PressOptions,
     /// Brand colour of the headline and rules (`--color`).
-    pub color: Option<crate::layout::Cmyk>,
+    pub color: Option<crate::layout::Accent>,
+    /// A brand logo for every label (`--logo`), read once for the whole job.
+    pub logo: Option<PathBuf>,
     /// The user's faces (`--font`, loaded with [`crate::artwork::load_user_fonts`]).
     pub fonts: Option<crate::layout::UserFonts>,
 }
@@ -156,6 +158,7 @@ impl SheetJob {
             operator: OperatorOptions::default(),
             press: PressOptions::default(),
             color: None,
+            logo: None,
             fonts: None,
         }
     }
@@ -220,6 +223,13 @@ pub enum SheetError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Key(#[from] crate::keys::KeyError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Logo(#[from] crate::logo::LogoError),
+    /// `--logo` with a template that has no place for it.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    NoLogoRegion(Box<LayoutError>),
     #[error(
         "the {template} template does not fit the {width:.1}×{height:.1} mm labels of stock {stock}: {reason}"
     )]
@@ -327,7 +337,9 @@ pub fn skipped_report_path(output: &Path) -> PathBuf {
 /// Shared, read-only state for laying out labels.
 struct Labeler {
     templates: Vec<Template>,
-    catalogues: Vec<Catalogue>,
+    /// Per language entry of the job (a single language, or the job's list such as
+    /// `en,fr` for labels in several languages), its catalogues in order.
+    catalogues: Vec<Vec<Catalogue>>,
     /// The stock's label size (on continuous tape: the tape width and the job
     /// template's length, which each row's own template replaces).
     size: SizeMm,
@@ -374,8 +386,14 @@ impl Labeler {
             .map_err(|e| format!("malformed signed envelope: {e}"))?;
         let facts = crate::payload::decode(&opened.payload)
             .map_err(|e| format!("malformed payload: {e}"))?;
-        let cat = self.catalogues.get(p.lang).ok_or("unknown language")?;
-        let summary = summarize(&facts, cat).map_err(|e| e.to_string())?;
+        let summaries = self
+            .catalogues
+            .get(p.lang)
+            .ok_or("unknown language")?
+            .iter()
+            .map(|c| summarize(&facts, c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
         let qr = if modules {
             let symbol = crate::qr::encode(&text, level, None).map_err(|e| e.to_string())?;
             QrModules::from_symbol(&symbol)
@@ -398,7 +416,8 @@ impl Labeler {
         {
             notes.push(w);
         }
-        Ok(LabelContent::from_summary(&summary, qr, &p.base.short()))
+        LabelContent::from_summaries(&summaries, qr, &p.base.short())
+            .ok_or_else(|| "no language".to_string())
     }
 
     /// Lays out `content` with template `t` in this stock's label: at the stock's label
@@ -547,17 +566,17 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
             .into_iter()
             .filter(|t| t.name != default_template.name),
     );
-    let default_cat = Catalogue::built_in(&job.lang)?;
+    // The job's language (or list, `en,fr`) first; a row may name it or any single
+    // built-in language.
+    let default_cats = Catalogue::for_langs(&job.lang)?;
+    let single = (default_cats.len() == 1).then(|| default_cats[0].lang.clone());
     let mut langs = vec![job.lang.clone()];
-    langs.extend(
-        Catalogue::languages()
-            .into_iter()
-            .map(str::to_string)
-            .filter(|l| !l.eq_ignore_ascii_case(&job.lang) && *l != default_cat.lang),
-    );
-    let mut catalogues = vec![default_cat];
-    for l in langs.iter().skip(1) {
-        catalogues.push(Catalogue::built_in(l)?);
+    let mut catalogues = vec![default_cats];
+    for l in Catalogue::languages() {
+        if single.as_deref() != Some(l) {
+            langs.push(l.to_string());
+            catalogues.push(vec![Catalogue::built_in(l)?]);
+        }
     }
 
     let geometry = job.stock.geometry(default_template.height_mm);
@@ -577,6 +596,21 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
         operator::slug_top(&geometry, marks_reach(job)).map_err(SheetError::Operator)?;
     }
     check_outputs(job)?;
+    // The logo is read and checked once; every label shares it.
+    let logo = match &job.logo {
+        Some(path) => {
+            if default_template.logo.is_none() {
+                return Err(SheetError::NoLogoRegion(Box::new(
+                    LayoutError::NoLogoRegion {
+                        template: default_template.name.clone(),
+                        with_logo: Template::names_with_logo(),
+                    },
+                )));
+            }
+            Some(crate::logo::Logo::load(path)?)
+        }
+        None => None,
+    };
     let size = SizeMm {
         width_mm: geometry.label_width_mm,
         height_mm: geometry.label_height_mm,
@@ -598,7 +632,8 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
             background: true,
             // A thermal printer prints whole dots: lay the QR out on its dot grid.
             dpi: zpl.then(|| job.press.printer_dpi.layout_dpi()),
-            accent: job.color,
+            accent: job.color.clone(),
+            logo,
             fonts: job.fonts.clone(),
         },
         ec: job.ec,

@@ -116,7 +116,7 @@ pub fn parse_offset(s: &str) -> Result<(f64, f64), String> {
 }
 
 /// The boxes in a frame that a serial may not touch: every text run, the QR with its
-/// quiet zone, every fill, and the outline's stroke.
+/// quiet zone, every fill, a logo, and the outline's stroke.
 fn occupied(frame: &Frame) -> Vec<RectMm> {
     frame
         .items
@@ -125,6 +125,7 @@ fn occupied(frame: &Frame) -> Vec<RectMm> {
             Item::Text(t) => vec![t.ink_box()],
             Item::Qr(q) => vec![q.rect()],
             Item::Fill(r) => vec![*r],
+            Item::Image { rect, .. } => vec![*rect],
             Item::Outline {
                 rect, stroke_mm, ..
             } => {

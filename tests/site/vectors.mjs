@@ -95,7 +95,7 @@ async function trustFrom(vector) {
 }
 
 function summaryTexts(s) {
-  return { headline: s.headline, support: s.support, statements: s.statements.map((x) => x.text) };
+  return { headline: s.headline, support: s.support, statements: s.statements.map((x) => x.text), standards: s.standards };
 }
 
 // ------------------------------------------------------------------ run
