@@ -229,11 +229,6 @@ impl Face {
         &self.family
     }
 
-    /// The OS/2 weight class (400 regular, 700 bold).
-    pub fn weight_class(&self) -> u16 {
-        self.ttf().weight().to_number()
-    }
-
     /// Where the face came from: the user's file path, or "built in".
     pub fn origin(&self) -> &str {
         &self.origin
