@@ -116,11 +116,52 @@ pub enum ArtworkError {
     ModuleTooSmall { module_mm: f64 },
     #[error("{what} must be a positive length, not {value}")]
     BadLength { what: &'static str, value: f64 },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    FontFile(#[from] crate::fsutil::ReadError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Font(#[from] layout::FontError),
 }
 
 impl From<LayoutError> for ArtworkError {
     fn from(e: LayoutError) -> Self {
         ArtworkError::Layout(Box::new(e))
+    }
+}
+
+/// Reads and checks the user's faces for `--font REGULAR[,BOLD]` (see
+/// [`layout::font::load_user_face`]): both files through [`crate::fsutil::read_input`],
+/// every error naming its file. Without a bold file the regular face sets bold text.
+pub fn load_user_fonts(
+    regular: &std::path::Path,
+    bold: Option<&std::path::Path>,
+) -> Result<layout::UserFonts, ArtworkError> {
+    let load = |path: &std::path::Path| -> Result<layout::FaceRef, ArtworkError> {
+        let bytes = crate::fsutil::read_input(path, crate::fsutil::Input::Font)?;
+        Ok(layout::font::load_user_face(
+            &path.display().to_string(),
+            bytes,
+        )?)
+    };
+    Ok(layout::UserFonts {
+        regular: load(regular)?,
+        bold: bold.map(load).transpose()?,
+    })
+}
+
+/// Parses the value of `--font`: `REGULAR` or `REGULAR,BOLD` (two paths separated by a
+/// comma; a path that contains a comma cannot be given).
+pub fn parse_font_arg(
+    value: &str,
+) -> Result<(std::path::PathBuf, Option<std::path::PathBuf>), String> {
+    let parts: Vec<&str> = value.split(',').map(str::trim).collect();
+    match parts.as_slice() {
+        [r] if !r.is_empty() => Ok((r.into(), None)),
+        [r, b] if !r.is_empty() && !b.is_empty() => Ok((r.into(), Some(b.into()))),
+        _ => Err(format!(
+            "--font {value:?}: expected REGULAR or REGULAR,BOLD (one or two font files separated by a comma), e.g. Brand-Regular.ttf,Brand-Bold.ttf"
+        )),
     }
 }
 

@@ -46,6 +46,7 @@ fn fit_table() -> Vec<(String, Vec<String>)> {
                         dpi: None,
                         accent: None,
                         logo: None,
+                        fonts: None,
                     };
                     signed.iter().all(|s| {
                         let link = s.link().unwrap();

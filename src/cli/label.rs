@@ -62,6 +62,11 @@ pub struct LabelArgs {
     /// ZPL: the printer's resolution; QR modules land on whole printer dots.
     #[arg(long, default_value = "203", value_name = "203|300|600")]
     pub printer_dpi: PrinterDpi,
+    /// The brand's typeface: a regular font file and optionally a bold one (.ttf, .otf,
+    /// or the first face of a .ttc). Characters it lacks fall back to DejaVu Sans and
+    /// the bundled CJK font; its licence flags must allow embedding.
+    #[arg(long, value_name = "REGULAR[,BOLD]", value_parser = crate::artwork::parse_font_arg)]
+    pub font: Option<(PathBuf, Option<PathBuf>)>,
     /// SVG: draw text as glyph outlines (exact on machines without DejaVu Sans).
     #[arg(long)]
     pub outline_text: bool,
@@ -107,6 +112,10 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
         );
     }
     let template = Template::resolve(&a.template)?;
+    let fonts = match &a.font {
+        Some((regular, bold)) => Some(crate::artwork::load_user_fonts(regular, bold.as_deref())?),
+        None => None,
+    };
     let logo = a.logo.as_deref().map(crate::logo::Logo::load).transpose()?;
     let signed = a.trust.resolve(&a.source)?;
     let out_opts = crate::fsutil::WriteOptions::output(format.file_kind(), a.force);
@@ -132,6 +141,7 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
             },
             accent: a.color.clone().or_else(|| template.accent()),
             logo,
+            fonts,
         },
         force: a.force,
         template,

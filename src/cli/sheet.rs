@@ -61,6 +61,11 @@ pub struct SheetArgs {
     /// read once for the whole job.
     #[arg(long, value_name = "FILE")]
     pub logo: Option<std::path::PathBuf>,
+    /// The brand's typeface: a regular font file and optionally a bold one (.ttf, .otf,
+    /// or the first face of a .ttc). Characters it lacks fall back to DejaVu Sans and
+    /// the bundled CJK font; its licence flags must allow embedding.
+    #[arg(long, value_name = "REGULAR[,BOLD]", value_parser = crate::artwork::parse_font_arg)]
+    pub font: Option<(PathBuf, Option<PathBuf>)>,
     /// Bleed beyond the cut line, e.g. 2mm (needs --crop-marks).
     #[arg(long, value_name = "LENGTH", value_parser = parse_length)]
     pub bleed: Option<f64>,
@@ -232,7 +237,12 @@ pub fn run(a: SheetArgs) -> Result<ExitCode> {
             ));
         }
     };
+    let fonts = match &a.font {
+        Some((regular, bold)) => Some(crate::artwork::load_user_fonts(regular, bold.as_deref())?),
+        None => None,
+    };
     let job = SheetJob {
+        fonts,
         batch: a.batch,
         stock,
         key: a.key,

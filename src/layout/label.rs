@@ -16,7 +16,7 @@
 // A failed layout is rare and reported once; boxing its error would only add noise.
 #![allow(clippy::result_large_err)]
 
-use super::font::{self, MM_PER_PT};
+use super::font::{self, FaceRef, FontSet, MM_PER_PT};
 use super::template::{Align, Area, Block, Each, Languages, LogoPlace, QrPlace, Template};
 use super::text::{self, Span, WrapError};
 use super::{
@@ -412,8 +412,11 @@ struct Ctx<'a> {
     blocks: Vec<SetBlock>,
     /// Paragraphs per set block.
     paras: Vec<Vec<Para>>,
-    ascent_em: f64,
-    descent_em: f64,
+    /// Ascent and descent (em) per block: the largest of the faces its text is set in,
+    /// so a line of CJK (taller than DejaVu Sans) keeps clear of its neighbours.
+    metrics: Vec<(f64, f64)>,
+    /// The faces per weight, in order of preference.
+    fonts: FontSet,
 }
 
 fn fill_pattern(pattern: &str, c: &LabelContent, stmt: Option<&(String, String)>) -> String {
@@ -500,11 +503,17 @@ impl<'a> Ctx<'a> {
                 min: template.default_size(),
             });
         }
+        let fonts = FontSet::new(opts.fonts.as_ref()).ok_or_else(|| LayoutError::MissingGlyph {
+            ch: char::REPLACEMENT_CHARACTER,
+            text: "the built-in fonts (they do not load: a corrupted build)".into(),
+        })?;
         let langs: Vec<&LabelContent> = content.languages().collect();
         let blocks = expand_blocks(template, &langs);
         let mut paras = Vec::new();
+        let mut metrics = Vec::new();
         for sb in &blocks {
             let (b, content) = (&sb.block, langs[sb.lang]);
+            let mut used: Vec<FaceRef> = Vec::new();
             let items: Vec<Option<&(String, String)>> = match b.each {
                 Some(Each::Statement) => b.statements(content).map(Some).collect(),
                 None => vec![None],
@@ -522,13 +531,16 @@ impl<'a> Ctx<'a> {
                     spans.extend(more);
                 }
                 for s in &spans {
-                    let covered = font::face(s.weight)
-                        .map(|f| f.covers(&s.text))
-                        .unwrap_or(false);
-                    if !covered {
-                        return Err(LayoutError::MissingGlyph {
-                            text: s.text.clone(),
-                        });
+                    let runs = font::segment(fonts.chain(s.weight), &s.text).map_err(|ch| {
+                        LayoutError::MissingGlyph {
+                            ch,
+                            text: s.text.trim().to_string(),
+                        }
+                    })?;
+                    for (face, _) in runs {
+                        if !used.contains(&face) {
+                            used.push(face);
+                        }
                     }
                 }
                 let name = short(&spans.iter().map(|s| s.text.as_str()).collect::<String>());
@@ -537,13 +549,12 @@ impl<'a> Ctx<'a> {
                 }
             }
             paras.push(ps);
-        }
-        let (mut ascent_em, mut descent_em) = (0.0f64, 0.0f64);
-        for w in [font::Weight::Regular, font::Weight::Bold] {
-            if let Some(f) = font::face(w) {
-                ascent_em = ascent_em.max(f.ascent_em);
-                descent_em = descent_em.max(f.descent_em);
+            if used.is_empty() {
+                used.extend(fonts.chain(font::Weight::Regular).first().cloned());
             }
+            metrics.push(used.iter().fold((0.0f64, 0.0f64), |(a, d), f| {
+                (a.max(f.ascent_em), d.max(f.descent_em))
+            }));
         }
         Ok(Ctx {
             template,
@@ -556,8 +567,8 @@ impl<'a> Ctx<'a> {
             qr_edge,
             blocks,
             paras,
-            ascent_em,
-            descent_em,
+            metrics,
+            fonts,
         })
     }
 
@@ -890,8 +901,9 @@ impl<'a> Ctx<'a> {
             let pref = block.size_pt * self.k;
             let size = (pref + (block.min_pt - pref) * t).max(block.min_pt);
             let scale = size / block.size_pt;
-            let ascent = self.ascent_em * size * MM_PER_PT;
-            let descent = self.descent_em * size * MM_PER_PT;
+            let (ascent_em, descent_em) = self.metrics.get(*bi).copied().unwrap_or((0.0, 0.0));
+            let ascent = ascent_em * size * MM_PER_PT;
+            let descent = descent_em * size * MM_PER_PT;
             let lh = lh_factor * size * MM_PER_PT;
             let paras = self.paras.get(*bi).map(Vec::as_slice).unwrap_or(&[]);
             if paras.is_empty() {
@@ -917,25 +929,31 @@ impl<'a> Ctx<'a> {
                 };
                 let hyphenation = self.blocks.get(*bi).and_then(|b| b.hyphenation);
                 let wrap_in = |width: f64| {
-                    text::wrap(&para.spans, size, width, max_lines, hyphenation).map_err(
-                        |e| match e {
-                            WrapError::WordTooWide { word, over_mm } => Fail::Text {
-                                what: para.name.clone(),
-                                reason: format!(
-                                    "the word {word:?} is wider than its {width:.1} mm column"
-                                ),
-                                over_mm,
-                            },
-                            WrapError::TooManyLines { lines } => Fail::Text {
-                                what: para.name.clone(),
-                                reason: format!(
-                                    "it needs {lines} lines, the template allows {}",
-                                    block.max_lines
-                                ),
-                                over_mm: 0.0,
-                            },
-                        },
+                    text::wrap(
+                        &para.spans,
+                        size,
+                        width,
+                        max_lines,
+                        hyphenation,
+                        &self.fonts,
                     )
+                    .map_err(|e| match e {
+                        WrapError::WordTooWide { word, over_mm } => Fail::Text {
+                            what: para.name.clone(),
+                            reason: format!(
+                                "the word {word:?} is wider than its {width:.1} mm column"
+                            ),
+                            over_mm,
+                        },
+                        WrapError::TooManyLines { lines } => Fail::Text {
+                            what: para.name.clone(),
+                            reason: format!(
+                                "it needs {lines} lines, the template allows {}",
+                                block.max_lines
+                            ),
+                            over_mm: 0.0,
+                        },
+                    })
                 };
                 let height = |n: usize| ascent + descent + n.saturating_sub(1) as f64 * lh;
                 let (col, lines) = match beside_at(cursor) {
@@ -978,6 +996,7 @@ impl<'a> Ctx<'a> {
                             x_mm: col.x + piece.dx_mm,
                             baseline_mm: baseline,
                             weight: piece.weight,
+                            font: piece.face.clone(),
                             size_pt: size,
                             text: piece.text.clone(),
                             width_mm: piece.width_mm,

@@ -20,7 +20,7 @@ pub mod template;
 mod text;
 pub mod typo;
 
-pub use font::Weight;
+pub use font::{FaceRef, FontError, FontSet, UserFonts, Weight};
 pub use label::{LabelContent, LabelInput, label, label_from_content, label_with, layout_key};
 pub use qr_symbol::qr_artwork;
 
@@ -203,6 +203,9 @@ pub struct LabelOptions {
     /// A brand logo, placed in the template's logo region (`None`: the region takes no
     /// space).
     pub logo: Option<std::sync::Arc<crate::logo::Logo>>,
+    /// The user's own faces (`--font`), tried before the built-in ones
+    /// ([`FontSet::new`]); `None`: DejaVu Sans, then the CJK fallback.
+    pub fonts: Option<UserFonts>,
 }
 
 impl Default for LabelOptions {
@@ -215,6 +218,7 @@ impl Default for LabelOptions {
             dpi: None,
             accent: None,
             logo: None,
+            fonts: None,
         }
     }
 }
@@ -404,7 +408,11 @@ pub struct TextRun {
     pub x_mm: f64,
     /// Baseline position.
     pub baseline_mm: f64,
+    /// The weight the text was written in (the SVG's `font-weight`); the face may be
+    /// a regular one standing in (a user font without bold, the CJK fallback).
     pub weight: Weight,
+    /// The face the run was measured with, and must be drawn with.
+    pub font: FaceRef,
     pub size_pt: f64,
     pub text: String,
     /// Shaped advance width of `text` (same shaper as the PDF backend).
@@ -518,9 +526,13 @@ pub enum LayoutError {
         available_mm: f64,
         suggestion: Option<SizeMm>,
     },
-    /// The font lacks a character (a language the catalogue has but the font does not).
-    #[error("the label font has no glyph for a character in {text:?}")]
-    MissingGlyph { text: String },
+    /// No label font has a character: not the user's (`--font`), not DejaVu Sans, not
+    /// the bundled CJK subset.
+    #[error("no label font has a glyph for U+{:04X} ({ch}) in {text:?}", u32::from(*ch))]
+    #[diagnostic(help(
+        "bring a font that has it: --font REGULAR.ttf[,BOLD.ttf]; the built-in fonts cover Latin, Greek, Cyrillic and common Chinese, Japanese and Korean characters (docs/labels.md, \"Fonts\")"
+    ))]
+    MissingGlyph { ch: char, text: String },
     /// A logo was given for a template that has no place for one.
     #[error("the {template} template has no logo region, so it cannot take --logo")]
     #[diagnostic(help("{}", if with_logo.is_empty() {

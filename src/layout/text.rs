@@ -12,9 +12,14 @@
 //! - **no widow**: a paragraph does not end with one short word alone on its last line
 //!   when the line before can give it company.
 //!
-//! No-break spaces (set by [`super::typo`]) are not break points.
+//! No-break spaces (set by [`super::typo`]) are not break points. Chinese and Japanese
+//! (and Korean without spaces) may break between characters, where UAX #14 allows it
+//! (never before `。` or `ー`, never after `「`), again only when the text does not fit.
+//!
+//! Each line is split into runs of one weight and one face ([`font::segment`]), each
+//! measured with its own face.
 
-use super::font::{self, Weight};
+use super::font::{self, FaceRef, FontSet, Weight};
 
 /// A piece of a paragraph in one weight.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,7 +28,8 @@ pub(crate) struct Span {
     pub text: String,
 }
 
-/// One laid-out line: runs of one weight each, with their x offsets from the line start.
+/// One laid-out line: runs of one weight and face each, with their x offsets from the
+/// line start.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Line {
     pub pieces: Vec<Piece>,
@@ -33,6 +39,8 @@ pub(crate) struct Line {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Piece {
     pub weight: Weight,
+    /// The face the piece is measured and drawn with.
+    pub face: FaceRef,
     pub text: String,
     pub dx_mm: f64,
     pub width_mm: f64,
@@ -65,7 +73,8 @@ fn words(spans: &[Span], lang: Option<hypher::Lang>) -> Vec<Word> {
     // out as two words; the shipped templates only change weight at spaces.
     for span in spans {
         for w in span.text.split(' ').filter(|w| !w.is_empty()) {
-            for (i, part) in url_parts(w).into_iter().enumerate() {
+            let parts = url_parts(w).into_iter().flat_map(cjk_parts);
+            for (i, part) in parts.enumerate() {
                 // A no-break space joins words into one unit; hyphenate its pieces.
                 let mut first = true;
                 for (k, unit) in part.split(super::typo::NBSP).enumerate() {
@@ -125,9 +134,54 @@ fn url_parts(word: &str) -> Vec<&str> {
     parts
 }
 
+/// Is `c` from a script written without spaces between words, where a line may break
+/// between characters: Han, kana, Hangul, CJK punctuation and full-width forms.
+fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{1100}'..='\u{11ff}'
+        | '\u{2e80}'..='\u{2fdf}'
+        | '\u{3000}'..='\u{303f}'
+        | '\u{3040}'..='\u{30ff}'
+        | '\u{3130}'..='\u{318f}'
+        | '\u{31f0}'..='\u{31ff}'
+        | '\u{3200}'..='\u{33ff}'
+        | '\u{3400}'..='\u{4dbf}'
+        | '\u{4e00}'..='\u{9fff}'
+        | '\u{ac00}'..='\u{d7af}'
+        | '\u{f900}'..='\u{faff}'
+        | '\u{fe30}'..='\u{fe4f}'
+        | '\u{ff00}'..='\u{ffef}'
+        | '\u{20000}'..='\u{3134f}')
+}
+
+/// A word with CJK characters in the pieces a line may break between: where UAX #14
+/// allows a break and a CJK character is on either side (so `Wi-Fi` and `TP-Link`
+/// keep their hyphens unbroken, as before). Words without CJK stay whole.
+fn cjk_parts(word: &str) -> Vec<&str> {
+    if !word.chars().any(is_cjk) {
+        return vec![word];
+    }
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, _) in unicode_linebreak::linebreaks(word) {
+        if i <= start || i >= word.len() {
+            continue;
+        }
+        let before = word[..i].chars().next_back();
+        let after = word[i..].chars().next();
+        if before.is_some_and(is_cjk) || after.is_some_and(is_cjk) {
+            parts.push(&word[start..i]);
+            start = i;
+        }
+    }
+    parts.push(&word[start..]);
+    parts
+}
+
 /// Lays out `words[..]` on one line and measures it: consecutive words of one weight
-/// form one piece (a space stays with the piece before a weight change).
-fn build_line(words: &[Word], size_pt: f64) -> Line {
+/// form a group (a space stays with the group before a weight change), and each group
+/// is set in pieces of one face each.
+fn build_line(words: &[Word], size_pt: f64, fonts: &FontSet) -> Line {
     let mut pieces: Vec<Piece> = Vec::new();
     let mut groups: Vec<(Weight, String)> = Vec::new();
     for (i, w) in words.iter().enumerate() {
@@ -154,26 +208,44 @@ fn build_line(words: &[Word], size_pt: f64) -> Line {
             None => groups.push((w.weight, w.text.clone())),
         }
     }
+    let mut runs: Vec<(Weight, FaceRef, String)> = Vec::new();
+    for (weight, text) in groups {
+        let chain = fonts.chain(weight);
+        // The layout checked every paragraph's characters before wrapping; should one
+        // still be missing (a hyphen the user's font lacks is found in DejaVu), it is
+        // set in the first face rather than lost.
+        match font::segment(chain, &text) {
+            Ok(segs) => runs.extend(
+                segs.into_iter()
+                    .map(|(f, r)| (weight, f, text[r].to_string())),
+            ),
+            Err(_) => {
+                if let Some(f) = chain.first() {
+                    runs.push((weight, f.clone(), text));
+                }
+            }
+        }
+    }
     let mut x = 0.0;
-    let n = groups.len();
-    for (i, (weight, text)) in groups.into_iter().enumerate() {
-        let Some(face) = font::face(weight) else {
-            continue;
-        };
+    let n = runs.len();
+    for (i, (weight, face, text)) in runs.into_iter().enumerate() {
         // The trailing space of a non-last piece advances x but is not drawn ink.
         let advance = face.width_mm(&text, size_pt);
         let trimmed = text.trim_end().to_string();
-        let width = if i + 1 == n {
+        let width = if i + 1 == n || trimmed.len() == text.len() {
             advance
         } else {
             face.width_mm(&trimmed, size_pt)
         };
-        pieces.push(Piece {
-            weight,
-            text: trimmed,
-            dx_mm: x,
-            width_mm: width,
-        });
+        if !trimmed.is_empty() {
+            pieces.push(Piece {
+                weight,
+                face,
+                text: trimmed,
+                dx_mm: x,
+                width_mm: width,
+            });
+        }
         x += advance;
     }
     let width_mm = pieces.last().map(|p| p.dx_mm + p.width_mm).unwrap_or(0.0);
@@ -188,9 +260,10 @@ pub(crate) fn wrap(
     max_width_mm: f64,
     max_lines: Option<usize>,
     lang: Option<hypher::Lang>,
+    fonts: &FontSet,
 ) -> Result<Vec<Line>, WrapError> {
     let words = words(spans, lang);
-    let mut breaks = greedy(&words, size_pt, max_width_mm, usize::MAX)?;
+    let mut breaks = greedy(&words, size_pt, max_width_mm, fonts)?;
     // No widow: a last line of one short word takes the previous line's last word.
     let n = breaks.len();
     if n >= 2 {
@@ -212,7 +285,8 @@ pub(crate) fn wrap(
             // Best: a short last word takes the word before it along. Else at least
             // the word comes down whole rather than leave a syllable or the end of an
             // address alone.
-            let fits = |cut: usize| line_of(&words[cut..], size_pt).width_mm <= max_width_mm;
+            let fits =
+                |cut: usize| build_line(&words[cut..], size_pt, fonts).width_mm <= max_width_mm;
             if let Some(cut) = earlier.filter(|&c| last_len <= 12 && c - prev_start >= 2 && fits(c))
             {
                 breaks[n - 1] = cut;
@@ -225,9 +299,9 @@ pub(crate) fn wrap(
     for (i, &start) in breaks.iter().enumerate() {
         let end = breaks.get(i + 1).copied().unwrap_or(words.len());
         let line = if words.get(end).is_some_and(|w| w.soft) {
-            line_of(&hyphenated(&words[start..end]), size_pt)
+            build_line(&hyphenated(&words[start..end]), size_pt, fonts)
         } else {
-            line_of(&words[start..end], size_pt)
+            build_line(&words[start..end], size_pt, fonts)
         };
         lines.push(line);
     }
@@ -237,11 +311,6 @@ pub(crate) fn wrap(
         return Err(WrapError::TooManyLines { lines: lines.len() });
     }
     Ok(lines)
-}
-
-/// A line of `words`, ending with a hyphen when it breaks inside a word.
-fn line_of(words: &[Word], size_pt: f64) -> Line {
-    build_line(words, size_pt)
 }
 
 /// The same words with a hyphen after the last, for a line that breaks before a
@@ -259,16 +328,16 @@ fn greedy(
     words: &[Word],
     size_pt: f64,
     max_width_mm: f64,
-    _max: usize,
+    fonts: &FontSet,
 ) -> Result<Vec<usize>, WrapError> {
     let mut breaks = Vec::new();
     let mut start = 0;
     // Measures words[start..end] as a line, with a hyphen if the next word is a syllable.
     let measure = |start: usize, end: usize| -> f64 {
         if words.get(end).is_some_and(|w| w.soft) {
-            build_line(&hyphenated(&words[start..end]), size_pt).width_mm
+            build_line(&hyphenated(&words[start..end]), size_pt, fonts).width_mm
         } else {
-            build_line(&words[start..end], size_pt).width_mm
+            build_line(&words[start..end], size_pt, fonts).width_mm
         }
     };
     while start < words.len() {
@@ -336,6 +405,72 @@ mod tests {
             weight: w,
             text: t.into(),
         }
+    }
+
+    /// [`super::wrap`] with the built-in fonts.
+    fn wrap(
+        spans: &[Span],
+        size_pt: f64,
+        max_width_mm: f64,
+        max_lines: Option<usize>,
+        lang: Option<hypher::Lang>,
+    ) -> Result<Vec<Line>, WrapError> {
+        super::wrap(
+            spans,
+            size_pt,
+            max_width_mm,
+            max_lines,
+            lang,
+            &FontSet::new(None).unwrap(),
+        )
+    }
+
+    fn line_texts(lines: &[Line]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l.pieces.iter().map(|p| p.text.as_str()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn cjk_breaks_between_characters_but_not_before_closing_marks() {
+        assert_eq!(cjk_parts("TP-Link"), ["TP-Link"]);
+        assert_eq!(cjk_parts("公司"), ["公", "司"]);
+        // No break before "。" or the long-vowel mark "ー", none after "「".
+        assert_eq!(cjk_parts("「ノード」。"), ["「ノー", "ド」。"]);
+        let name = "深圳市海康智能有限公司";
+        let cjk = font::cjk().unwrap();
+        let whole = cjk.width_mm(name, 8.0);
+        let lines = wrap(&[sp(Weight::Regular, name)], 8.0, whole * 0.6, None, None).unwrap();
+        assert_eq!(line_texts(&lines), ["深圳市海康智", "能有限公司"]);
+        for l in &lines {
+            assert!(l.width_mm <= whole * 0.6);
+            assert!(
+                l.pieces
+                    .iter()
+                    .all(|p| p.face.family() == "Noto Sans CJK SC")
+            );
+        }
+        // Mixed scripts: one line, a piece per face, the space inside the first piece's
+        // advance.
+        let lines = wrap(
+            &[sp(Weight::Bold, "Hikvision 海康威视")],
+            8.0,
+            100.0,
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(lines.len(), 1);
+        let p = &lines[0].pieces;
+        assert_eq!(
+            (p[0].text.as_str(), p[1].text.as_str()),
+            ("Hikvision", "海康威视")
+        );
+        assert_eq!(p[0].face.family(), "DejaVu Sans");
+        let bold = font::face(Weight::Bold).unwrap();
+        assert!((p[1].dx_mm - bold.width_mm("Hikvision ", 8.0)).abs() < 1e-9);
+        assert!((p[0].width_mm - bold.width_mm("Hikvision", 8.0)).abs() < 1e-9);
     }
 
     #[test]

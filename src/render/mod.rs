@@ -21,6 +21,9 @@ use crate::layout::Frame;
 pub enum RenderError {
     #[error("the embedded font could not be loaded")]
     Font,
+    #[error("the PDF writer cannot read the font {font}, so its text was not drawn")]
+    #[diagnostic(help("try another version of the font (a .ttf or .otf)"))]
+    FontUnusable { font: String },
     #[error("page size {width_mm} × {height_mm} mm is not a valid PDF page")]
     PageSize { width_mm: f64, height_mm: f64 },
     #[error("PDF writer failed: {0}")]

@@ -1,6 +1,8 @@
 //! PDF backend (krilla): draws [`Frame`]s onto PDF pages.
 //!
-//! Fonts are embedded once per document and subset by krilla, text stays real text
+//! Fonts are embedded once per document and subset by krilla: each face a text run
+//! names ([`crate::layout::TextRun::font`]: DejaVu Sans, the CJK fallback, a user's
+//! font) is loaded into krilla the first time a page uses it ([`PdfFonts`]). Text stays real text
 //! (extractable, searchable), and black is 100 % K in DeviceCMYK by default because a
 //! print shop would otherwise separate "RGB black" into a muddy four-colour black
 //! ([`Ink::Rgb`] is there for office printers and screen proofs). Output is
@@ -30,7 +32,10 @@ use krilla_svg::{SurfaceExt, SvgSettings};
 
 use super::RenderError;
 use super::press::{self, CutShape, PdfStandard};
-use crate::layout::font::{BOLD_TTF, MM_PER_PT, REGULAR_TTF};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use crate::layout::font::{self, Face, FaceId, FontData, MM_PER_PT};
 use crate::layout::{Frame, Item, QrItem, RectMm, Weight};
 use crate::logo::{Logo, LogoFormat};
 
@@ -114,27 +119,48 @@ pub struct PdfOptions {
     pub cut_path: bool,
 }
 
-/// The two label fonts, loaded into krilla once per document. Cloning is cheap (a
-/// shared handle), and krilla embeds each font once however often it is drawn.
-#[derive(Clone)]
+/// The faces of one document, each loaded into krilla once (keyed by
+/// [`Face::id`]), however many of its labels draw with it: a sheet of thousands of
+/// labels parses its fonts once, and krilla embeds each one once, subset to the glyphs
+/// used.
 pub struct PdfFonts {
-    pub regular: Font,
-    pub bold: Font,
+    loaded: RefCell<HashMap<FaceId, Font>>,
+    /// A face krilla could not read (its runs are not drawn; `finish` fails).
+    failed: RefCell<Option<String>>,
 }
 
 impl PdfFonts {
+    /// A cache holding the two DejaVu Sans weights (so a corrupted build fails here,
+    /// not in the middle of a page).
     pub fn new() -> Result<Self, RenderError> {
-        let load = |bytes: &'static [u8]| Font::new(bytes.into(), 0).ok_or(RenderError::Font);
-        Ok(PdfFonts {
-            regular: load(REGULAR_TTF)?,
-            bold: load(BOLD_TTF)?,
-        })
-    }
-    fn get(&self, w: Weight) -> Font {
-        match w {
-            Weight::Regular => self.regular.clone(),
-            Weight::Bold => self.bold.clone(),
+        let fonts = PdfFonts {
+            loaded: RefCell::new(HashMap::new()),
+            failed: RefCell::new(None),
+        };
+        for w in [Weight::Regular, Weight::Bold] {
+            let face = font::face(w).ok_or(RenderError::Font)?;
+            fonts.get(face).ok_or(RenderError::Font)?;
         }
+        Ok(fonts)
+    }
+
+    /// The krilla font for `face`, loaded on first use.
+    pub fn get(&self, face: &Face) -> Option<Font> {
+        if let Some(f) = self.loaded.borrow().get(&face.id()) {
+            return Some(f.clone());
+        }
+        let data: krilla::Data = match face.data() {
+            FontData::Static(bytes) => (*bytes).into(),
+            FontData::Shared(bytes) => bytes.clone().into(),
+        };
+        let Some(f) = Font::new(data, face.index()) else {
+            self.failed
+                .borrow_mut()
+                .get_or_insert_with(|| format!("{} ({})", face.family(), face.origin()));
+            return None;
+        };
+        self.loaded.borrow_mut().insert(face.id(), f.clone());
+        Some(f)
     }
 }
 
@@ -271,6 +297,9 @@ impl PdfWriter {
 
     /// Serialises the document.
     pub fn finish(self) -> Result<Vec<u8>, RenderError> {
+        if let Some(font) = self.fonts.failed.borrow_mut().take() {
+            return Err(RenderError::FontUnusable { font });
+        }
         let bytes = self
             .doc
             .finish()
@@ -376,13 +405,17 @@ pub fn draw_frame(
     for item in &frame.items {
         match item {
             Item::Text(run) => {
+                // A face krilla cannot read fails the document in `finish`.
+                let Some(font) = fonts.get(&run.font) else {
+                    continue;
+                };
                 let accent = frame.accent.as_ref().filter(|_| run.accent);
                 if let Some(c) = accent {
                     surface.set_fill(Some(ink.accent(c)));
                 }
                 surface.draw_text(
                     Point::from_xy(run.x_mm as f32, run.baseline_mm as f32),
-                    fonts.get(run.weight),
+                    font,
                     (run.size_pt * MM_PER_PT) as f32,
                     &run.text,
                     false,

@@ -2,19 +2,20 @@
 //!
 //! Going through the SVG (rather than drawing pixels ourselves) means the PNG is the
 //! SVG, pixel for pixel: one drawing path to keep right, not two. resvg gets only the
-//! embedded fonts, so a preview never depends on the fonts installed on the machine.
+//! faces the frame's runs name (the embedded fonts and any user font the frame uses),
+//! so a preview never depends on the fonts installed on the machine.
 //! The output is 8-bit greyscale (labels are black on white, and a PNG is always on
 //! white), or RGB when the label has colour (a logo, a brand colour), with its resolution in the `pHYs` chunk so that layout tools place it at its
 //! real size.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use resvg::{tiny_skia, usvg};
 
 use super::RenderError;
 use super::svg::{self, SvgOptions};
 use crate::layout::Frame;
-use crate::layout::font::{BOLD_TTF, FAMILY, REGULAR_TTF};
+use crate::layout::font::{self, FAMILY, FaceId, FontData};
 
 /// Options for [`render`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,16 +41,61 @@ pub struct Png {
 /// Largest image we render (pixels per side); beyond that the dpi or size is a mistake.
 const MAX_SIDE_PX: f64 = 20_000.0;
 
-fn fontdb() -> Arc<usvg::fontdb::Database> {
+fn source(data: &FontData) -> usvg::fontdb::Source {
+    usvg::fontdb::Source::Binary(match data {
+        FontData::Static(bytes) => Arc::new(*bytes),
+        FontData::Shared(bytes) => bytes.clone(),
+    })
+}
+
+/// The built-in faces: DejaVu Sans (both weights) and the CJK fallback.
+fn builtin_fontdb() -> Arc<usvg::fontdb::Database> {
     static DB: OnceLock<Arc<usvg::fontdb::Database>> = OnceLock::new();
     DB.get_or_init(|| {
         let mut db = usvg::fontdb::Database::new();
-        db.load_font_data(REGULAR_TTF.to_vec());
-        db.load_font_data(BOLD_TTF.to_vec());
+        let faces = [
+            font::face(crate::layout::Weight::Regular),
+            font::face(crate::layout::Weight::Bold),
+            font::cjk(),
+        ];
+        for f in faces.into_iter().flatten() {
+            db.load_font_source(source(f.data()));
+        }
         db.set_sans_serif_family(FAMILY);
         Arc::new(db)
     })
     .clone()
+}
+
+/// The faces `frame` draws with: the built-in ones plus any user faces its runs name.
+/// Databases with user faces are kept for the last few sets (a batch of labels draws
+/// with the same font set).
+fn fontdb(frame: &Frame) -> Arc<usvg::fontdb::Database> {
+    let mut user: Vec<&font::FaceRef> = Vec::new();
+    for t in frame.texts() {
+        if !t.font.is_builtin() && !user.iter().any(|f| f.id() == t.font.id()) {
+            user.push(&t.font);
+        }
+    }
+    if user.is_empty() {
+        return builtin_fontdb();
+    }
+    let key: Vec<FaceId> = user.iter().map(|f| f.id()).collect();
+    static CACHE: Mutex<Vec<(Vec<FaceId>, Arc<usvg::fontdb::Database>)>> = Mutex::new(Vec::new());
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, db)) = cache.iter().find(|(k, _)| *k == key) {
+        return db.clone();
+    }
+    let mut db = (*builtin_fontdb()).clone();
+    for f in user {
+        db.load_font_source(source(f.data()));
+    }
+    let db = Arc::new(db);
+    if cache.len() >= 4 {
+        cache.remove(0);
+    }
+    cache.push((key, db.clone()));
+    db
 }
 
 /// Pixel size of a frame at `dpi`: each side rounded to whole pixels. QR-only artwork
@@ -142,7 +188,7 @@ fn render_pixmap(frame: &Frame, opts: &PngOptions) -> Result<tiny_skia::Pixmap, 
         font_family: FAMILY.to_string(),
         ..usvg::Options::default()
     };
-    opt.fontdb = fontdb();
+    opt.fontdb = fontdb(frame);
     let tree =
         usvg::Tree::from_str(&svg_text, &opt).map_err(|e| RenderError::Png(e.to_string()))?;
     let (wpx, hpx) = (wpx as u32, hpx as u32);

@@ -3,16 +3,18 @@
 //! The document is sized in millimetres (`width="50mm"`) with a viewBox in millimetres,
 //! so one user unit is one millimetre and a designer's tool places it at true size.
 //! Text stays text (`font-family="DejaVu Sans"`, explicit position, size and weight) so
-//! it is searchable and editable; with [`SvgOptions::outline_text`] each run becomes a
-//! path of glyph outlines from the embedded font, which reproduces exactly on machines
-//! without DejaVu Sans. The QR is a single path tracing the outline of the dark
-//! modules (see [`qr_path`]), which keeps a version-8 symbol far below 4 KB. A logo is
+//! it is searchable and editable; a run set in another face (a user's `--font`, the CJK
+//! fallback) names that face's family on its `<tspan>`. With
+//! [`SvgOptions::outline_text`] each run becomes a path of glyph outlines from the
+//! run's own face, which reproduces exactly on machines without those fonts. The QR is
+//! a single path tracing the outline of the dark modules (see [`qr_path`]), which keeps
+//! a version-8 symbol far below 4 KB. A logo is
 //! an `<image>` with a `data:` URI (PNG, JPEG) or the logo's normalised SVG inline as a
 //! nested `<svg>`, so the file stays one self-contained document.
 
 use std::fmt::Write as _;
 
-use crate::layout::font::{self, FAMILY, MM_PER_PT};
+use crate::layout::font::{FAMILY, MM_PER_PT};
 use crate::layout::{Frame, Item, QrItem, QrModules, RectMm, TextRun, Weight};
 use crate::logo::Logo;
 
@@ -102,6 +104,11 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
                 } else {
                     ""
                 };
+                let family = if run.font.family() == FAMILY {
+                    String::new()
+                } else {
+                    format!(r#" font-family="{}""#, css_family(run.font.family()))
+                };
                 let colour = match frame.accent.as_ref().filter(|_| run.accent) {
                     Some(c) => {
                         let (r, g, b) = c.to_rgb();
@@ -111,7 +118,7 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
                 };
                 let _ = write!(
                     s,
-                    r#"<tspan x="{}" y="{}"{weight}{colour}>{}</tspan>"#,
+                    r#"<tspan x="{}" y="{}"{family}{weight}{colour}>{}</tspan>"#,
                     num(run.x_mm),
                     num(run.baseline_mm),
                     escape(&run.text)
@@ -162,6 +169,21 @@ pub fn render(frame: &Frame, opts: &SvgOptions) -> String {
     }
     s.push_str("</svg>\n");
     s
+}
+
+/// A family name as a CSS `font-family` value inside an attribute: bare when it is
+/// plain words, else quoted.
+fn css_family(name: &str) -> String {
+    if name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+    {
+        name.to_string()
+    } else {
+        let quoted: String = name.chars().filter(|c| !matches!(c, '\'' | '\\')).collect();
+        format!("'{}'", escape(&quoted))
+    }
 }
 
 /// The logo in `r`: a PNG or JPEG as an `<image>` with the file in a `data:` URI, an
@@ -320,11 +342,10 @@ pub fn qr_path(m: &QrModules) -> String {
     d
 }
 
-/// Glyph outlines of one text run as path data in frame millimetres.
+/// Glyph outlines of one text run, in the run's face, as path data in frame
+/// millimetres.
 fn outline_path(run: &TextRun) -> String {
-    let Some(face) = font::face(run.weight) else {
-        return String::new();
-    };
+    let face = &run.font;
     let scale = run.size_pt * MM_PER_PT / face.upem;
     let mut builder = PathSink {
         d: String::new(),

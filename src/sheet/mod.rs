@@ -106,6 +106,8 @@ pub struct SheetJob {
     pub color: Option<crate::layout::Accent>,
     /// A brand logo for every label (`--logo`), read once for the whole job.
     pub logo: Option<PathBuf>,
+    /// The user's faces (`--font`, loaded with [`crate::artwork::load_user_fonts`]).
+    pub fonts: Option<crate::layout::UserFonts>,
 }
 
 /// How the output is finished for a press, a cutter or a thermal printer.
@@ -157,6 +159,7 @@ impl SheetJob {
             press: PressOptions::default(),
             color: None,
             logo: None,
+            fonts: None,
         }
     }
 }
@@ -631,6 +634,7 @@ pub fn run(job: &SheetJob, progress: &dyn Progress) -> Result<SheetReport, Sheet
             dpi: zpl.then(|| job.press.printer_dpi.layout_dpi()),
             accent: job.color.clone().or_else(|| default_template.accent()),
             logo,
+            fonts: job.fonts.clone(),
         },
         ec: job.ec,
         force: job.force,

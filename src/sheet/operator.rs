@@ -57,6 +57,7 @@ pub fn text_run(text: &str, weight: Weight, size_pt: f64, x: f64, top: f64) -> O
         x_mm: x,
         baseline_mm: top + ascent,
         weight,
+        font: face.clone(),
         size_pt,
         text: text.to_string(),
         width_mm: width,
