@@ -4,30 +4,11 @@
 //! (the command-line runs are in `label_samples.rs`), so the whole matrix is cheap.
 
 mod common;
-use common::samples;
+use common::{default_spec, signed_samples};
 
-use iotlabel::artwork::{EcChoice, LabelSpec, SizeChoice, make_label};
-use iotlabel::layout::{LabelOptions, SCAN_MODULE_MM, Template};
+use iotlabel::artwork::make_label;
+use iotlabel::layout::{SCAN_MODULE_MM, Template};
 use iotlabel::summary::Catalogue;
-
-fn signed_samples() -> Vec<(String, iotlabel::source::Signed)> {
-    let key = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/keys/demo.pem");
-    samples()
-        .into_iter()
-        .map(|p| {
-            let opts = iotlabel::source::SourceOptions {
-                key: Some(key.clone()),
-                check: Some(iotlabel::declaration::CheckOptions::lenient()),
-                ..Default::default()
-            };
-            let signed = iotlabel::source::resolve(p.to_str().unwrap(), &opts).unwrap();
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                signed,
-            )
-        })
-        .collect()
-}
 
 #[test]
 fn every_sample_fits_every_template_in_every_language_at_the_default_size() {
@@ -38,17 +19,7 @@ fn every_sample_fits_every_template_in_every_language_at_the_default_size() {
         for lang in Catalogue::languages() {
             for t in Template::all().unwrap() {
                 runs += 1;
-                let spec = LabelSpec {
-                    layout: LabelOptions {
-                        outline: t.outline,
-                        ..LabelOptions::default()
-                    },
-                    template: t.clone(),
-                    size: SizeChoice::Default,
-                    lang: lang.to_string(),
-                    ec: EcChoice::Auto,
-                    force: false,
-                };
+                let spec = default_spec(&t, lang);
                 match make_label(&signed, &spec) {
                     Ok(made) => {
                         let f = &made.frame;

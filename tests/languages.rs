@@ -111,19 +111,6 @@ fn a_two_language_label_renders_in_pdf_svg_and_png() {
     );
 }
 
-fn signed() -> iotlabel::source::Signed {
-    let opts = iotlabel::source::SourceOptions {
-        key: Some(common::demo_key()),
-        check: Some(iotlabel::declaration::CheckOptions::lenient()),
-        ..Default::default()
-    };
-    iotlabel::source::resolve(
-        root().join("samples/thermostat.toml").to_str().unwrap(),
-        &opts,
-    )
-    .unwrap()
-}
-
 fn frame(template: &str, lang: &str) -> iotlabel::layout::Frame {
     let t = Template::by_name(template).unwrap();
     let spec = LabelSpec {
@@ -134,7 +121,12 @@ fn frame(template: &str, lang: &str) -> iotlabel::layout::Frame {
         ec: EcChoice::Auto,
         force: false,
     };
-    make_label(&signed(), &spec).unwrap().frame
+    make_label(
+        &common::signed(&root().join("samples/thermostat.toml")),
+        &spec,
+    )
+    .unwrap()
+    .frame
 }
 
 /// The x and y of the first run whose text starts with `start`.

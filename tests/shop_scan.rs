@@ -5,7 +5,7 @@
 //! port of ZXing) to exactly the signed link.
 
 mod common;
-use common::samples;
+use common::{samples, signed};
 
 use iotlabel::artwork::{EcChoice, LabelSpec, SizeChoice, make_label};
 use iotlabel::layout::{LabelOptions, ModuleSize, Template};
@@ -38,16 +38,6 @@ fn decode(jpeg: &[u8]) -> Option<String> {
     rxing::helpers::detect_in_luma(img.into_raw(), w, h, Some(rxing::BarcodeFormat::QR_CODE))
         .ok()
         .map(|r| r.getText().to_string())
-}
-
-fn signed(sample: &std::path::Path) -> iotlabel::source::Signed {
-    let key = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/keys/demo.pem");
-    let opts = iotlabel::source::SourceOptions {
-        key: Some(key),
-        check: Some(iotlabel::declaration::CheckOptions::lenient()),
-        ..Default::default()
-    };
-    iotlabel::source::resolve(sample.to_str().unwrap(), &opts).unwrap()
 }
 
 /// A stable seed for a label's photo (FNV-1a of its name).

@@ -16,10 +16,10 @@
 //! that cannot fail is not mistaken for one that passes.
 
 mod common;
-use common::samples;
+use common::{default_spec as spec, samples, signed_samples};
 
-use iotlabel::artwork::{EcChoice, LabelSpec, SizeChoice, make_label};
-use iotlabel::layout::{Frame, LabelOptions, Template};
+use iotlabel::artwork::make_label;
+use iotlabel::layout::{Frame, Template};
 use iotlabel::summary::Catalogue;
 use std::collections::BTreeMap;
 
@@ -190,37 +190,6 @@ fn problems(frame: &Frame, lang: &str, support: &str) -> Vec<String> {
         }
     }
     out
-}
-
-fn signed_samples() -> Vec<(String, iotlabel::source::Signed)> {
-    let key = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/keys/demo.pem");
-    samples()
-        .into_iter()
-        .map(|p| {
-            let opts = iotlabel::source::SourceOptions {
-                key: Some(key.clone()),
-                check: Some(iotlabel::declaration::CheckOptions::lenient()),
-                ..Default::default()
-            };
-            let signed = iotlabel::source::resolve(p.to_str().unwrap(), &opts).unwrap();
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, signed)
-        })
-        .collect()
-}
-
-fn spec(t: &Template, lang: &str) -> LabelSpec {
-    LabelSpec {
-        layout: LabelOptions {
-            outline: t.outline,
-            ..LabelOptions::default()
-        },
-        template: t.clone(),
-        size: SizeChoice::Default,
-        lang: lang.to_string(),
-        ec: EcChoice::Auto,
-        force: false,
-    }
 }
 
 #[test]

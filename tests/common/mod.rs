@@ -141,3 +141,41 @@ pub fn render_pages(pdf: &std::path::Path) -> Vec<image::GrayImage> {
         .map(|f| image::open(f).unwrap().to_luma8())
         .collect()
 }
+
+/// A declaration (or any signed input) signed with the demo key, its dates judged
+/// leniently (the samples are read as shipped, whatever today is).
+pub fn signed(path: &std::path::Path) -> iotlabel::source::Signed {
+    let opts = iotlabel::source::SourceOptions {
+        key: Some(demo_key()),
+        check: Some(iotlabel::declaration::CheckOptions::lenient()),
+        ..Default::default()
+    };
+    iotlabel::source::resolve(&path.display().to_string(), &opts).unwrap()
+}
+
+/// Every shipped sample, signed as it ships: (file name, signed input).
+pub fn signed_samples() -> Vec<(String, iotlabel::source::Signed)> {
+    samples()
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, signed(&p))
+        })
+        .collect()
+}
+
+/// A label as the command makes it by default: the template's fixed size and outline,
+/// error correction M falling back to L, the scan floor enforced.
+pub fn default_spec(t: &iotlabel::layout::Template, lang: &str) -> iotlabel::artwork::LabelSpec {
+    iotlabel::artwork::LabelSpec {
+        layout: iotlabel::layout::LabelOptions {
+            outline: t.outline,
+            ..iotlabel::layout::LabelOptions::default()
+        },
+        template: t.clone(),
+        size: iotlabel::artwork::SizeChoice::Default,
+        lang: lang.to_string(),
+        ec: iotlabel::artwork::EcChoice::Auto,
+        force: false,
+    }
+}
