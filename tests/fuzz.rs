@@ -404,3 +404,57 @@ fn fuzz_batch_row() {
         }
     });
 }
+
+/// A brand logo (`--logo`): PNG, JPEG or SVG bytes, decoded or refused with a typed error.
+#[test]
+fn fuzz_logo() {
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::RgbaImage::from_fn(12, 6, |x, y| {
+        image::Rgba([(x * 20) as u8, (y * 40) as u8, 90, 255])
+    })
+    .write_to(&mut png, image::ImageFormat::Png)
+    .unwrap();
+    let svg = br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 30 10"><rect width="30" height="10" rx="2" fill="#0a4"/><circle cx="5" cy="5" r="3" fill="#fff"/><text x="10" y="8" font-size="7">Acme</text></svg>"##;
+    fuzz(
+        "logo",
+        vec![png.into_inner(), svg.to_vec()],
+        b"<>=\"/ \x00\x89PNGIHDRIDAT",
+        |b| iotlabel::logo::Logo::from_bytes("fuzz", b.to_vec()).is_ok(),
+    );
+}
+
+/// A brand font (`--font`): TrueType/OpenType bytes, loaded or refused with a typed error.
+#[test]
+fn fuzz_font() {
+    let seeds: Vec<Vec<u8>> = std::fs::read_dir(root().join("tests/fonts"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ttf"))
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    fuzz(
+        "font",
+        seeds,
+        &[
+            0x00, 0x01, 0xff, b'O', b'S', b'/', b'2', b'c', b'm', b'a', b'p',
+        ],
+        |b| iotlabel::layout::font::load_user_face("fuzz.ttf", b.to_vec()).is_ok(),
+    );
+}
+
+/// Found by `fuzz_font`: fonts whose layout tables made the shaper's table parser
+/// overflow, and whose cmap format 14 subtable tripped the font parser's assertion
+/// (panics in builds with overflow checks). They are refused, not a crash.
+#[test]
+fn fonts_with_malformed_tables_are_refused() {
+    for name in ["malformed-layout-tables.ttf", "malformed-cmap.ttf"] {
+        let bytes = std::fs::read(root().join("tests/fonts").join(name)).unwrap();
+        let e = iotlabel::layout::font::load_user_face(name, bytes)
+            .err()
+            .expect("refused");
+        assert!(
+            e.to_string().contains(name) && e.to_string().contains("malformed"),
+            "{e}"
+        );
+    }
+}

@@ -471,6 +471,21 @@ const LATIN_PROBE: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 /// OpenType font (of a collection, the first face), with basic Latin letters and
 /// digits, whose licence flags allow embedding a subset.
 pub fn load_user_face(file: &str, bytes: Vec<u8>) -> Result<FaceRef, FontError> {
+    // The font parsers (dependencies) have panicked on malformed tables in builds with
+    // overflow checks and debug assertions (found by `tests/fuzz.rs`, `fuzz_font`: the
+    // shaper's layout tables, a cmap format 14 subtable): a user's file must give an
+    // error, never a crash, so the whole check, the parse and a first shaping run are
+    // isolated and a panic becomes "malformed tables".
+    let name = file.to_string();
+    std::panic::catch_unwind(move || check_user_face(&name, bytes)).unwrap_or_else(|_| {
+        Err(FontError::NotAFont {
+            file: file.to_string(),
+            reason: "its tables are malformed (the font parser cannot read them)".into(),
+        })
+    })
+}
+
+fn check_user_face(file: &str, bytes: Vec<u8>) -> Result<FaceRef, FontError> {
     let not_font = |reason: &str| FontError::NotAFont {
         file: file.to_string(),
         reason: reason.to_string(),
@@ -527,9 +542,11 @@ pub fn load_user_face(file: &str, bytes: Vec<u8>) -> Result<FaceRef, FontError> 
     id_bytes.copy_from_slice(&digest[..8]);
     // Never one of the small built-in ids.
     let id = u64::from_be_bytes(id_bytes) | (1 << 63);
-    Face::parse(FontData::Shared(Arc::new(bytes)), 0, id, file.to_string())
-        .map(Arc::new)
-        .ok_or_else(|| not_font("the shaper cannot read it"))
+    let face = Face::parse(FontData::Shared(Arc::new(bytes)), 0, id, file.to_string())
+        .ok_or_else(|| not_font("the shaper cannot read it"))?;
+    // A first shaping run, so that a face the shaper chokes on fails here.
+    face.shape(LATIN_PROBE);
+    Ok(Arc::new(face))
 }
 
 #[cfg(test)]
