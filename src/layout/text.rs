@@ -271,7 +271,7 @@ pub(crate) fn wrap(
         let last_is_one_word = words[last_start + 1..].iter().all(|w| w.glued);
         // The whole last word, also when the previous line ends with the first of
         // its syllables ("aan-" / "koop").
-        let last_word = (prev_start + 1..=last_start)
+        let last_word = (prev_start..=last_start)
             .rev()
             .find(|&i| !words[i].glued)
             .unwrap_or(last_start);
@@ -290,8 +290,27 @@ pub(crate) fn wrap(
             if let Some(cut) = earlier.filter(|&c| last_len <= 12 && c - prev_start >= 2 && fits(c))
             {
                 breaks[n - 1] = cut;
-            } else if last_word > prev_start && last_word < last_start && fits(last_word) {
-                breaks[n - 1] = last_word;
+            } else if last_start > 0 && words[last_start].glued {
+                // The last line is the end of a hyphenated word: bring the word down
+                // whole, or else hyphenate one syllable earlier when the end is short
+                // ("tietoturvapäivi-/tykset" rather than "…päivityk-/set").
+                let word = (0..last_start)
+                    .rev()
+                    .find(|&i| !words[i].glued)
+                    .unwrap_or(0);
+                let fragment: usize = words[last_start..]
+                    .iter()
+                    .map(|w| w.text.chars().count())
+                    .sum();
+                if word > prev_start && fits(word) {
+                    breaks[n - 1] = word;
+                } else if fragment <= 4
+                    && let Some(j) = (word.max(prev_start) + 1..last_start)
+                        .rev()
+                        .find(|&j| words[j].soft && fits(j))
+                {
+                    breaks[n - 1] = j;
+                }
             }
         }
     }
@@ -524,6 +543,31 @@ mod tests {
             assert!(
                 lines.len() == 1 || last.contains(' '),
                 "{w} mm: widow {last:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_hyphenated_word_never_ends_with_a_short_syllable_alone() {
+        // Finnish headline in a narrow column: never "…päivityk-" / "set".
+        let fi = crate::layout::typo::hyphenation_lang("fi");
+        let spans = [sp(Weight::Bold, "Itse asennettavat tietoturvapäivitykset")];
+        for w in (280..420).map(|x| f64::from(x) / 10.0) {
+            let lines = wrap(&spans, 10.0, w, None, fi).unwrap();
+            let last: String = lines
+                .last()
+                .unwrap()
+                .pieces
+                .iter()
+                .map(|p| p.text.as_str())
+                .collect();
+            let all: Vec<String> = lines
+                .iter()
+                .map(|l| l.pieces.iter().map(|p| p.text.as_str()).collect())
+                .collect();
+            assert!(
+                lines.len() == 1 || last.chars().count() > 4,
+                "{w} mm: {all:?}"
             );
         }
     }
