@@ -532,19 +532,18 @@ mod tests {
         let spans = [sp(Weight::Regular, &t)];
         let nl = crate::layout::typo::hyphenation_lang("nl");
         for w in (250..400).map(|x| f64::from(x) / 10.0) {
-            let lines = wrap(&spans, 6.5, w, None, nl).unwrap();
-            let last: String = lines
-                .last()
-                .unwrap()
-                .pieces
-                .iter()
-                .map(|p| p.text.as_str())
-                .collect();
-            assert!(
-                lines.len() == 1 || last.contains(' '),
-                "{w} mm: widow {last:?}"
-            );
+            let lines = texts(&wrap(&spans, 6.5, w, None, nl).unwrap());
+            let last = lines.last().unwrap();
+            assert!(lines.len() == 1 || last.contains(' '), "{w} mm: {lines:?}");
         }
+    }
+
+    /// Each line's text.
+    fn texts(lines: &[Line]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l.pieces.iter().map(|p| p.text.as_str()).collect())
+            .collect()
     }
 
     #[test]
@@ -553,21 +552,11 @@ mod tests {
         let fi = crate::layout::typo::hyphenation_lang("fi");
         let spans = [sp(Weight::Bold, "Itse asennettavat tietoturvapäivitykset")];
         for w in (280..420).map(|x| f64::from(x) / 10.0) {
-            let lines = wrap(&spans, 10.0, w, None, fi).unwrap();
-            let last: String = lines
-                .last()
-                .unwrap()
-                .pieces
-                .iter()
-                .map(|p| p.text.as_str())
-                .collect();
-            let all: Vec<String> = lines
-                .iter()
-                .map(|l| l.pieces.iter().map(|p| p.text.as_str()).collect())
-                .collect();
+            let lines = texts(&wrap(&spans, 10.0, w, None, fi).unwrap());
+            let last = lines.last().unwrap();
             assert!(
                 lines.len() == 1 || last.chars().count() > 4,
-                "{w} mm: {all:?}"
+                "{w} mm: {lines:?}"
             );
         }
     }
