@@ -283,7 +283,13 @@ pub fn make_label(signed: &Signed, spec: &LabelSpec) -> Result<MadeLabel, Artwor
                 QrModules::from_symbol(&symbol),
                 &short_url,
             )
-            .ok_or_else(|| ArtworkError::Qr(qr::QrError::Encoder("no language".into())))?;
+            // `for_langs` never gives an empty list; say so plainly if it ever did.
+            .ok_or_else(|| {
+                SourceError::from(crate::summary::CatalogueError::UnknownLanguage {
+                    lang: spec.lang.clone(),
+                    available: crate::summary::Catalogue::languages().join(", "),
+                })
+            })?;
             symbols.push(symbol);
             Ok(content)
         })?;

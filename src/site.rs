@@ -363,9 +363,11 @@ fn page_catalogues(options: &SiteOptions) -> Result<Vec<Catalogue>, SiteError> {
     if options.langs.is_empty() {
         let mut all = Catalogue::languages();
         all.sort_by_key(|l| (*l != "en", l.to_string()));
-        return Ok(Catalogue::for_langs(&all.join(","))?);
+        return Ok(Catalogue::for_codes(all)?);
     }
-    Ok(Catalogue::for_langs(&options.langs.join(","))?)
+    Ok(Catalogue::for_codes(
+        options.langs.iter().map(String::as_str),
+    )?)
 }
 
 /// A catalogue's `[page]` table: the page's own words, keyed without the prefix.

@@ -160,18 +160,26 @@ impl Catalogue {
     /// The catalogues of a comma-separated language list (`en,fr`, as `--lang` takes
     /// it), in order, each once.
     pub fn for_langs(langs: &str) -> Result<Vec<Catalogue>, CatalogueError> {
+        Self::for_codes(langs.split(',').map(str::trim))
+    }
+
+    /// The catalogues of these language codes, in order, each once; never empty (an
+    /// empty list or code is an unknown language).
+    pub fn for_codes<'a>(
+        codes: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Vec<Catalogue>, CatalogueError> {
         let mut out: Vec<Catalogue> = Vec::new();
-        for l in langs.split(',').map(str::trim) {
-            if l.is_empty() {
-                return Err(CatalogueError::UnknownLanguage {
-                    lang: langs.to_string(),
-                    available: Self::languages().join(", "),
-                });
-            }
+        for l in codes {
             let c = Self::built_in(l)?;
             if !out.iter().any(|o| o.lang == c.lang) {
                 out.push(c);
             }
+        }
+        if out.is_empty() {
+            return Err(CatalogueError::UnknownLanguage {
+                lang: String::new(),
+                available: Self::languages().join(", "),
+            });
         }
         Ok(out)
     }

@@ -113,6 +113,7 @@ fn words(s: &str) -> Vec<&str> {
 /// Every rule broken in one laid-out label (empty when it is clean).
 fn problems(frame: &Frame, lang: &str, support: &str) -> Vec<String> {
     let paras = paragraphs(frame);
+    let short = short_words(lang);
     let mut out = Vec::new();
     for p in &paras {
         for (i, line) in p.lines.iter().enumerate() {
@@ -123,7 +124,7 @@ fn problems(frame: &Frame, lang: &str, support: &str) -> Vec<String> {
                 out.push(format!("separator at a line end: {line:?}"));
             }
             let last_word = words(line).last().map(|w| w.to_lowercase());
-            if i + 1 < p.lines.len() && last_word.is_some_and(|w| short_words(lang).contains(&w)) {
+            if i + 1 < p.lines.len() && last_word.is_some_and(|w| short.contains(&w)) {
                 out.push(format!("a one-letter word at a line end: {line:?}"));
             }
             if let Some(next) = p.lines.get(i + 1) {
