@@ -249,6 +249,38 @@ impl RectMm {
             && other.right() <= self.right() + eps
             && other.bottom() <= self.bottom() + eps
     }
+    /// The outline of this rectangle with corners rounded to `radius` (clamped to half
+    /// the short side), as path segments: what the PDF backend draws and the press
+    /// pass writes as the cut path, from one definition.
+    pub fn rounded_outline(&self, radius: f64) -> Vec<PathSeg> {
+        let (x, y, w, h) = (self.x, self.y, self.w, self.h);
+        let rad = radius.clamp(0.0, w.min(h) / 2.0);
+        if rad <= 0.0 {
+            return vec![PathSeg::Rect(x, y, w, h)];
+        }
+        // Cubic approximation of a quarter circle.
+        let k = rad * 0.552_284_8;
+        vec![
+            PathSeg::Move(x + rad, y),
+            PathSeg::Line(x + w - rad, y),
+            PathSeg::Cubic([x + w - rad + k, y, x + w, y + rad - k, x + w, y + rad]),
+            PathSeg::Line(x + w, y + h - rad),
+            PathSeg::Cubic([
+                x + w,
+                y + h - rad + k,
+                x + w - rad + k,
+                y + h,
+                x + w - rad,
+                y + h,
+            ]),
+            PathSeg::Line(x + rad, y + h),
+            PathSeg::Cubic([x + rad - k, y + h, x, y + h - rad + k, x, y + h - rad]),
+            PathSeg::Line(x, y + rad),
+            PathSeg::Cubic([x, y + rad - k, x + rad - k, y, x + rad, y]),
+            PathSeg::Close,
+        ]
+    }
+
     /// Whether the interiors of two rectangles overlap by more than `eps` mm.
     pub fn overlaps(&self, other: &RectMm, eps: f64) -> bool {
         self.x + eps < other.right()
@@ -256,6 +288,18 @@ impl RectMm {
             && self.y + eps < other.bottom()
             && other.y + eps < self.bottom()
     }
+}
+
+/// One segment of a path in millimetres ([`RectMm::rounded_outline`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PathSeg {
+    /// A whole plain rectangle: x, y, width, height.
+    Rect(f64, f64, f64, f64),
+    Move(f64, f64),
+    Line(f64, f64),
+    /// Two control points and the end point: `[x1, y1, x2, y2, x, y]`.
+    Cubic([f64; 6]),
+    Close,
 }
 
 /// A physical size in millimetres.

@@ -36,7 +36,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::layout::font::{self, Face, FaceId, FontData, MM_PER_PT};
-use crate::layout::{Frame, Item, QrItem, RectMm, Weight};
+use crate::layout::{Frame, Item, PathSeg, QrItem, RectMm, Weight};
 use crate::logo::{Logo, LogoFormat};
 
 /// Points per millimetre.
@@ -537,31 +537,18 @@ fn draw_qr(surface: &mut Surface<'_>, q: &QrItem, ink: Ink) {
 }
 
 fn rounded_rect(r: &RectMm, radius: f64) -> Option<krilla::geom::Path> {
-    let (x, y, w, h) = (r.x as f32, r.y as f32, r.w as f32, r.h as f32);
-    let rad = (radius as f32).clamp(0.0, w.min(h) / 2.0);
     let mut pb = PathBuilder::new();
-    if rad <= 0.0 {
-        pb.push_rect(Rect::from_xywh(x, y, w, h)?);
-        return pb.finish();
+    for seg in r.rounded_outline(radius) {
+        let f = |v: f64| v as f32;
+        match seg {
+            PathSeg::Rect(x, y, w, h) => pb.push_rect(Rect::from_xywh(f(x), f(y), f(w), f(h))?),
+            PathSeg::Move(x, y) => pb.move_to(f(x), f(y)),
+            PathSeg::Line(x, y) => pb.line_to(f(x), f(y)),
+            PathSeg::Cubic([x1, y1, x2, y2, x, y]) => {
+                pb.cubic_to(f(x1), f(y1), f(x2), f(y2), f(x), f(y))
+            }
+            PathSeg::Close => pb.close(),
+        }
     }
-    // Cubic approximation of a quarter circle.
-    let k = rad * 0.552_284_8;
-    pb.move_to(x + rad, y);
-    pb.line_to(x + w - rad, y);
-    pb.cubic_to(x + w - rad + k, y, x + w, y + rad - k, x + w, y + rad);
-    pb.line_to(x + w, y + h - rad);
-    pb.cubic_to(
-        x + w,
-        y + h - rad + k,
-        x + w - rad + k,
-        y + h,
-        x + w - rad,
-        y + h,
-    );
-    pb.line_to(x + rad, y + h);
-    pb.cubic_to(x + rad - k, y + h, x, y + h - rad + k, x, y + h - rad);
-    pb.line_to(x, y + rad);
-    pb.cubic_to(x, y + rad - k, x + rad - k, y, x + rad, y);
-    pb.close();
     pb.finish()
 }

@@ -34,7 +34,7 @@ use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat};
 use sha2::{Digest, Sha256};
 
 use super::RenderError;
-use crate::layout::RectMm;
+use crate::layout::{PathSeg, RectMm};
 
 /// ISO Coated v2 300 % (basICColor), the FOGRA39 characterisation of offset printing on
 /// coated paper, under the zlib licence (assets/icc/ISOcoated_v2_300_bas.LICENSE.txt).
@@ -364,45 +364,16 @@ fn cut_ops(cuts: &[CutShape], page_height_pt: f64) -> Vec<Operation> {
         Operation::new("j", vec![Object::Integer(0)]),
     ];
     for c in cuts {
-        let (x, y, w, h) = (c.rect.x, c.rect.y, c.rect.w, c.rect.h);
-        let rad = c.radius_mm.clamp(0.0, w.min(h) / 2.0);
-        if rad <= 0.0 {
-            ops.push(Operation::new("re", vec![r(x), r(y), r(w), r(h)]));
-            continue;
+        for seg in c.rect.rounded_outline(c.radius_mm) {
+            let (name, v): (&str, Vec<f64>) = match seg {
+                PathSeg::Rect(x, y, w, h) => ("re", vec![x, y, w, h]),
+                PathSeg::Move(x, y) => ("m", vec![x, y]),
+                PathSeg::Line(x, y) => ("l", vec![x, y]),
+                PathSeg::Cubic(p) => ("c", p.to_vec()),
+                PathSeg::Close => ("h", vec![]),
+            };
+            ops.push(Operation::new(name, v.into_iter().map(r).collect()));
         }
-        let k = rad * 0.552_284_8;
-        let m = |ops: &mut Vec<Operation>, name: &str, v: &[f64]| {
-            ops.push(Operation::new(name, v.iter().map(|x| r(*x)).collect()));
-        };
-        m(&mut ops, "m", &[x + rad, y]);
-        m(&mut ops, "l", &[x + w - rad, y]);
-        m(
-            &mut ops,
-            "c",
-            &[x + w - rad + k, y, x + w, y + rad - k, x + w, y + rad],
-        );
-        m(&mut ops, "l", &[x + w, y + h - rad]);
-        m(
-            &mut ops,
-            "c",
-            &[
-                x + w,
-                y + h - rad + k,
-                x + w - rad + k,
-                y + h,
-                x + w - rad,
-                y + h,
-            ],
-        );
-        m(&mut ops, "l", &[x + rad, y + h]);
-        m(
-            &mut ops,
-            "c",
-            &[x + rad - k, y + h, x, y + h - rad + k, x, y + h - rad],
-        );
-        m(&mut ops, "l", &[x, y + rad]);
-        m(&mut ops, "c", &[x, y + rad - k, x + rad - k, y, x + rad, y]);
-        ops.push(Operation::new("h", vec![]));
     }
     ops.push(Operation::new("S", vec![]));
     ops.push(Operation::new("EMC", vec![]));
