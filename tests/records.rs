@@ -415,46 +415,43 @@ fn record_vectors_are_current_and_verify_as_expected() {
     assert!(vectors.len() >= 14);
 }
 
+/// Runs an independent checker over the record vectors; it must pass every one.
+fn check_with(what: &str, mut cmd: std::process::Command, missing: &str) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{missing}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{what}:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.trim_end().ends_with(&format!(
+            "{n}/{n} record vectors passed",
+            n = generate().len()
+        )),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn record_vectors_agree_with_the_page_and_the_python_checker() {
     let dir = root().join("tests/vectors/records");
     let node = std::env::var("NODE").unwrap_or_else(|_| "node".into());
-    let out = std::process::Command::new(&node)
-        .arg(root().join("tests/site/records.mjs"))
-        .arg(&dir)
-        .output()
-        .unwrap_or_else(|e| panic!("`{node}` (Node.js 20+) is needed for the page's tests: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "page's JavaScript:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let mut page = std::process::Command::new(&node);
+    page.arg(root().join("tests/site/records.mjs")).arg(&dir);
+    check_with(
+        "page's JavaScript",
+        page,
+        &format!("`{node}` (Node.js 20+) is needed for the page's tests"),
     );
-    assert!(
-        stdout.trim_end().ends_with(&format!(
-            "{n}/{n} record vectors passed",
-            n = generate().len()
-        )),
-        "{stdout}"
-    );
-
-    let out = std::process::Command::new("python3")
+    let mut python = std::process::Command::new("python3");
+    python
         .arg(root().join("tests/python/verify_records.py"))
-        .arg(&dir)
-        .output()
-        .expect("python3 with cbor2 and cryptography (.ci/setup installs them)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "Python checker:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.trim_end().ends_with(&format!(
-            "{n}/{n} record vectors passed",
-            n = generate().len()
-        )),
-        "{stdout}"
+        .arg(&dir);
+    check_with(
+        "Python checker",
+        python,
+        "python3 with cbor2 and cryptography (.ci/setup installs them)",
     );
 }
 
